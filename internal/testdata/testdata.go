@@ -1,0 +1,101 @@
+// Package testdata locates the test fixtures of this repository and the
+// shared, read-only data beside it (../shared), and parses the reference
+// expected.json files that the independent PyTorch + JS reference wrote.
+package testdata
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Root returns the repository root: the nearest directory above the
+// working directory that holds go.mod.
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("testdata: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("testdata: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Shared returns ../shared/rel beside the repository root, and skips the
+// test when it is absent (a fresh clone without the shared data).
+func Shared(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Root(t), "..", "shared", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("../shared/%s absent (the shared test data sits beside the repository in CI): %v", rel, err)
+	}
+	return p
+}
+
+// Fixture returns the model folder of a fixture: testdata/name in the
+// repository when it is there, else ../shared/fixtures/name (skipping the
+// test when neither exists).
+func Fixture(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(Root(t), "testdata", name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return Shared(t, filepath.Join("fixtures", name))
+}
+
+// Case is one text of an expected.json file.
+type Case struct {
+	Text     string       `json:"text"`
+	InputIDs []int32      `json:"input_ids"`
+	Tokens   []string     `json:"tokens"`
+	Indices  []uint32     `json:"indices"`
+	Values   []float32    `json:"values"`
+	Top10    [][2]float64 `json:"top10"`
+}
+
+// Expected is a reference output file (expected.json and its variants).
+type Expected struct {
+	Model         string      `json:"model"`
+	Pooling       string      `json:"pooling"`
+	Activation    string      `json:"activation"`
+	VocabSize     int         `json:"vocab_size"`
+	Cases         []Case      `json:"cases"`
+	SimilarityDot [][]float64 `json:"similarity_dot"`
+	Sparsity      struct {
+		ActiveDims    float64 `json:"active_dims"`
+		SparsityRatio float64 `json:"sparsity_ratio"`
+	} `json:"sparsity"`
+}
+
+// Texts returns the texts of all cases, in order.
+func (e *Expected) Texts() []string {
+	texts := make([]string, len(e.Cases))
+	for i, c := range e.Cases {
+		texts[i] = c.Text
+	}
+	return texts
+}
+
+// LoadExpected parses an expected*.json file.
+func LoadExpected(t testing.TB, path string) *Expected {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("testdata: %v", err)
+	}
+	var e Expected
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatalf("testdata: %s: %v", path, err)
+	}
+	return &e
+}
