@@ -1,0 +1,49 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend, always present
+)
+
+// DefaultBackend is the backend used when neither Options.Backend nor
+// $GOMLX_BACKEND names one: GoMLX's pure-Go backend, with each matrix
+// multiplication spread over all cores ("ops_sequential"), which measured
+// faster than its default op-parallel mode for BERT-sized matrices.
+const DefaultBackend = "go:ops_sequential"
+
+// newBackend starts the GoMLX backend that spec names (see Options.Backend).
+func newBackend(spec string) (b compute.Backend, err error) {
+	if spec == "" {
+		spec = os.Getenv(compute.ConfigEnvVar)
+	}
+	if spec == "" {
+		spec = DefaultBackend
+	}
+	name, _, _ := strings.Cut(spec, ":")
+	available := compute.List()
+	slices.Sort(available)
+	if !slices.Contains(available, name) {
+		if name == "xla" {
+			return nil, fmt.Errorf("model: backend %q: the XLA backend is not compiled into this program (it needs cgo: build with CGO_ENABLED=1 and without the noxla tag)", spec)
+		}
+		return nil, fmt.Errorf("model: unknown backend %q (available: %s)", spec, strings.Join(available, ", "))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("model: backend %q: %v", spec, r)
+		}
+		if err != nil && name == "xla" {
+			err = fmt.Errorf("%w\n(XLA needs a PJRT plugin: put pjrt_c_api_cpu_plugin.so or xla_cuda_plugin.so (from the jax-cuda13-plugin wheel) in a directory named by PJRT_PLUGIN_LIBRARY_PATH, or give its absolute path: GOMLX_BACKEND=xla:/abs/path/plugin.so)", err)
+		}
+	}()
+	b, err = compute.NewWithConfig(spec)
+	if err != nil {
+		return nil, fmt.Errorf("model: backend %q: %w", spec, err)
+	}
+	return b, nil
+}

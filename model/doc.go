@@ -1,0 +1,31 @@
+// Package model is the SPLADE encoder: a BertForMaskedLM or
+// DistilBertForMaskedLM rebuilt as a GoMLX graph, with SPLADE pooling on
+// top of the masked-LM logits,
+//
+//	w_j = max over tokens t of log(1 + ReLU(z_tj))
+//
+// (or a sum over tokens, or the log1p_relu activation of OpenSearch v3
+// models). It is the Go counterpart of sentence-transformers'
+// SparseEncoder: Load a model from a local folder or a HuggingFace hub id,
+// Encode texts into sparse vectors (package sparsevec), score them with
+// Similarity, inspect them with Decode and Sparsity.
+//
+// Weights come straight from the files a hub repository holds
+// (model.safetensors or pytorch_model.bin; package checkpoint), texts are
+// tokenized exactly as HuggingFace's BERT tokenizer does (package
+// wordpiece).
+//
+// # Backends
+//
+// The graph runs on GoMLX's pure-Go backend by default: no C library, and
+// CGO_ENABLED=0 builds work. Build with GOEXPERIMENT=simd, which turns on
+// its AVX2/AVX-512 matrix kernels (about 12x faster here). XLA/PJRT runs
+// it on CPU or GPU when a PJRT plugin is present: set Options.Backend or
+// $GOMLX_BACKEND to "xla:cpu", "xla:cuda" or "xla:/abs/path/plugin.so".
+//
+// Each distinct [batch, length] shape compiles its own graph; Encode sorts
+// texts by length and rounds lengths up to a few buckets so that few shapes
+// occur. The masked-LM head runs over chunks of 16 token positions and
+// keeps only the pooled [batch, vocabulary] result, so memory stays near
+// the weights' size even for long batches.
+package model

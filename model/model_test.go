@@ -1,0 +1,244 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// Tolerances against the reference: 1e-4 absolute plus 1e-4 relative.
+const absTol, relTol = 1e-4, 1e-4
+
+func close(got, want float64) bool {
+	return math.Abs(got-want) <= absTol+relTol*math.Abs(want)
+}
+
+// checkVector compares v with a reference case: every expected index is
+// present with its value, and no other index is above 1e-4.
+func checkVector(t *testing.T, label string, v sparsevec.Vector, c testdata.Case) {
+	t.Helper()
+	want := make(map[uint32]float32, len(c.Indices))
+	for i, idx := range c.Indices {
+		want[idx] = c.Values[i]
+	}
+	got := make(map[uint32]float32, v.Len())
+	for i, idx := range v.Indices {
+		got[idx] = v.Values[i]
+	}
+	bad := 0
+	for idx, w := range want {
+		g, ok := got[idx]
+		if (!ok && w > absTol) || !close(float64(g), float64(w)) {
+			if bad < 5 {
+				t.Errorf("%s: index %d = %v, want %v", label, idx, g, w)
+			}
+			bad++
+		}
+	}
+	for idx, g := range got {
+		if _, ok := want[idx]; !ok && g > absTol {
+			if bad < 5 {
+				t.Errorf("%s: extra index %d = %v", label, idx, g)
+			}
+			bad++
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%s: %d mismatches in all", label, bad)
+	}
+}
+
+type parityCase struct {
+	fixture, expected string
+	opts              model.Options
+}
+
+var parityCases = []parityCase{
+	{"tiny-bert", "expected.json", model.Options{}},
+	{"tiny-bert", "expected.sum.json", model.Options{Pooling: model.PoolingSum}},
+	{"tiny-distilbert", "expected.json", model.Options{}},
+	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: model.ActivationLog1pRelu}},
+	{"small-bert-30522", "expected.json", model.Options{}},
+}
+
+// TestParity checks the encoder against the independent PyTorch + JS
+// reference: input ids, vectors (each text alone and all as one padded
+// batch), the dot-product similarity matrix and the sparsity stats.
+func TestParity(t *testing.T) {
+	ctx := context.Background()
+	for _, pc := range parityCases {
+		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
+			dir := testdata.Fixture(t, pc.fixture)
+			exp := testdata.LoadExpected(t, filepath.Join(dir, pc.expected))
+			enc, err := model.Load(ctx, dir, pc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer enc.Close()
+			if enc.Dim() != exp.VocabSize {
+				t.Fatalf("Dim = %d, want %d", enc.Dim(), exp.VocabSize)
+			}
+			for i, c := range exp.Cases {
+				ids := enc.Tokenizer().Encode(c.Text, enc.MaxLength()).IDs
+				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
+					t.Errorf("case %d: input ids %v, want %v", i, ids, c.InputIDs)
+				}
+			}
+
+			alone := make([]sparsevec.Vector, len(exp.Cases))
+			for i, c := range exp.Cases {
+				vs, err := enc.Encode(ctx, []string{c.Text})
+				if err != nil {
+					t.Fatal(err)
+				}
+				alone[i] = vs[0]
+				checkVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0], c)
+			}
+			batch, err := enc.Encode(ctx, exp.Texts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range exp.Cases {
+				checkVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i], c)
+			}
+
+			if exp.SimilarityDot != nil {
+				sim := enc.Similarity(batch, batch, sparsevec.DotFunc)
+				for i, row := range exp.SimilarityDot {
+					for j, want := range row {
+						if !close(float64(sim[i][j]), want) {
+							t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim[i][j], want)
+						}
+					}
+				}
+			}
+			sp := enc.Sparsity(alone)
+			if !close(sp.ActiveDims, exp.Sparsity.ActiveDims) || !close(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
+				t.Errorf("sparsity = %+v, want %+v", sp, exp.Sparsity)
+			}
+		})
+	}
+}
+
+// TestWeightFormats checks that pytorch_model.bin gives the very vectors
+// model.safetensors gives, and an F16 copy of the weights the same within
+// F16 precision.
+func TestWeightFormats(t *testing.T) {
+	ctx := context.Background()
+	encode := func(t *testing.T, dir string, texts []string) []sparsevec.Vector {
+		t.Helper()
+		enc, err := model.Load(ctx, dir, model.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		vs, err := enc.Encode(ctx, texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
+		t.Run(name, func(t *testing.T) {
+			dir := testdata.Fixture(t, name)
+			texts := testdata.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()
+			base := encode(t, copyFixture(t, dir, "pytorch_model.bin"), texts)
+			for _, variant := range []struct {
+				label string
+				dir   string
+				tol   float64
+			}{
+				{"pytorch_model.bin", onlyPyTorch(t, dir), 0},
+				{"F16 safetensors", f16Copy(t, dir), 1e-2},
+			} {
+				got := encode(t, variant.dir, texts)
+				for i := range texts {
+					want, g := base[i].Dense(), got[i].Dense()
+					for j := range want {
+						if d := math.Abs(float64(g[j] - want[j])); d > variant.tol*(1+math.Abs(float64(want[j]))) {
+							t.Errorf("%s: text %d index %d: %v, want %v", variant.label, i, j, g[j], want[j])
+							break
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	ctx := context.Background()
+	dir := testdata.Fixture(t, "tiny-bert")
+	for _, tc := range []struct {
+		name string
+		opts model.Options
+	}{
+		{"pooling", model.Options{Pooling: "mean"}},
+		{"activation", model.Options{Activation: "gelu"}},
+		{"max length", model.Options{MaxLength: 10000}},
+		{"backend", model.Options{Backend: "nosuch"}},
+	} {
+		if _, err := model.Load(ctx, dir, tc.opts); err == nil {
+			t.Errorf("%s: Load succeeded, want an error", tc.name)
+		} else {
+			t.Logf("%s: %v", tc.name, err)
+		}
+	}
+	if _, err := model.Load(ctx, t.TempDir(), model.Options{}); err == nil {
+		t.Error("empty folder: Load succeeded, want an error")
+	}
+}
+
+func TestMaxActiveDims(t *testing.T) {
+	ctx := context.Background()
+	dir := testdata.Fixture(t, "tiny-bert")
+	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	enc, err := model.Load(ctx, dir, model.Options{MaxActiveDims: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	vs, err := enc.Encode(ctx, exp.Texts()[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := exp.Cases[0].Top10[:5]
+	if vs[0].Len() != 5 {
+		t.Fatalf("kept %d dims, want 5", vs[0].Len())
+	}
+	for _, e := range top {
+		found := false
+		for i, idx := range vs[0].Indices {
+			if idx == uint32(e[0]) && close(float64(vs[0].Values[i]), e[1]) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("top entry %v missing from %v", e, vs[0])
+		}
+	}
+	terms := enc.Decode(vs[0], 3)
+	if len(terms) != 3 || terms[0].ID != uint32(top[0][0]) {
+		t.Errorf("Decode = %+v, want heaviest id %v first", terms, top[0][0])
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	dir := testdata.Fixture(t, "tiny-bert")
+	enc, err := model.Load(context.Background(), dir, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := enc.Encode(ctx, []string{"a"}); err == nil {
+		t.Error("Encode with a canceled context succeeded")
+	}
+}
