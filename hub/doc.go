@@ -1,0 +1,59 @@
+// Package hub turns a Hugging Face model id such as "naver/splade-v3" into a
+// local folder holding the files an encoder needs, downloading them once into
+// the same cache that Python's huggingface_hub uses.
+//
+// # Why
+//
+// A SPLADE model is a handful of files (config.json, a tokenizer, weights,
+// and for sentence-transformers models a few module files). Users already
+// have them in ~/.cache/huggingface/hub when they used the model from Python,
+// and they expect a Go program to reuse that cache, to fill it so that Python
+// reuses it in turn, and to work on machines without network once it is full.
+//
+// # Cache layout
+//
+// The cache is the one huggingface_hub documents:
+//
+//	<cache>/models--<org>--<name>/
+//	    blobs/<etag>                  file contents, named by ETag (sha256 for LFS files)
+//	    snapshots/<commit>/<file>     relative symlinks to ../../blobs/<etag>
+//	    refs/<revision>               the commit a branch or tag pointed to
+//
+// A blob is written as blobs/<etag>.<random>.incomplete and renamed into
+// place only after its size, and its sha256 when the ETag is one, have been
+// checked, so an interrupted download never leaves a file that a later run
+// would trust. Where symlinks cannot be made (Windows without developer
+// mode), the blob is copied into the snapshot instead.
+//
+// # Network use
+//
+// Resolve makes no request at all when refs/<revision> (or the revision
+// itself, when it is a full commit hash) names a snapshot that already has a
+// config, a tokenizer and weights. Otherwise it asks
+// {endpoint}/api/models/{repo}/revision/{revision} for the commit and the
+// file list, keeps the files an encoder needs, and downloads each one from
+// {endpoint}/{repo}/resolve/{commit}/{file}. A branch that moved on is
+// therefore not refreshed while its old snapshot is complete: pass a commit
+// hash as Options.Revision, or delete refs/<revision>, to move to a newer one.
+// In offline mode (Options.Offline or HF_HUB_OFFLINE=1) the network is never
+// used.
+//
+// # Configuration
+//
+// Fields left zero in Options are taken from the environment, with the same
+// variables and order as huggingface_hub (see FromEnv): HF_HUB_CACHE,
+// HF_HOME, XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH and
+// HF_HUB_OFFLINE. The token is sent as "Authorization: Bearer <token>" and
+// never appears in returned errors.
+//
+// # Relation to go-huggingface
+//
+// github.com/gomlx/go-huggingface has a hub package with the same goal, but
+// in v0.4.12 it cannot be given an *http.Client, stores the repository info
+// in a file of its own instead of refs/, asks the server for that info before
+// it looks at the cache (so it cannot work offline), reads the ETag after
+// following redirects (the CDN's, not the Hub's X-Linked-Etag), does not check
+// sha256 sums, and prints progress to standard output. Working around each of
+// these would have left little of it in use, so this package talks to the two
+// Hub endpoints directly with net/http.
+package hub

@@ -1,0 +1,743 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/splade-go/splade/internal/testdata"
+)
+
+const (
+	repoID  = "splade-go/tiny-bert"
+	shaMain = "1111111111111111111111111111111111111111"
+	shaV1   = "2222222222222222222222222222222222222222"
+	secret  = "hf_SeCrEtToKeN0123456789"
+)
+
+// fakeRev is one revision of the fake repository.
+type fakeRev struct {
+	sha   string
+	files map[string][]byte
+}
+
+// fakeHub serves one repository the way huggingface.co does: the repo-info
+// API, /resolve/ with X-Repo-Commit and ETag headers, and, for LFS files
+// (.safetensors, .bin), a redirect to a "CDN" that sends its own ETag.
+type fakeHub struct {
+	revs     map[string]*fakeRev // by branch name
+	token    string              // when set, required on API and resolve requests
+	status   int                 // when set, every request answers it
+	echoAuth bool                // with status 401: echo the Authorization header in the error body
+	truncate string              // file whose body is cut short
+	corrupt  string              // file served with one byte changed
+	noETag   bool                // send no ETag headers, like a plain file mirror
+	block    chan struct{}       // when set, the LFS body stalls after a few bytes and this is closed
+
+	blockOnce sync.Once
+
+	requests atomic.Int64
+	mu       sync.Mutex
+	auths    []string
+	served   []string
+}
+
+func newFakeHub(t *testing.T) *fakeHub {
+	t.Helper()
+	dir := testdata.Fixture(t, "tiny-bert")
+	files := map[string][]byte{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = data
+	}
+	// Sentence-transformers files, and files an encoder does not need.
+	files["modules.json"] = []byte(`[{"idx":0,"name":"0","path":"","type":"sentence_transformers.sparse_encoder.models.MLMTransformer"},` +
+		`{"idx":1,"name":"1","path":"1_SpladePooling","type":"sentence_transformers.sparse_encoder.models.SpladePooling"}]`)
+	files["config_sentence_transformers.json"] = []byte(`{"model_type":"SparseEncoder","similarity_fn_name":"dot"}`)
+	files["1_SpladePooling/config.json"] = []byte(`{"pooling_strategy":"max","activation_function":"relu"}`)
+	files["1_SpladePooling/big.bin"] = []byte("not needed")
+	files["README.md"] = []byte("# tiny-bert\n")
+	files["onnx/model.onnx"] = []byte("onnx weights")
+
+	v1 := map[string][]byte{}
+	for name, data := range files {
+		if name != "model.safetensors" && name != "modules.json" && !strings.HasPrefix(name, "1_") {
+			v1[name] = data
+		}
+	}
+	v1["config.json"] = append([]byte(nil), files["config.json"]...)
+	v1["config.json"] = []byte(strings.Replace(string(v1["config.json"]), "{", `{"_revision":"v1",`, 1))
+	return &fakeHub{revs: map[string]*fakeRev{
+		"main": {sha: shaMain, files: files},
+		"v1":   {sha: shaV1, files: v1},
+	}}
+}
+
+func (h *fakeHub) start(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (h *fakeHub) rev(name string) *fakeRev {
+	if r, ok := h.revs[name]; ok {
+		return r
+	}
+	for _, r := range h.revs {
+		if r.sha == name {
+			return r
+		}
+	}
+	return nil
+}
+
+func isLFS(name string) bool {
+	return strings.HasSuffix(name, ".safetensors") || strings.HasSuffix(name, ".bin")
+}
+
+func sha256Hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// gitBlobID is the git object id of a file, which the Hub sends as ETag
+// for files not stored with LFS.
+func gitBlobID(b []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(b))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.requests.Add(1)
+	h.mu.Lock()
+	h.auths = append(h.auths, r.Header.Get("Authorization"))
+	h.mu.Unlock()
+	if h.status != 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(h.status)
+		msg := "nope"
+		if h.echoAuth {
+			msg = "invalid credentials " + r.Header.Get("Authorization")
+		}
+		json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		return
+	}
+	p := r.URL.Path
+	if key, ok := strings.CutPrefix(p, "/cdn/"); ok {
+		for _, rev := range h.revs {
+			for name, data := range rev.files {
+				if sha256Hex(data) == key {
+					w.Header().Set("ETag", `"cdn-etag-not-the-blob-name"`)
+					h.serve(w, r, name, data)
+					return
+				}
+			}
+		}
+		http.NotFound(w, r)
+		return
+	}
+	if h.token != "" && r.Header.Get("Authorization") != "Bearer "+h.token {
+		w.Header().Set("X-Error-Code", "GatedRepo")
+		http.Error(w, `{"error":"Access to model splade-go/tiny-bert is restricted."}`, http.StatusUnauthorized)
+		return
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/models/"+repoID+"/revision/"); ok {
+		rev := h.rev(rest)
+		if rev == nil {
+			w.Header().Set("X-Error-Code", "RevisionNotFound")
+			http.Error(w, `{"error":"Invalid rev id"}`, http.StatusNotFound)
+			return
+		}
+		type lfs struct {
+			SHA256 string `json:"sha256"`
+			Size   int    `json:"size"`
+		}
+		type sib struct {
+			Name string `json:"rfilename"`
+			Size int    `json:"size"`
+			LFS  *lfs   `json:"lfs,omitempty"`
+		}
+		var sibs []sib
+		for name, data := range rev.files {
+			s := sib{Name: name, Size: len(data)}
+			if isLFS(name) {
+				s.LFS = &lfs{SHA256: sha256Hex(data), Size: len(data)}
+			}
+			sibs = append(sibs, s)
+		}
+		sort.Slice(sibs, func(i, j int) bool { return sibs[i].Name < sibs[j].Name })
+		json.NewEncoder(w).Encode(map[string]any{"id": repoID, "sha": rev.sha, "siblings": sibs})
+		return
+	}
+	if rest, ok := strings.CutPrefix(p, "/"+repoID+"/resolve/"); ok {
+		revName, name, _ := strings.Cut(rest, "/")
+		rev := h.rev(revName)
+		if rev == nil {
+			w.Header().Set("X-Error-Code", "RevisionNotFound")
+			http.Error(w, "revision not found", http.StatusNotFound)
+			return
+		}
+		data, ok := rev.files[name]
+		if !ok {
+			w.Header().Set("X-Error-Code", "EntryNotFound")
+			http.Error(w, "entry not found", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("X-Repo-Commit", rev.sha)
+		if isLFS(name) && !h.noETag {
+			sum := sha256Hex(data)
+			w.Header().Set("X-Linked-Etag", `"`+sum+`"`)
+			w.Header().Set("X-Linked-Size", strconv.Itoa(len(data)))
+			w.Header().Set("ETag", `"`+gitBlobID([]byte("pointer"))+`"`)
+			http.Redirect(w, r, "/cdn/"+sum, http.StatusFound)
+			return
+		}
+		w.Header().Set("ETag", `"`+gitBlobID(data)+`"`)
+		h.serve(w, r, name, data)
+		return
+	}
+	http.NotFound(w, r)
+}
+
+func (h *fakeHub) serve(w http.ResponseWriter, r *http.Request, name string, data []byte) {
+	if h.noETag {
+		w.Header().Del("ETag")
+	}
+	h.mu.Lock()
+	h.served = append(h.served, name)
+	h.mu.Unlock()
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	switch {
+	case name == h.truncate:
+		w.WriteHeader(http.StatusOK)
+		w.Write(data[:len(data)/2])
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	case name == h.corrupt:
+		bad := append([]byte(nil), data...)
+		bad[len(bad)/2] ^= 0xff
+		w.Write(bad)
+	case h.block != nil && isLFS(name):
+		w.WriteHeader(http.StatusOK)
+		w.Write(data[:10])
+		w.(http.Flusher).Flush()
+		h.blockOnce.Do(func() { close(h.block) })
+		<-r.Context().Done()
+	default:
+		w.Write(data)
+	}
+}
+
+// isolate points every huggingface_hub variable at a fresh temporary
+// folder and returns the cache dir.
+func isolate(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	for _, k := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE",
+		"TRANSFORMERS_OFFLINE", "HF_ENDPOINT", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HF_HOME", home)
+	cache := filepath.Join(home, "hub")
+	t.Setenv("HF_HUB_CACHE", cache)
+	return cache
+}
+
+func repoDir(cache string) string { return filepath.Join(cache, "models--splade-go--tiny-bert") }
+
+// listFiles returns the paths under dir, relative to it, that are not folders.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func TestResolveDownloadsIntoHFLayout(t *testing.T) {
+	cache := isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+	t.Setenv("HF_ENDPOINT", srv.URL)
+
+	dir, err := Resolve(context.Background(), repoID, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := repoDir(cache)
+	if want := filepath.Join(rd, "snapshots", shaMain); dir != want {
+		t.Fatalf("dir = %s, want %s", dir, want)
+	}
+	ref, err := os.ReadFile(filepath.Join(rd, "refs", "main"))
+	if err != nil || string(ref) != shaMain {
+		t.Fatalf("refs/main = %q, %v; want %q", ref, err, shaMain)
+	}
+
+	wantFiles := []string{"1_SpladePooling/config.json", "config.json", "config_sentence_transformers.json", "model.safetensors",
+		"modules.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"}
+	if got := listFiles(t, dir); strings.Join(got, " ") != strings.Join(wantFiles, " ") {
+		t.Errorf("snapshot files = %v\nwant %v (no README, onnx, pytorch_model.bin or big module files)", got, wantFiles)
+	}
+	files := hub.revs["main"].files
+	var blobs []string
+	for _, name := range wantFiles {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		target, err := os.Readlink(p)
+		if err != nil {
+			t.Fatalf("%s is not a symlink: %v", name, err)
+		}
+		blob := gitBlobID(files[name])
+		if isLFS(name) {
+			blob = sha256Hex(files[name])
+		}
+		up := strings.Repeat("../", strings.Count(name, "/")+2)
+		if want := up + "blobs/" + blob; filepath.ToSlash(target) != want {
+			t.Errorf("%s -> %s, want %s", name, target, want)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || string(data) != string(files[name]) {
+			t.Errorf("%s: content differs from the served file (err %v)", name, err)
+		}
+		blobs = append(blobs, "blobs/"+blob)
+	}
+	for _, f := range listFiles(t, rd) {
+		if strings.HasSuffix(f, ".incomplete") {
+			t.Errorf("left behind %s", f)
+		}
+	}
+
+	// The cache now serves the model with the server gone.
+	srv.Close()
+	again, err := Resolve(context.Background(), repoID, Options{})
+	if err != nil || again != dir {
+		t.Fatalf("second Resolve with the server closed = %q, %v; want %q", again, err, dir)
+	}
+}
+
+func TestResolveCachedMakesNoRequest(t *testing.T) {
+	isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+	opts := Options{Endpoint: srv.URL} // endpoint given by Options, not env
+	dir, err := Resolve(context.Background(), repoID, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub.requests.Store(0)
+
+	again, err := Resolve(context.Background(), repoID, opts)
+	if err != nil || again != dir {
+		t.Fatalf("online Resolve from cache = %q, %v", again, err)
+	}
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	again, err = Resolve(context.Background(), repoID, opts)
+	if err != nil || again != dir {
+		t.Fatalf("offline Resolve from cache = %q, %v", again, err)
+	}
+	// A full commit hash already in snapshots/ needs no refs/ entry.
+	again, err = Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Revision: shaMain})
+	if err != nil || again != dir {
+		t.Fatalf("offline Resolve by commit = %q, %v", again, err)
+	}
+	if n := hub.requests.Load(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
+	}
+}
+
+func TestOfflineEmptyCache(t *testing.T) {
+	isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+	for _, opts := range []Options{{Endpoint: srv.URL, Offline: true}, {Endpoint: srv.URL}} {
+		if !opts.Offline {
+			t.Setenv("HF_HUB_OFFLINE", "true")
+		}
+		_, err := Resolve(context.Background(), repoID, opts)
+		if err == nil {
+			t.Fatal("Resolve offline with an empty cache: no error")
+		}
+		for _, want := range []string{"offline", "HF_HUB_OFFLINE", "run once with network access", repoID} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %q", err, want)
+			}
+		}
+	}
+	if n := hub.requests.Load(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
+	}
+}
+
+func TestToken(t *testing.T) {
+	isolate(t)
+	hub := newFakeHub(t)
+	hub.token = secret
+	srv := hub.start(t)
+
+	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
+	if err == nil || !strings.Contains(err.Error(), "HF_TOKEN") || !strings.Contains(err.Error(), "gated") {
+		t.Fatalf("without a token: err = %v, want one naming gated repos and HF_TOKEN", err)
+	}
+
+	t.Setenv("HF_TOKEN", secret)
+	if _, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL}); err != nil {
+		t.Fatalf("with HF_TOKEN: %v", err)
+	}
+	hub.mu.Lock()
+	for _, a := range hub.auths[1:] {
+		if a != "Bearer "+secret && a != "" {
+			t.Errorf("Authorization = %q, want Bearer token", a)
+		}
+	}
+	if hub.auths[1] != "Bearer "+secret {
+		t.Errorf("API request Authorization = %q", hub.auths[1])
+	}
+	hub.mu.Unlock()
+
+	// A wrong token, which the server even echoes back: not in the error.
+	isolate(t)
+	hub.status, hub.echoAuth = http.StatusUnauthorized, true
+	wrong := secret + "x"
+	_, err = Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: wrong})
+	if err == nil {
+		t.Fatal("wrong token: no error")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error shows the token: %v", err)
+	}
+	if !strings.Contains(err.Error(), "401") {
+		t.Errorf("error %q does not give the status", err)
+	}
+}
+
+func TestHTTPErrors(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   []string
+	}{
+		{http.StatusUnauthorized, []string{"401", "gated or private", "HF_TOKEN"}},
+		{http.StatusForbidden, []string{"403", "gated or private", "HF_TOKEN"}},
+		{http.StatusNotFound, []string{"404", "not found"}},
+		{http.StatusInternalServerError, []string{"500", "server error"}},
+		{http.StatusBadGateway, []string{"502", "server error"}},
+	} {
+		isolate(t)
+		hub := newFakeHub(t)
+		hub.status = tc.status
+		srv := hub.start(t)
+		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: secret})
+		if err == nil {
+			t.Fatalf("HTTP %d: no error", tc.status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("HTTP %d: error %q does not mention %q", tc.status, err, w)
+			}
+		}
+		if !strings.HasPrefix(err.Error(), "hub: ") || strings.Contains(err.Error(), secret) {
+			t.Errorf("HTTP %d: error %q: want a hub: prefix and no token", tc.status, err)
+		}
+	}
+
+	isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Revision: "no-such-branch"})
+	if err == nil || !strings.Contains(err.Error(), "revision") || !strings.Contains(err.Error(), "no-such-branch") {
+		t.Errorf("unknown revision: err = %v", err)
+	}
+}
+
+// checkNothingTrusted fails when the snapshot has the file, blobs/ has a
+// blob for it or a leftover .incomplete file, or refs/main was written.
+func checkNothingTrusted(t *testing.T, cache, name string) {
+	t.Helper()
+	rd := repoDir(cache)
+	if _, err := os.Lstat(filepath.Join(rd, "snapshots", shaMain, name)); err == nil {
+		t.Errorf("snapshot has %s after a failed download", name)
+	}
+	data := newFakeHub(t).revs["main"].files[name]
+	for _, f := range listFiles(t, filepath.Join(rd, "blobs")) {
+		if strings.HasSuffix(f, ".incomplete") {
+			t.Errorf("left blobs/%s behind (never trusted, but should be removed)", f)
+		}
+		if f == sha256Hex(data) || f == gitBlobID(data) {
+			t.Errorf("blobs/ has %s for the failed %s", f, name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(rd, "refs", "main")); err == nil {
+		t.Errorf("refs/main written although the download failed")
+	}
+}
+
+func TestTruncatedDownload(t *testing.T) {
+	for _, name := range []string{"model.safetensors", "tokenizer.json"} {
+		cache := isolate(t)
+		hub := newFakeHub(t)
+		hub.truncate = name
+		srv := hub.start(t)
+		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
+		if err == nil {
+			t.Fatalf("truncated %s: no error", name)
+		}
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+		checkNothingTrusted(t, cache, name)
+		if _, err := Resolve(context.Background(), repoID, Options{Offline: true}); err == nil {
+			t.Errorf("offline Resolve after a failed download: no error")
+		}
+
+		// A healthy server completes the cache.
+		hub.truncate = ""
+		if _, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL}); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+	}
+}
+
+func TestCorruptDownload(t *testing.T) {
+	cache := isolate(t)
+	hub := newFakeHub(t)
+	hub.corrupt = "model.safetensors"
+	srv := hub.start(t)
+	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
+	if err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("corrupted LFS file: err = %v, want a sha256 mismatch", err)
+	}
+	checkNothingTrusted(t, cache, "model.safetensors")
+}
+
+func TestContextCancel(t *testing.T) {
+	cache := isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Resolve(ctx, repoID, Options{Endpoint: srv.URL}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
+	}
+
+	hub.block = make(chan struct{})
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-hub.block; cancel() }()
+	if _, err := Resolve(ctx, repoID, Options{Endpoint: srv.URL}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled mid-download: err = %v, want context.Canceled", err)
+	}
+	checkNothingTrusted(t, cache, "model.safetensors")
+}
+
+func TestRevision(t *testing.T) {
+	cache := isolate(t)
+	hub := newFakeHub(t)
+	srv := hub.start(t)
+	t.Setenv("HF_ENDPOINT", srv.URL)
+
+	main, err := Resolve(context.Background(), repoID, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := Resolve(context.Background(), repoID, Options{Revision: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := repoDir(cache)
+	if want := filepath.Join(rd, "snapshots", shaV1); v1 != want || main == v1 {
+		t.Fatalf("v1 dir = %s, want %s", v1, want)
+	}
+	if ref, _ := os.ReadFile(filepath.Join(rd, "refs", "v1")); string(ref) != shaV1 {
+		t.Errorf("refs/v1 = %q, want %q", ref, shaV1)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(v1, "config.json"))
+	if !strings.Contains(string(cfg), `"_revision":"v1"`) {
+		t.Errorf("v1 config.json is not v1's: %s", cfg)
+	}
+	// v1 has no model.safetensors: pytorch_model.bin is the weights.
+	if _, err := os.Stat(filepath.Join(v1, "pytorch_model.bin")); err != nil {
+		t.Errorf("v1 lacks pytorch_model.bin: %v", err)
+	}
+	// Files equal in both revisions share one blob.
+	a, _ := os.Readlink(filepath.Join(main, "vocab.txt"))
+	b, _ := os.Readlink(filepath.Join(v1, "vocab.txt"))
+	if a != b {
+		t.Errorf("vocab.txt links differ: %s, %s", a, b)
+	}
+
+	hub.requests.Store(0)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	for _, rev := range []string{"v1", shaV1} {
+		if got, err := Resolve(context.Background(), repoID, Options{Revision: rev}); err != nil || got != v1 {
+			t.Errorf("offline %s = %q, %v", rev, got, err)
+		}
+	}
+	if n := hub.requests.Load(); n != 0 {
+		t.Errorf("server saw %d requests, want 0", n)
+	}
+}
+
+// TestPythonCache lays out a cache as huggingface_hub writes it and checks
+// that it is used offline.
+func TestPythonCache(t *testing.T) {
+	cache := isolate(t)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	src := testdata.Fixture(t, "tiny-bert")
+	rd := filepath.Join(cache, "models--naver--tiny-splade")
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	snap := filepath.Join(rd, "snapshots", commit)
+	for _, d := range []string{filepath.Join(rd, "blobs"), filepath.Join(rd, "refs"), snap} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob := gitBlobID(data)
+		if isLFS(name) {
+			blob = sha256Hex(data)
+		}
+		if err := os.WriteFile(filepath.Join(rd, "blobs", blob), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("../../blobs/"+blob, filepath.Join(snap, name)); err != nil {
+			t.Skipf("symlinks unavailable: %v", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(rd, "refs", "main"), []byte(commit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Resolve(context.Background(), "naver/tiny-splade", Options{})
+	if err != nil || dir != snap {
+		t.Fatalf("Resolve = %q, %v; want %s", dir, err, snap)
+	}
+	want, _ := os.ReadFile(filepath.Join(src, "model.safetensors"))
+	if got, err := os.ReadFile(filepath.Join(dir, "model.safetensors")); err != nil || string(got) != string(want) {
+		t.Errorf("model.safetensors through the cache: %v", err)
+	}
+
+	// Without weights the snapshot is incomplete, and the error says so.
+	os.Remove(filepath.Join(snap, "model.safetensors"))
+	_, err = Resolve(context.Background(), "naver/tiny-splade", Options{})
+	if err == nil || !strings.Contains(err.Error(), "incomplete") || !strings.Contains(err.Error(), "weights") {
+		t.Errorf("snapshot without weights: err = %v", err)
+	}
+}
+
+func TestLocalDirAndBadNames(t *testing.T) {
+	isolate(t)
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	dir := testdata.Fixture(t, "tiny-bert")
+	if got, err := Resolve(context.Background(), dir, Options{}); err != nil || got != dir {
+		t.Errorf("local dir: %q, %v", got, err)
+	}
+	if _, err := Resolve(context.Background(), filepath.Join(dir, "config.json"), Options{}); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("file: err = %v", err)
+	}
+	for _, p := range []string{"./no/such/dir", filepath.Join(t.TempDir(), "missing")} {
+		if _, err := Resolve(context.Background(), p, Options{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("missing dir %s: err = %v", p, err)
+		}
+	}
+	for _, id := range []string{"", "bad id", "a/b/c", "a--b/c", "org/na..me", "-org/name", "org/name!", strings.Repeat("a", 97)} {
+		_, err := Resolve(context.Background(), id, Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), "hub: ") || !strings.Contains(err.Error(), "naver/splade-v3") {
+			t.Errorf("id %q: err = %v, want one showing a valid id", id, err)
+		}
+	}
+	for _, rev := range []string{"../x", "a//b", "/abs"} {
+		if _, err := Resolve(context.Background(), repoID, Options{Revision: rev}); err == nil || !strings.Contains(err.Error(), "revision") {
+			t.Errorf("revision %q: err = %v", rev, err)
+		}
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	home := t.TempDir()
+	for _, k := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+		"HF_ENDPOINT", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HF_HOME", home)
+	if err := os.WriteFile(filepath.Join(home, "token"), []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := FromEnv()
+	if o.CacheDir != filepath.Join(home, "hub") || o.Token != secret || o.Endpoint != DefaultEndpoint || o.Revision != "main" || o.Offline {
+		t.Errorf("FromEnv with HF_HOME = %+v", o)
+	}
+
+	t.Setenv("HF_HUB_CACHE", "/c")
+	t.Setenv("HF_ENDPOINT", "http://mirror.example/")
+	t.Setenv("HF_TOKEN", "env-token")
+	t.Setenv("HF_HUB_OFFLINE", "YES")
+	o = FromEnv()
+	if o.CacheDir != "/c" || o.Token != "env-token" || o.Endpoint != "http://mirror.example" || !o.Offline {
+		t.Errorf("FromEnv = %+v", o)
+	}
+
+	// Options take precedence over the environment.
+	o = Options{CacheDir: "/mine", Endpoint: "http://mine", Token: "mine", Revision: "v2"}.withEnv()
+	if o.CacheDir != "/mine" || o.Endpoint != "http://mine" || o.Token != "mine" || o.Revision != "v2" || o.HTTPClient == nil {
+		t.Errorf("withEnv = %+v", o)
+	}
+
+	t.Setenv("HF_HUB_CACHE", "")
+	t.Setenv("HF_HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	if o := FromEnv(); o.CacheDir != filepath.Join("/xdg", "huggingface", "hub") {
+		t.Errorf("FromEnv with XDG_CACHE_HOME: CacheDir = %s", o.CacheDir)
+	}
+}
+
+// A mirror that sends no ETag still fills the cache: blobs are named by
+// their sha256.
+func TestNoETag(t *testing.T) {
+	cache := isolate(t)
+	hub := newFakeHub(t)
+	hub.noETag = true
+	srv := hub.start(t)
+	dir, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := hub.revs["main"].files["config.json"]
+	target, err := os.Readlink(filepath.Join(dir, "config.json"))
+	if err != nil || filepath.Base(target) != sha256Hex(data) {
+		t.Errorf("config.json -> %s, %v; want a blob named by its sha256", target, err)
+	}
+	if _, err := os.Stat(filepath.Join(repoDir(cache), "blobs", sha256Hex(data))); err != nil {
+		t.Error(err)
+	}
+}
