@@ -6,4 +6,14 @@
 // Both encoders of this project, the GoMLX graph in package model and the
 // plain-Go forward pass in package wasm, build from [Params], so the two
 // read weights the same way and check each other.
+//
+// Weights may be stored as float32, float16 or bfloat16 (safetensors or
+// torch zip checkpoints, sharded or not); they are always widened to
+// float32. [WriteSafetensors] writes the other way, for example float16
+// copies that halve the download of an edge deployment.
+//
+// The package is pure Go without cgo or memory mapping, so it also builds
+// for js/wasm. Corrupt files give errors, never panics: safetensors headers
+// are bounds-checked, and the pickle of a torch checkpoint is scanned before
+// github.com/nlpodyssey/gopickle unpickles it, without running any code.
 package checkpoint

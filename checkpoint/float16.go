@@ -1,0 +1,163 @@
+package checkpoint
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// halfToFloat32 converts an IEEE 754 binary16 value to float32, exactly.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch exp {
+	case 0:
+		// Zero or subnormal: mant × 2⁻²⁴, exact in float32.
+		v := float32(mant) * (1.0 / (1 << 24))
+		return math.Float32frombits(math.Float32bits(v) | sign)
+	case 0x1f:
+		// Inf or NaN; the NaN payload moves to the top of the float32 mantissa.
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	default:
+		return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+	}
+}
+
+// float32ToHalf converts a float32 to the nearest binary16 value (ties to
+// even). Values beyond the binary16 range become ±Inf; NaN stays NaN.
+func float32ToHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23) & 0xff
+	mant := b & 0x7fffff
+	if exp == 0xff {
+		if mant == 0 {
+			return sign | 0x7c00
+		}
+		return sign | 0x7c00 | 0x200 | uint16(mant>>13) // quiet NaN
+	}
+	e := exp - 127 + 15
+	if e >= 0x1f {
+		return sign | 0x7c00
+	}
+	if e <= 0 {
+		// Subnormal half (or zero): the value in units of 2⁻²⁴ is
+		// (mant | implicit bit) >> (14-e), rounded.
+		if e < -10 {
+			return sign
+		}
+		m := mant | 0x800000
+		shift := uint(14 - e)
+		return sign | uint16(roundShift(m, shift))
+	}
+	// Normal: keep 10 of the 23 mantissa bits, rounded; a carry may bump
+	// the exponent, up to Inf, which is the correct result.
+	return sign | uint16(uint32(e)<<10+roundShift(mant, 13))
+}
+
+// roundShift returns m >> shift rounded to nearest, ties to even.
+func roundShift(m uint32, shift uint) uint32 {
+	r := m >> shift
+	half := uint32(1) << (shift - 1)
+	rest := m & (half<<1 - 1)
+	if rest > half || (rest == half && r&1 == 1) {
+		r++
+	}
+	return r
+}
+
+// bfloat16ToFloat32 converts a bfloat16 value (the top half of a float32) to
+// float32, exactly.
+func bfloat16ToFloat32(h uint16) float32 {
+	return math.Float32frombits(uint32(h) << 16)
+}
+
+// float32ToBfloat16 rounds a float32 to the nearest bfloat16 (ties to even);
+// NaN stays NaN.
+func float32ToBfloat16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if b&0x7fffffff > 0x7f800000 {
+		return uint16(b>>16) | 0x40 // quiet NaN
+	}
+	return uint16(roundShift(b, 16))
+}
+
+// elemType describes an element type of a weight file.
+type elemType struct {
+	name  string // safetensors spelling: F32, F16, BF16, F64, I64, ...
+	size  int    // bytes per element
+	float bool   // decoded to float32; other tensors are skipped
+}
+
+var (
+	dtF32  = elemType{"F32", 4, true}
+	dtF16  = elemType{"F16", 2, true}
+	dtBF16 = elemType{"BF16", 2, true}
+	dtF64  = elemType{"F64", 8, true}
+)
+
+// safetensorsDtype returns the element type named in a safetensors header.
+func safetensorsDtype(name string) (elemType, bool) {
+	switch name {
+	case "F32":
+		return dtF32, true
+	case "F16":
+		return dtF16, true
+	case "BF16":
+		return dtBF16, true
+	case "F64":
+		return dtF64, true
+	case "I64", "U64":
+		return elemType{name, 8, false}, true
+	case "I32", "U32":
+		return elemType{name, 4, false}, true
+	case "I16", "U16":
+		return elemType{name, 2, false}, true
+	case "I8", "U8", "BOOL":
+		return elemType{name, 1, false}, true
+	}
+	return elemType{}, false
+}
+
+// decodeFloats converts little-endian elements of type t from src into dst;
+// len(src) must be len(dst)*t.size.
+func decodeFloats(t elemType, src []byte, dst []float32) {
+	switch t.name {
+	case "F32":
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+	case "F16":
+		for i := range dst {
+			dst[i] = halfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	case "BF16":
+		for i := range dst {
+			dst[i] = bfloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	case "F64":
+		for i := range dst {
+			dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:])))
+		}
+	}
+}
+
+// encodeFloats appends src to dst as little-endian elements of type t
+// (F32, F16 or BF16).
+func encodeFloats(t elemType, dst []byte, src []float32) []byte {
+	switch t.name {
+	case "F32":
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
+		}
+	case "F16":
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint16(dst, float32ToHalf(v))
+		}
+	case "BF16":
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint16(dst, float32ToBfloat16(v))
+		}
+	}
+	return dst
+}

@@ -1,0 +1,167 @@
+package checkpoint
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// FromTensors maps the tensors of a BertForMaskedLM or
+// DistilBertForMaskedLM state dict (HuggingFace names) onto Params, checking
+// each shape against cfg. The Params share the tensors of ts.
+//
+// The "bert." / "distilbert." prefix of encoder tensors may be absent, and
+// old BERT checkpoints may name LayerNorm parameters gamma and beta. When
+// the decoder weight (cls.predictions.decoder.weight or
+// vocab_projector.weight) is absent, or holds exactly the word embeddings,
+// it is tied: DecoderW is WordEmb. Tensors
+// the encoders do not use (pooler, position_ids, ...) are ignored.
+func FromTensors(cfg Config, ts map[string]*Tensor) (*Params, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("checkpoint: config: %v", err)
+	}
+	g := getter{ts: ts}
+	var p *Params
+	switch cfg.ModelType {
+	case "bert":
+		p = g.bert(cfg)
+	case "distilbert":
+		p = g.distilBERT(cfg)
+	default:
+		return nil, fmt.Errorf("checkpoint: unsupported model_type %q (want bert or distilbert)", cfg.ModelType)
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	p.Config = cfg
+	return p, nil
+}
+
+// getter looks tensors up and keeps the first error.
+type getter struct {
+	ts  map[string]*Tensor
+	err error
+}
+
+// get returns the first of names present in ts, checking its shape; when
+// none is present it records an error naming names[0].
+func (g *getter) get(shape []int, names ...string) *Tensor {
+	if g.err != nil {
+		return nil
+	}
+	for _, name := range names {
+		t, ok := g.ts[name]
+		if !ok || t == nil {
+			continue
+		}
+		if !slices.Equal(t.Shape, shape) {
+			g.err = fmt.Errorf("checkpoint: tensor %q has shape %v, want %v (from config.json)", name, t.Shape, shape)
+			return nil
+		}
+		if n, ok := numElements(t.Shape); !ok || n != len(t.Data) {
+			g.err = fmt.Errorf("checkpoint: tensor %q has shape %v but %d values", name, t.Shape, len(t.Data))
+			return nil
+		}
+		return t
+	}
+	g.err = fmt.Errorf("checkpoint: tensor %q missing (want shape %v); is this a masked-LM checkpoint of the model type in config.json?", names[0], shape)
+	return nil
+}
+
+// linear returns the weight [out, in] and bias [out] of an nn.Linear.
+func (g *getter) linear(name string, out, in int) (w, b *Tensor) {
+	return g.get([]int{out, in}, name+".weight"), g.get([]int{out}, name+".bias")
+}
+
+// norm returns the weight and bias of a LayerNorm, accepting the old
+// gamma/beta names.
+func (g *getter) norm(name string, n int) (w, b *Tensor) {
+	return g.get([]int{n}, name+".weight", name+".gamma"), g.get([]int{n}, name+".bias", name+".beta")
+}
+
+// prefix returns p when the model's word embeddings are stored under
+// p+embeddings, "" when they are stored without it, and p otherwise (for
+// the error message).
+func (g *getter) prefix(p string) string {
+	if _, ok := g.ts[p+"embeddings.word_embeddings.weight"]; ok {
+		return p
+	}
+	if _, ok := g.ts["embeddings.word_embeddings.weight"]; ok {
+		return ""
+	}
+	return p
+}
+
+func (g *getter) bert(c Config) *Params {
+	H, I, V := c.Hidden, c.Intermediate, c.VocabSize
+	pre := g.prefix("bert.")
+	p := &Params{
+		WordEmb: g.get([]int{V, H}, pre+"embeddings.word_embeddings.weight"),
+		PosEmb:  g.get([]int{c.MaxPositions, H}, pre+"embeddings.position_embeddings.weight"),
+		TypeEmb: g.get([]int{c.TypeVocabSize, H}, pre+"embeddings.token_type_embeddings.weight"),
+	}
+	p.EmbNormW, p.EmbNormB = g.norm(pre+"embeddings.LayerNorm", H)
+	p.Layers = make([]Layer, c.Layers)
+	for i := range p.Layers {
+		l := &p.Layers[i]
+		n := pre + "encoder.layer." + strconv.Itoa(i) + "."
+		l.QueryW, l.QueryB = g.linear(n+"attention.self.query", H, H)
+		l.KeyW, l.KeyB = g.linear(n+"attention.self.key", H, H)
+		l.ValueW, l.ValueB = g.linear(n+"attention.self.value", H, H)
+		l.AttnOutW, l.AttnOutB = g.linear(n+"attention.output.dense", H, H)
+		l.AttnNormW, l.AttnNormB = g.norm(n+"attention.output.LayerNorm", H)
+		l.FFInW, l.FFInB = g.linear(n+"intermediate.dense", I, H)
+		l.FFOutW, l.FFOutB = g.linear(n+"output.dense", H, I)
+		l.OutNormW, l.OutNormB = g.norm(n+"output.LayerNorm", H)
+	}
+	p.HeadTransformW, p.HeadTransformB = g.linear("cls.predictions.transform.dense", H, H)
+	p.HeadNormW, p.HeadNormB = g.norm("cls.predictions.transform.LayerNorm", H)
+	p.DecoderW = g.tied(p.WordEmb, []int{V, H}, "cls.predictions.decoder.weight")
+	p.DecoderB = g.get([]int{V}, "cls.predictions.bias", "cls.predictions.decoder.bias")
+	return p
+}
+
+func (g *getter) distilBERT(c Config) *Params {
+	H, I, V := c.Hidden, c.Intermediate, c.VocabSize
+	pre := g.prefix("distilbert.")
+	p := &Params{
+		WordEmb: g.get([]int{V, H}, pre+"embeddings.word_embeddings.weight"),
+		PosEmb:  g.get([]int{c.MaxPositions, H}, pre+"embeddings.position_embeddings.weight"),
+	}
+	p.EmbNormW, p.EmbNormB = g.norm(pre+"embeddings.LayerNorm", H)
+	p.Layers = make([]Layer, c.Layers)
+	for i := range p.Layers {
+		l := &p.Layers[i]
+		n := pre + "transformer.layer." + strconv.Itoa(i) + "."
+		l.QueryW, l.QueryB = g.linear(n+"attention.q_lin", H, H)
+		l.KeyW, l.KeyB = g.linear(n+"attention.k_lin", H, H)
+		l.ValueW, l.ValueB = g.linear(n+"attention.v_lin", H, H)
+		l.AttnOutW, l.AttnOutB = g.linear(n+"attention.out_lin", H, H)
+		l.AttnNormW, l.AttnNormB = g.norm(n+"sa_layer_norm", H)
+		l.FFInW, l.FFInB = g.linear(n+"ffn.lin1", I, H)
+		l.FFOutW, l.FFOutB = g.linear(n+"ffn.lin2", H, I)
+		l.OutNormW, l.OutNormB = g.norm(n+"output_layer_norm", H)
+	}
+	p.HeadTransformW, p.HeadTransformB = g.linear("vocab_transform", H, H)
+	p.HeadNormW, p.HeadNormB = g.norm("vocab_layer_norm", H)
+	p.DecoderW = g.tied(p.WordEmb, []int{V, H}, "vocab_projector.weight")
+	p.DecoderB = g.get([]int{V}, "vocab_projector.bias")
+	return p
+}
+
+// tied returns the named decoder weight, or wordEmb when it is absent or
+// holds the same values (a tied weight saved twice).
+func (g *getter) tied(wordEmb *Tensor, shape []int, name string) *Tensor {
+	if _, ok := g.ts[name]; !ok {
+		return wordEmb
+	}
+	t := g.get(shape, name)
+	if t == nil || wordEmb == nil {
+		return t
+	}
+	if t == wordEmb || slices.EqualFunc(t.Data, wordEmb.Data, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+		return wordEmb
+	}
+	return t
+}

@@ -1,0 +1,154 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+)
+
+// Weight files Load looks for, in order of preference.
+const (
+	safetensorsFile      = "model.safetensors"
+	safetensorsIndexFile = "model.safetensors.index.json"
+	pytorchFile          = "pytorch_model.bin"
+	pytorchIndexFile     = "pytorch_model.bin.index.json"
+)
+
+// Load reads the model folder fsys: config.json plus the weights, from
+// model.safetensors (preferred), a sharded model.safetensors.index.json,
+// pytorch_model.bin, or a sharded pytorch_model.bin.index.json.
+func Load(fsys fs.FS) (*Params, error) {
+	data, err := fs.ReadFile(fsys, "config.json")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("checkpoint: no config.json in the model folder")
+		}
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	cfg, err := ReadConfig(data)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := readWeights(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return FromTensors(cfg, ts)
+}
+
+// LoadDir is Load of the folder dir.
+func LoadDir(dir string) (*Params, error) {
+	return Load(os.DirFS(dir))
+}
+
+// readWeights reads the first weight file present.
+func readWeights(fsys fs.FS) (map[string]*Tensor, error) {
+	for _, try := range []struct {
+		name string
+		read func(fs.FS, string) (map[string]*Tensor, error)
+	}{
+		{safetensorsFile, readSafetensorsFile},
+		{safetensorsIndexFile, readSharded(readSafetensorsFile)},
+		{pytorchFile, readPyTorchFile},
+		{pytorchIndexFile, readSharded(readPyTorchFile)},
+	} {
+		if _, err := fs.Stat(fsys, try.name); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		return try.read(fsys, try.name)
+	}
+	return nil, fmt.Errorf("checkpoint: no weights in the model folder: looked for %s, %s, %s and %s",
+		safetensorsFile, safetensorsIndexFile, pytorchFile, pytorchIndexFile)
+}
+
+func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	ts, err := readSafetensors(data)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+	}
+	return ts, nil
+}
+
+func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	var (
+		ra   io.ReaderAt
+		size int64
+	)
+	st, err := f.Stat()
+	if rat, ok := f.(io.ReaderAt); ok && err == nil && st.Mode().IsRegular() {
+		ra, size = rat, st.Size()
+	} else {
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
+	}
+	ts, err := readPyTorch(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+	}
+	return ts, nil
+}
+
+// readSharded reads the shards an index file lists in its weight_map.
+func readSharded(read func(fs.FS, string) (map[string]*Tensor, error)) func(fs.FS, string) (map[string]*Tensor, error) {
+	return func(fsys fs.FS, index string) (map[string]*Tensor, error) {
+		data, err := fs.ReadFile(fsys, index)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		var idx struct {
+			WeightMap map[string]string `json:"weight_map"`
+		}
+		if err := json.Unmarshal(data, &idx); err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %v", index, err)
+		}
+		seen := make(map[string]bool)
+		var shards []string
+		for _, file := range idx.WeightMap {
+			if !seen[file] {
+				seen[file] = true
+				shards = append(shards, file)
+			}
+		}
+		if len(shards) == 0 {
+			return nil, fmt.Errorf("checkpoint: %s: empty weight_map", index)
+		}
+		sort.Strings(shards)
+		all := make(map[string]*Tensor)
+		for _, file := range shards {
+			if !fs.ValidPath(file) {
+				return nil, fmt.Errorf("checkpoint: %s: invalid shard name %q", index, file)
+			}
+			ts, err := read(fsys, file)
+			if err != nil {
+				return nil, err
+			}
+			for name, t := range ts {
+				if _, dup := all[name]; dup {
+					return nil, fmt.Errorf("checkpoint: %s: tensor %q in two shards", index, name)
+				}
+				all[name] = t
+			}
+		}
+		return all, nil
+	}
+}

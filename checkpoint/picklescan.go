@@ -1,0 +1,85 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+)
+
+// checkPickle walks the opcodes of a pickle up to STOP and checks that every
+// length-prefixed argument fits in data. The unpickler allocates a buffer of
+// the declared length before reading, so without this check a corrupt length
+// could make it allocate gigabytes.
+func checkPickle(data []byte) error {
+	i := 0
+	need := func(n uint64) error {
+		if n > uint64(len(data)-i) {
+			return fmt.Errorf("corrupt pickle: argument at byte %d runs past the end (%d bytes)", i, len(data))
+		}
+		return nil
+	}
+	for i < len(data) {
+		op := data[i]
+		i++
+		var fixed int // bytes of fixed-size argument
+		lenBytes := 0 // bytes of a little-endian length, followed by that many bytes
+		lines := 0    // newline-terminated arguments
+		switch op {
+		case '.': // STOP
+			return nil
+		case '(', '0', '1', '2', 'N', 'Q', 'R', 'a', 'b', 'd', '}', 'e', 'l', ']', 'o', 's', 't', ')', 'u',
+			0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x97, 0x98:
+		case 0x80, 'K', 'h', 'q', 0x82: // PROTO, BININT1, BINGET, BINPUT, EXT1
+			fixed = 1
+		case 'M', 0x83: // BININT2, EXT2
+			fixed = 2
+		case 'J', 'j', 'r', 0x84: // BININT, LONG_BINGET, LONG_BINPUT, EXT4
+			fixed = 4
+		case 'G', 0x95: // BINFLOAT, FRAME (the frame's opcodes follow inline)
+			fixed = 8
+		case 0x8a, 'U', 0x8c, 'C': // LONG1, SHORT_BINSTRING, SHORT_BINUNICODE, SHORT_BINBYTES
+			lenBytes = 1
+		case 0x8b, 'T', 'X', 'B': // LONG4, BINSTRING, BINUNICODE, BINBYTES
+			lenBytes = 4
+		case 0x8d, 0x8e, 0x96: // BINUNICODE8, BINBYTES8, BYTEARRAY8
+			lenBytes = 8
+		case 'I', 'L', 'F', 'S', 'V', 'g', 'p', 'P':
+			lines = 1
+		case 'c', 'i': // GLOBAL, INST
+			lines = 2
+		default:
+			return fmt.Errorf("corrupt pickle: unknown opcode %#02x at byte %d", op, i-1)
+		}
+		if err := need(uint64(fixed)); err != nil {
+			return err
+		}
+		i += fixed
+		if lenBytes > 0 {
+			if err := need(uint64(lenBytes)); err != nil {
+				return err
+			}
+			var n uint64
+			switch lenBytes {
+			case 1:
+				n = uint64(data[i])
+			case 4:
+				n = uint64(binary.LittleEndian.Uint32(data[i:]))
+			case 8:
+				n = binary.LittleEndian.Uint64(data[i:])
+			}
+			i += lenBytes
+			if err := need(n); err != nil {
+				return err
+			}
+			i += int(n)
+		}
+		for range lines {
+			j := bytes.IndexByte(data[i:], '\n')
+			if j < 0 {
+				return fmt.Errorf("corrupt pickle: unterminated argument at byte %d", i)
+			}
+			i += j + 1
+		}
+	}
+	return fmt.Errorf("corrupt pickle: no STOP opcode (truncated?)")
+}
