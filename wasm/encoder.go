@@ -1,0 +1,234 @@
+package wasm
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/sparsevec"
+	"github.com/splade-go/splade/wordpiece"
+)
+
+// LoadOptions adjusts how a model folder is loaded. The zero value uses
+// what the folder says, and SPLADE's defaults where it says nothing.
+type LoadOptions struct {
+	// Name is what Model reports. Default: the directory name for LoadDir,
+	// else config.json's "_name_or_path", else "splade".
+	Name string
+
+	// Pooling is "max" or "sum". Default: the SpladePooling module's
+	// pooling_strategy when the folder has one, else "max".
+	Pooling string
+
+	// Activation is "relu" (w = log(1+relu(z))) or "log1p_relu"
+	// (w = log(1+log(1+relu(z)))). Default: the SpladePooling module's
+	// activation_function, else "relu".
+	Activation string
+
+	// MaxLength caps the tokens per text, [CLS] and [SEP] included for the
+	// masked-LM model. Default: sentence_bert_config.json's max_seq_length,
+	// else the tokenizer's model_max_length; never more than the model's
+	// position table.
+	MaxLength int
+}
+
+// Encoder turns texts into SPLADE sparse vectors. It is safe for concurrent
+// use: it holds only read-only weights, and each call allocates its own
+// buffers.
+type Encoder struct {
+	name     string
+	dim      int
+	tok      *wordpiece.Tokenizer // the tokenizer that Token reads
+	query    *pipeline            // kind "query"
+	document *pipeline            // kind "document"; nil for an inference-free folder
+	def      *pipeline            // kind ""
+}
+
+// pipeline is one way of encoding a text: the masked-LM model with SPLADE
+// pooling, or a static token-weight table (inference-free queries).
+type pipeline struct {
+	tok    *wordpiece.Tokenizer
+	maxLen int
+
+	model      *mlm // nil for a static table
+	pooling    string
+	activation string
+
+	weight []float32 // static table, indexed by token id
+}
+
+// Load reads an encoder from the model folder at the root of fsys. The
+// folder is one of:
+//
+//   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM folder:
+//     config.json, model.safetensors (F32, F16 or BF16) or pytorch_model.bin,
+//     and tokenizer.json or vocab.txt; with an idf.json beside them (the
+//     OpenSearch inference-free layout), queries use the idf table;
+//   - a sentence-transformers SparseEncoder folder (modules.json):
+//     MLMTransformer + SpladePooling, or a Router whose "query" route is a
+//     SparseStaticEmbedding and whose "document" route is MLMTransformer +
+//     SpladePooling;
+//   - an inference-free folder: tokenizer files and idf.json
+//     ({"token": weight}), or a saved SparseStaticEmbedding module
+//     (config.json with "frozen", model.safetensors holding "weight").
+//     Such a folder encodes queries only.
+func Load(fsys fs.FS) (*Encoder, error) {
+	return LoadWith(fsys, LoadOptions{})
+}
+
+// LoadDir is Load of the folder dir on disk, named after its last element.
+func LoadDir(dir string) (*Encoder, error) {
+	return LoadDirWith(dir, LoadOptions{})
+}
+
+// LoadDirWith is LoadWith of the folder dir on disk.
+func LoadDirWith(dir string, opts LoadOptions) (*Encoder, error) {
+	if opts.Name == "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			opts.Name = filepath.Base(abs)
+		}
+	}
+	e, err := LoadWith(os.DirFS(dir), opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w (folder %s)", err, dir)
+	}
+	return e, nil
+}
+
+// LoadWith is Load with options.
+func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
+	switch opts.Pooling {
+	case "", PoolingMax, PoolingSum:
+	default:
+		return nil, fmt.Errorf("wasm: unknown pooling %q (want max or sum)", opts.Pooling)
+	}
+	switch opts.Activation {
+	case "", ActivationReLU, ActivationLog1pReLU:
+	default:
+		return nil, fmt.Errorf("wasm: unknown activation %q (want relu or log1p_relu)", opts.Activation)
+	}
+	if opts.MaxLength < 0 {
+		return nil, fmt.Errorf("wasm: MaxLength %d is negative", opts.MaxLength)
+	}
+	l := &loader{fsys: fsys, opts: opts, models: map[string]*pipeline{}}
+	e, err := l.load()
+	if err != nil {
+		return nil, err
+	}
+	if e.name == "" {
+		e.name = opts.Name
+	}
+	if e.name == "" {
+		e.name = "splade"
+	}
+	return e, nil
+}
+
+// Encode encodes texts as kind: "query", "document", or "" (the folder's
+// default: documents for a model folder and a Router, whose default route
+// sentence-transformers sets to "document"; queries for an inference-free
+// folder). Texts are encoded one at a time, unpadded, so that padding can
+// never reach the attention or the pooling, and every text gets the same
+// vector alone as in a batch.
+func (e *Encoder) Encode(ctx context.Context, texts []string, kind httpapi.Kind) ([]sparsevec.Vector, error) {
+	p, err := e.route(kind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sparsevec.Vector, len(texts))
+	for i, text := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		v, _, err := p.encode(ctx, text, e.dim)
+		if err != nil {
+			return nil, fmt.Errorf("%w (text %d)", err, i)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// EncodeQuery is Encode with kind "query".
+func (e *Encoder) EncodeQuery(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
+	return e.Encode(ctx, texts, httpapi.KindQuery)
+}
+
+// EncodeDocument is Encode with kind "document".
+func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
+	return e.Encode(ctx, texts, httpapi.KindDocument)
+}
+
+// Token returns the vocabulary entry of dimension id ("" out of range).
+func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
+
+// Dim returns the vector dimension: the vocabulary size.
+func (e *Encoder) Dim() int { return e.dim }
+
+// Model returns the model name.
+func (e *Encoder) Model() string { return e.name }
+
+// Backend returns "wasm-go": this package's pure-Go float32 forward pass.
+func (e *Encoder) Backend() string { return "wasm-go" }
+
+// Tokenizer returns the tokenizer of the document side (of the queries for
+// an inference-free folder).
+func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
+
+// InferenceFree reports whether queries are encoded by table lookup.
+func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
+
+var _ httpapi.Encoder = (*Encoder)(nil)
+
+func (e *Encoder) route(kind httpapi.Kind) (*pipeline, error) {
+	switch kind {
+	case httpapi.KindDefault:
+		return e.def, nil
+	case httpapi.KindQuery:
+		return e.query, nil
+	case httpapi.KindDocument:
+		if e.document == nil {
+			return nil, fmt.Errorf("wasm: %s is an inference-free folder and can only encode queries (kind %q); documents need its masked-LM model", e.name, httpapi.KindQuery)
+		}
+		return e.document, nil
+	}
+	return nil, fmt.Errorf("wasm: unknown kind %q (want \"query\", \"document\" or \"\")", kind)
+}
+
+// tokenize returns the token ids that p encodes for text.
+func (p *pipeline) tokenize(text string) []int32 {
+	if p.model == nil {
+		ids := p.tok.IDs(text)
+		if p.maxLen > 0 && len(ids) > p.maxLen {
+			ids = ids[:p.maxLen]
+		}
+		return ids
+	}
+	return p.tok.Encode(text, p.maxLen).IDs
+}
+
+func (p *pipeline) encode(ctx context.Context, text string, dim int) (sparsevec.Vector, headStats, error) {
+	ids := p.tokenize(text)
+	if p.model != nil {
+		return p.model.encodeIDs(ctx, ids, p.pooling, p.activation)
+	}
+	// SparseStaticEmbedding: the weight of every distinct token present.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	v := sparsevec.Vector{Dim: dim}
+	for _, id := range ids {
+		if id < 0 || int(id) >= len(p.weight) {
+			continue
+		}
+		if w := p.weight[id]; w != 0 {
+			v.Indices = append(v.Indices, uint32(id))
+			v.Values = append(v.Values, w)
+		}
+	}
+	return v, headStats{}, nil
+}

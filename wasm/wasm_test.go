@@ -1,0 +1,564 @@
+package wasm
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// checkCase asserts that got matches the reference vector of c: every
+// reference index present within 1e-4 absolute + 1e-4 relative, and no
+// other index above 1e-4.
+func checkCase(t *testing.T, label string, got sparsevec.Vector, c testdata.Case) {
+	t.Helper()
+	if err := got.Validate(); err != nil {
+		t.Errorf("%s: invalid vector: %v", label, err)
+	}
+	want := map[uint32]float32{}
+	for i, idx := range c.Indices {
+		want[idx] = c.Values[i]
+	}
+	have := map[uint32]float32{}
+	for i, idx := range got.Indices {
+		have[idx] = got.Values[i]
+	}
+	bad := 0
+	for idx, w := range want {
+		g, ok := have[idx]
+		if !ok && w > 1e-4 {
+			t.Errorf("%s: index %d (%g) missing", label, idx, w)
+			bad++
+		} else if d := math.Abs(float64(g - w)); d > 1e-4+1e-4*math.Abs(float64(w)) {
+			t.Errorf("%s: index %d = %g, want %g (diff %.3g)", label, idx, g, w, d)
+			bad++
+		}
+		if bad > 5 {
+			t.Fatalf("%s: too many differences", label)
+		}
+	}
+	for idx, g := range have {
+		if _, ok := want[idx]; !ok && g > 1e-4 {
+			t.Errorf("%s: extra index %d = %g", label, idx, g)
+		}
+	}
+}
+
+var parityCases = []struct {
+	fixture, expected string
+}{
+	{"tiny-bert", "expected.json"},
+	{"tiny-bert", "expected.sum.json"},
+	{"tiny-distilbert", "expected.json"},
+	{"tiny-distilbert", "expected.log1p_relu.json"},
+	{"small-bert-30522", "expected.json"},
+	{"edge-bert-30522", "expected.json"},
+}
+
+// TestParity checks the encoder against the PyTorch reference, text by text
+// and with all texts as one batch.
+func TestParity(t *testing.T) {
+	for _, pc := range parityCases {
+		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
+			dir := testdata.Fixture(t, pc.fixture)
+			exp := testdata.LoadExpected(t, filepath.Join(dir, pc.expected))
+			enc, err := LoadDirWith(dir, LoadOptions{Pooling: exp.Pooling, Activation: exp.Activation})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.Dim() != exp.VocabSize {
+				t.Fatalf("Dim() = %d, want %d", enc.Dim(), exp.VocabSize)
+			}
+			ctx := context.Background()
+			for i, c := range exp.Cases {
+				ids := enc.def.tokenize(c.Text)
+				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
+					t.Fatalf("case %d %q: ids %v, want %v", i, c.Text, ids, c.InputIDs)
+				}
+				vs, err := enc.Encode(ctx, []string{c.Text}, httpapi.KindDefault)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkCase(t, fmt.Sprintf("case %d %q", i, c.Text), vs[0], c)
+			}
+			batch, err := enc.Encode(ctx, exp.Texts(), httpapi.KindDefault)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range exp.Cases {
+				checkCase(t, fmt.Sprintf("batch case %d", i), batch[i], c)
+			}
+			sim := sparsevec.Similarity(batch, batch, sparsevec.DotFunc)
+			for i := range sim {
+				for j := range sim[i] {
+					w := exp.SimilarityDot[i][j]
+					if d := math.Abs(float64(sim[i][j]) - w); d > 1e-3+1e-4*math.Abs(w) {
+						t.Errorf("dot(%d, %d) = %g, want %g", i, j, sim[i][j], w)
+					}
+				}
+			}
+			sp := sparsevec.SparsityOf(batch)
+			if math.Abs(sp.ActiveDims-exp.Sparsity.ActiveDims) > 0.5 {
+				t.Errorf("active dims %g, want %g", sp.ActiveDims, exp.Sparsity.ActiveDims)
+			}
+		})
+	}
+}
+
+// TestPruningExact compares the pruned head with the full head, and logs
+// how many decoder rows pruning skips.
+func TestPruningExact(t *testing.T) {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522"} {
+		t.Run(name, func(t *testing.T) {
+			dir := testdata.Fixture(t, name)
+			exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+			enc, err := LoadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := enc.def
+			m := p.model
+			var rows, computed int
+			for _, c := range exp.Cases {
+				h, L, err := m.forward(context.Background(), c.InputIDs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, pooling := range []string{PoolingMax, PoolingSum} {
+					for _, act := range []string{ActivationReLU, ActivationLog1pReLU} {
+						pruned, st := m.pool(h, L, pooling, act, true)
+						full, _ := m.pool(h, L, pooling, act, false)
+						if fmt.Sprint(pruned) != fmt.Sprint(full) {
+							t.Fatalf("%q %s %s: pruned %v, full %v", c.Text, pooling, act, pruned, full)
+						}
+						if pooling == PoolingMax && act == ActivationReLU {
+							rows += st.rows
+							computed += st.computed
+						}
+					}
+				}
+			}
+			t.Logf("%s: %d of %d vocabulary rows dead for every input (static bound); %.2f%% of rows skipped over %d texts",
+				name, m.vocab-len(m.live), m.vocab, 100*(1-float64(computed)/float64(rows)), len(exp.Cases))
+		})
+	}
+}
+
+// readFiles copies the regular files of dir into a MapFS under prefix.
+func readFiles(t *testing.T, m fstest.MapFS, dir, prefix string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[pathJoin(prefix, n)] = &fstest.MapFile{Data: data}
+	}
+}
+
+func pathJoin(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "/" + name
+}
+
+var (
+	modelFiles     = []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}
+	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
+)
+
+// idfQuery is an independently computed inference-free query vector.
+type idfQuery struct {
+	text string
+	want map[uint32]float32
+}
+
+// idfQueries reads TREC DL19 queries with their reference WordPiece pieces
+// and computes their expected vectors straight from vocab.txt and idf.json.
+func idfQueries(t *testing.T, idfPath string, n int) []idfQuery {
+	t.Helper()
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	vocab := map[string]uint32{}
+	data, err := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		vocab[line] = uint32(i)
+	}
+	var idf map[string]float64
+	data, err = os.ReadFile(idfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &idf); err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	data, err = os.ReadFile(filepath.Join(tokDir, "topics.dl19-passage.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if id, text, ok := strings.Cut(line, "\t"); ok {
+			texts[id] = text
+		}
+	}
+	f, err := os.Open(filepath.Join(tokDir, "topics.dl19-passage.wp.tsv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []idfQuery
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() && len(qs) < n {
+		id, pieces, _ := strings.Cut(sc.Text(), "\t")
+		q := idfQuery{text: texts[id], want: map[uint32]float32{}}
+		for _, p := range strings.Fields(pieces) {
+			if w := idf[p]; w != 0 {
+				q.want[vocab[p]] = float32(w)
+			}
+		}
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []idfQuery) {
+	t.Helper()
+	texts := make([]string, len(qs))
+	for i, q := range qs {
+		texts[i] = q.text
+	}
+	vs, err := enc.Encode(context.Background(), texts, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range qs {
+		v := vs[i]
+		if err := v.Validate(); err != nil {
+			t.Errorf("%q: %v", q.text, err)
+		}
+		if v.Len() != len(q.want) {
+			t.Errorf("%q: %d tokens, want %d", q.text, v.Len(), len(q.want))
+		}
+		for j, idx := range v.Indices {
+			if w, ok := q.want[idx]; !ok || w != v.Values[j] {
+				t.Errorf("%q: token %d (%s) = %g, want %g", q.text, idx, enc.Token(int(idx)), v.Values[j], w)
+			}
+		}
+	}
+}
+
+// TestInferenceFreeIDF loads a tokenizer + idf.json folder.
+func TestInferenceFreeIDF(t *testing.T) {
+	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	qs := idfQueries(t, idfPath, 43)
+	m := fstest.MapFS{}
+	readFiles(t, m, tokDir, "", tokenizerFiles...)
+	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
+	enc, err := LoadWith(m, LoadOptions{Name: "idf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !enc.InferenceFree() || enc.Dim() != 30522 {
+		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
+	}
+	checkIDF(t, enc, httpapi.KindQuery, qs)
+	checkIDF(t, enc, httpapi.KindDefault, qs)
+	if _, err := enc.Encode(context.Background(), []string{"x"}, httpapi.KindDocument); err == nil || !strings.Contains(err.Error(), "only encode queries") {
+		t.Errorf("document kind: err = %v, want an inference-free error", err)
+	}
+	if _, err := enc.Encode(context.Background(), []string{"x"}, "passage"); err == nil {
+		t.Errorf("unknown kind: no error")
+	}
+}
+
+// writeWeights returns a safetensors file of ts.
+func writeWeights(t *testing.T, ts map[string]*checkpoint.Tensor, dtype string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := checkpoint.WriteSafetensors(&buf, ts, dtype); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestRouterLayout builds the sentence-transformers Router layout of an
+// inference-free SPLADE model (SparseStaticEmbedding queries, MLMTransformer
+// + SpladePooling documents) and checks both routes.
+func TestRouterLayout(t *testing.T) {
+	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	docDir := testdata.Fixture(t, "edge-bert-30522")
+	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := idfQueries(t, idfPath, 20)
+
+	// The query weights as SparseStaticEmbedding.save writes them: a
+	// "weight" tensor of the vocabulary size in model.safetensors.
+	var idf map[string]float64
+	data, _ := os.ReadFile(idfPath)
+	if err := json.Unmarshal(data, &idf); err != nil {
+		t.Fatal(err)
+	}
+	vocab, _ := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
+	weight := &checkpoint.Tensor{Shape: []int{30522}, Data: make([]float32, 30522)}
+	for i, tok := range strings.Split(strings.TrimRight(string(vocab), "\n"), "\n") {
+		weight.Data[i] = float32(idf[tok])
+	}
+
+	m := fstest.MapFS{
+		"modules.json": {Data: []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`)},
+		"router_config.json": {Data: []byte(`{
+    "types": {
+        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
+        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
+        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
+    },
+    "structure": {
+        "query": ["query_0_SparseStaticEmbedding"],
+        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
+    },
+    "parameters": {"default_route": "document", "allow_empty_key": true}
+}`)},
+		"query_0_SparseStaticEmbedding/config.json":           {Data: []byte(`{"frozen": true}`)},
+		"query_0_SparseStaticEmbedding/model.safetensors":     {Data: writeWeights(t, map[string]*checkpoint.Tensor{"weight": weight}, "F32")},
+		"document_0_MLMTransformer/sentence_bert_config.json": {Data: []byte(`{"max_seq_length": 512, "do_lower_case": false}`)},
+		"document_1_SpladePooling/config.json":                {Data: []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`)},
+	}
+	readFiles(t, m, tokDir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
+	readFiles(t, m, docDir, "document_0_MLMTransformer", modelFiles...)
+	enc, err := LoadWith(m, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !enc.InferenceFree() || enc.Dim() != 30522 {
+		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
+	}
+	checkIDF(t, enc, httpapi.KindQuery, qs)
+	ctx := context.Background()
+	for _, kind := range []httpapi.Kind{httpapi.KindDocument, httpapi.KindDefault} {
+		vs, err := enc.Encode(ctx, exp.Texts(), kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range exp.Cases {
+			checkCase(t, fmt.Sprintf("%q case %d", kind, i), vs[i], c)
+		}
+	}
+
+	// The same document model with idf.json beside it (OpenSearch layout).
+	m = fstest.MapFS{}
+	readFiles(t, m, docDir, "", modelFiles...)
+	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
+	enc, err = LoadWith(m, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIDF(t, enc, httpapi.KindQuery, qs)
+	vs, err := enc.Encode(ctx, exp.Texts()[:2], httpapi.KindDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range exp.Cases[:2] {
+		checkCase(t, fmt.Sprintf("OpenSearch layout case %d", i), vs[i], c)
+	}
+}
+
+// TestSparseEncoderLayout loads a plain sentence-transformers SparseEncoder
+// folder, whose SpladePooling config picks the pooling and activation.
+func TestSparseEncoderLayout(t *testing.T) {
+	for _, tc := range []struct{ fixture, expected, pooling, activation string }{
+		{"tiny-bert", "expected.sum.json", "sum", "relu"},
+		{"tiny-distilbert", "expected.log1p_relu.json", "max", "log1p_relu"},
+	} {
+		dir := testdata.Fixture(t, tc.fixture)
+		exp := testdata.LoadExpected(t, filepath.Join(dir, tc.expected))
+		m := fstest.MapFS{
+			"modules.json": {Data: []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
+  {"idx": 1, "name": "1", "path": "1_SpladePooling", "type": "sentence_transformers.sparse_encoder.models.SpladePooling"}
+]`)},
+			"1_SpladePooling/config.json": {Data: []byte(fmt.Sprintf(`{"pooling_strategy": %q, "activation_function": %q, "word_embedding_dimension": 478}`, tc.pooling, tc.activation))},
+		}
+		readFiles(t, m, dir, "", modelFiles...)
+		enc, err := LoadWith(m, LoadOptions{Name: tc.fixture})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := enc.EncodeDocument(context.Background(), exp.Texts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range exp.Cases {
+			checkCase(t, fmt.Sprintf("%s case %d", tc.expected, i), vs[i], c)
+		}
+		if enc.Model() != tc.fixture || enc.Backend() != "wasm-go" {
+			t.Errorf("Model %q Backend %q", enc.Model(), enc.Backend())
+		}
+	}
+}
+
+// TestFloat16Weights loads half-precision weights: the vectors stay close
+// to those of the float32 weights.
+func TestFloat16Weights(t *testing.T) {
+	dir := testdata.Fixture(t, "tiny-bert")
+	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	data, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := checkpoint.ReadSafetensors(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := fstest.MapFS{}
+	readFiles(t, m, dir, "", modelFiles...)
+	m["model.safetensors"] = &fstest.MapFile{Data: writeWeights(t, ts, "F16")}
+	enc, err := LoadWith(m, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := enc.Encode(context.Background(), exp.Texts(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range exp.Cases {
+		want := sparsevec.Vector{Indices: c.Indices, Values: c.Values, Dim: exp.VocabSize}
+		if cos := sparsevec.Cosine(vs[i], want); cos < 0.99 {
+			t.Errorf("case %d: cosine to the float32 reference %g", i, cos)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := testdata.Fixture(t, "tiny-bert")
+	for _, tc := range []struct {
+		name string
+		fsys fs.FS
+		opts LoadOptions
+		want string
+	}{
+		{"empty", fstest.MapFS{}, LoadOptions{}, "no config.json"},
+		{"pooling", fstest.MapFS{}, LoadOptions{Pooling: "mean"}, "unknown pooling"},
+		{"activation", fstest.MapFS{}, LoadOptions{Activation: "gelu"}, "unknown activation"},
+		{"module", fstest.MapFS{"modules.json": {Data: []byte(`[{"path": "", "type": "sentence_transformers.models.Transformer"}]`)}}, LoadOptions{}, "unsupported sentence-transformers module"},
+		{"weights", func() fs.FS {
+			m := fstest.MapFS{}
+			readFiles(t, m, dir, "", "config.json", "vocab.txt", "tokenizer_config.json")
+			return m
+		}(), LoadOptions{}, "wasm: model in ."},
+	} {
+		_, err := LoadWith(tc.fsys, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	enc, err := LoadDir(testdata.Fixture(t, "tiny-bert"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := enc.Encode(ctx, []string{"a"}, ""); err != context.Canceled {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	vs, err := enc.Encode(context.Background(), nil, "")
+	if err != nil || len(vs) != 0 {
+		t.Errorf("no texts: %v, %v", vs, err)
+	}
+}
+
+// edgeQuery is a query of exactly 16 tokens with [CLS] and [SEP].
+const edgeQuery = "what are the symptoms of a vitamin d deficiency in adults and how is it treated"
+
+// BenchmarkEncodeEdgeQuery encodes one 16-token query with edge-bert-30522
+// (H=128, 2 layers, vocab 30522).
+func BenchmarkEncodeEdgeQuery(b *testing.B) {
+	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := enc.def
+	ids := p.tokenize(edgeQuery)
+	if len(ids) != 16 {
+		b.Fatalf("%d tokens, want 16", len(ids))
+	}
+	m := p.model
+	L, H, I, V := len(ids), m.hidden, m.inter, m.vocab
+	encoderMACs := len(m.layers)*L*(4*H*H+2*H*I+L*H*2) + L*H*H
+	headMACs := L * H * V
+	ctx := context.Background()
+	_, st, err := p.encode(ctx, edgeQuery, enc.dim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := p.encode(ctx, edgeQuery, enc.dim); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	done := encoderMACs + L*H*st.computed
+	b.ReportMetric(float64(done)/sec/1e6, "MMAC/s")
+	b.ReportMetric(float64(encoderMACs+headMACs)/sec/1e6, "dense-equiv-MMAC/s")
+	b.ReportMetric(100*(1-float64(st.computed)/float64(st.rows)), "%rows-skipped")
+}
+
+// BenchmarkEncodeEdgeQueryNoPrune is the same without pruning.
+func BenchmarkEncodeEdgeQueryNoPrune(b *testing.B) {
+	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := enc.def.model
+	ids := enc.def.tokenize(edgeQuery)
+	ctx := context.Background()
+	for b.Loop() {
+		h, L, err := m.forward(ctx, ids)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.pool(h, L, PoolingMax, ActivationReLU, false)
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	L, H := len(ids), m.hidden
+	macs := len(m.layers)*L*(4*H*H+2*H*m.inter+L*H*2) + L*H*H + L*H*m.vocab
+	b.ReportMetric(float64(macs)/sec/1e6, "MMAC/s")
+}
+
+// BenchmarkTokenizeEdgeQuery is the tokenizer's share of
+// BenchmarkEncodeEdgeQuery.
+func BenchmarkTokenizeEdgeQuery(b *testing.B) {
+	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		enc.def.tokenize(edgeQuery)
+	}
+}
