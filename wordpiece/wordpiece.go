@@ -1,0 +1,226 @@
+package wordpiece
+
+import (
+	"sync"
+	"unicode/utf8"
+)
+
+// Tokenizer is a BERT WordPiece tokenizer. It is immutable once loaded and
+// safe for concurrent use.
+type Tokenizer struct {
+	vocab  map[string]int32 // every token, as written in the vocabulary
+	tokens []string         // id -> token
+	first  *trie            // every token, for the first piece of a word
+	cont   *trie            // continuation pieces, without their prefix
+
+	maxChars int // max_input_chars_per_word
+
+	cleanText   bool
+	chinese     bool
+	stripAccent bool
+	lowercase   bool
+	ascii       [utf8.RuneSelf]uint8 // class of each ASCII byte
+
+	added      []addedToken // matched on the raw text, longest first
+	addedFirst [256]bool    // first bytes of the added tokens
+
+	cls, sep, pad, unk int32
+	maxLength          int
+
+	scratch sync.Pool // *scratch
+}
+
+type addedToken struct {
+	content string
+	id      int32
+}
+
+// ASCII byte classes of the normalizer and pre-tokenizer.
+const (
+	classWord  = iota // part of a word, kept as is
+	classUpper        // part of a word, lowercased
+	classSpace        // splits words
+	classPunct        // a word of its own
+	classDrop         // removed by clean_text
+)
+
+// scratch holds the buffers of one tokenization.
+type scratch struct {
+	a, b, c, word []byte
+}
+
+// Encoding is the token ids of one text, with [CLS] first and [SEP] last,
+// and the tokens they stand for.
+type Encoding struct {
+	IDs    []int32
+	Tokens []string
+}
+
+// Batch is the token ids of several texts, padded with the pad token to the
+// length of the longest, and their attention masks: Mask[i][j] is 1 where
+// IDs[i][j] is a token of text i and 0 where it is padding.
+type Batch struct {
+	IDs  [][]int32
+	Mask [][]int32
+	Len  int // length of every row
+}
+
+// VocabSize returns the number of token ids: one more than the largest id.
+func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
+
+// Token returns the token of id, or "" when id is out of range.
+func (t *Tokenizer) Token(id int) string {
+	if id < 0 || id >= len(t.tokens) {
+		return ""
+	}
+	return t.tokens[id]
+}
+
+// ID returns the id of token, and whether the vocabulary or the added
+// tokens hold it.
+func (t *Tokenizer) ID(token string) (int32, bool) {
+	if id, ok := t.vocab[token]; ok {
+		return id, true
+	}
+	for _, a := range t.added {
+		if a.content == token {
+			return a.id, true
+		}
+	}
+	return 0, false
+}
+
+// MaxLength returns model_max_length from tokenizer_config.json (or the
+// truncation length of tokenizer.json), or 0 when neither gives a usable
+// length.
+func (t *Tokenizer) MaxLength() int { return t.maxLength }
+
+// CLS returns the id of the classification token, [CLS].
+func (t *Tokenizer) CLS() int32 { return t.cls }
+
+// SEP returns the id of the separator token, [SEP].
+func (t *Tokenizer) SEP() int32 { return t.sep }
+
+// Pad returns the id of the padding token, [PAD].
+func (t *Tokenizer) Pad() int32 { return t.pad }
+
+// Unk returns the id of the unknown token, [UNK].
+func (t *Tokenizer) Unk() int32 { return t.unk }
+
+// Pieces returns the WordPiece tokens of text, without [CLS] and [SEP].
+// An unknown word gives the unknown token, [UNK].
+func (t *Tokenizer) Pieces(text string) []string {
+	ids := t.IDs(text)
+	pieces := make([]string, len(ids))
+	for i, id := range ids {
+		pieces[i] = t.tokens[id]
+	}
+	return pieces
+}
+
+// IDs returns the ids of the WordPiece tokens of text, without [CLS] and
+// [SEP].
+func (t *Tokenizer) IDs(text string) []int32 {
+	return t.appendIDs(make([]int32, 0, len(text)/4+1), text, -1)
+}
+
+// Encode returns the ids and tokens of text between [CLS] and [SEP]. When
+// the text has more than maxLen-2 pieces, only the first maxLen-2 are kept,
+// so that the encoding has maxLen tokens; maxLen <= 0 stands for
+// t.MaxLength(), and when that is 0 too the text is not truncated. The
+// encoding always holds [CLS] and [SEP], even for maxLen < 2.
+func (t *Tokenizer) Encode(text string, maxLen int) Encoding {
+	ids := t.encodeIDs(text, maxLen)
+	tokens := make([]string, len(ids))
+	for i, id := range ids {
+		tokens[i] = t.tokens[id]
+	}
+	return Encoding{IDs: ids, Tokens: tokens}
+}
+
+// encodeIDs returns [CLS] ids [SEP], truncated as Encode describes.
+func (t *Tokenizer) encodeIDs(text string, maxLen int) []int32 {
+	if maxLen <= 0 {
+		maxLen = t.maxLength
+	}
+	limit := -1 // number of ids to produce before [SEP], [CLS] included
+	capacity := len(text)/4 + 2
+	if maxLen > 0 {
+		limit = max(maxLen-1, 1)
+		capacity = min(capacity, limit+1)
+	}
+	ids := make([]int32, 1, capacity)
+	ids[0] = t.cls
+	ids = t.appendIDs(ids, text, limit)
+	if limit >= 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return append(ids, t.sep)
+}
+
+// EncodeBatch encodes each text as Encode does and pads the encodings with
+// the pad token to the length of the longest.
+func (t *Tokenizer) EncodeBatch(texts []string, maxLen int) Batch {
+	rows := make([][]int32, len(texts))
+	n := 0
+	for i, text := range texts {
+		rows[i] = t.encodeIDs(text, maxLen)
+		n = max(n, len(rows[i]))
+	}
+	ids := make([]int32, len(texts)*n)
+	mask := make([]int32, len(texts)*n)
+	b := Batch{IDs: make([][]int32, len(texts)), Mask: make([][]int32, len(texts)), Len: n}
+	for i, row := range rows {
+		b.IDs[i] = ids[i*n : (i+1)*n : (i+1)*n]
+		b.Mask[i] = mask[i*n : (i+1)*n : (i+1)*n]
+		copy(b.IDs[i], row)
+		for j := range b.IDs[i] {
+			if j < len(row) {
+				b.Mask[i][j] = 1
+			} else {
+				b.IDs[i][j] = t.pad
+			}
+		}
+	}
+	return b
+}
+
+// appendIDs appends the piece ids of text to dst. With limit >= 0 it may
+// stop once len(dst) >= limit.
+func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
+	s, _ := t.scratch.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	defer t.scratch.Put(s)
+	for text != "" && (limit < 0 || len(dst) < limit) {
+		i, n, id := t.nextAdded(text)
+		if i < 0 {
+			return t.appendSegment(dst, text, limit, s)
+		}
+		dst = t.appendSegment(dst, text[:i], limit, s)
+		dst = append(dst, id)
+		text = text[i+n:]
+	}
+	return dst
+}
+
+// nextAdded finds the first added token in text, the longest when several
+// start at the same place, and returns its offset, length and id; the offset
+// is -1 when text holds none.
+func (t *Tokenizer) nextAdded(text string) (at, n int, id int32) {
+	if len(t.added) == 0 {
+		return -1, 0, 0
+	}
+	for i := 0; i < len(text); i++ {
+		if !t.addedFirst[text[i]] {
+			continue
+		}
+		for _, a := range t.added { // longest first
+			if len(text)-i >= len(a.content) && text[i:i+len(a.content)] == a.content {
+				return i, len(a.content), a.id
+			}
+		}
+	}
+	return -1, 0, 0
+}
