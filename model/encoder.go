@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -73,6 +74,7 @@ func Load(ctx context.Context, nameOrDir string, opts Options) (*Encoder, error)
 	return newEncoder(nameOrDir, params, tok, opts)
 }
 
+// newEncoder builds the encoder; it consumes params (see newWeights).
 func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer, opts Options) (*Encoder, error) {
 	cfg := params.Config
 	if tok.VocabSize() != cfg.VocabSize {
@@ -98,7 +100,7 @@ func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer
 	gc := graphConfig{
 		cfg:        cfg,
 		hasTypeEmb: params.TypeEmb != nil,
-		tied:       params.DecoderW == params.WordEmb,
+		tied:       isTied(params),
 		pooling:    opts.Pooling,
 		activation: opts.Activation,
 	}
@@ -108,6 +110,15 @@ func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer
 		return nil, fmt.Errorf("model: %s: %w", name, err)
 	}
 	exec.SetMaxCache(maxCompiledShapes)
+	w, err := newWeights(backend, params)
+	if err != nil {
+		exec.Finalize()
+		backend.Finalize()
+		return nil, err
+	}
+	// The host copies of the weights are garbage now; hand the memory back
+	// so a long-running server's RSS reflects the model, not its loading.
+	debug.FreeOSMemory()
 	return &Encoder{
 		name:      name,
 		opts:      opts,
@@ -116,7 +127,7 @@ func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer
 		maxLength: maxLength,
 		backend:   backend,
 		exec:      exec,
-		weights:   newWeights(params),
+		weights:   w,
 	}, nil
 }
 

@@ -22,16 +22,31 @@ const headChunk = 16
 // weights holds the model parameters as GoMLX tensors, in the fixed order
 // the graph function reads them.
 type weights struct {
-	list []*tensors.Tensor
+	backend compute.Backend
+	list    []*tensors.Tensor
+	err     error
 }
 
+// add moves t onto the backend's device and drops t's host copy, so that
+// loading never holds more than one extra tensor beyond the weights.
 func (w *weights) add(t *checkpoint.Tensor) {
-	w.list = append(w.list, tensors.FromFlatDataAndDimensions(t.Data, t.Shape...))
+	if w.err != nil {
+		return
+	}
+	gt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
+	if err := gt.ToDevice(w.backend, 0); err != nil {
+		w.err = fmt.Errorf("model: moving weights %v to the device: %w", t.Shape, err)
+		return
+	}
+	t.Data = nil
+	w.list = append(w.list, gt)
 }
 
-// newWeights flattens p into the parameter order of spladeGraph.
-func newWeights(p *checkpoint.Params) *weights {
-	w := &weights{}
+// newWeights flattens p into the parameter order of spladeGraph, moving
+// each tensor onto the backend. It consumes p: the tensors' host data is
+// released as it goes.
+func newWeights(backend compute.Backend, p *checkpoint.Params) (*weights, error) {
+	w := &weights{backend: backend}
 	w.add(p.WordEmb)
 	w.add(p.PosEmb)
 	if p.TypeEmb != nil {
@@ -52,11 +67,15 @@ func newWeights(p *checkpoint.Params) *weights {
 	w.add(p.HeadTransformB)
 	w.add(p.HeadNormW)
 	w.add(p.HeadNormB)
-	if p.DecoderW != p.WordEmb {
+	if !isTied(p) {
 		w.add(p.DecoderW)
 	}
 	w.add(p.DecoderB)
-	return w
+	if w.err != nil {
+		w.finalize()
+		return nil, w.err
+	}
+	return w, nil
 }
 
 // finalize frees the tensors' memory, on the host and on the device.
@@ -66,6 +85,9 @@ func (w *weights) finalize() {
 	}
 	w.list = nil
 }
+
+// isTied reports whether the decoder shares the word embeddings.
+func isTied(p *checkpoint.Params) bool { return p.DecoderW == p.WordEmb }
 
 // graphConfig is what the graph needs to know besides the weights.
 type graphConfig struct {

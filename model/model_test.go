@@ -65,6 +65,7 @@ var parityCases = []parityCase{
 	{"tiny-distilbert", "expected.json", model.Options{}},
 	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: model.ActivationLog1pRelu}},
 	{"small-bert-30522", "expected.json", model.Options{}},
+	{"edge-bert-30522", "expected.json", model.Options{}},
 }
 
 // TestParity checks the encoder against the independent PyTorch + JS
@@ -240,5 +241,42 @@ func TestCanceled(t *testing.T) {
 	cancel()
 	if _, err := enc.Encode(ctx, []string{"a"}); err == nil {
 		t.Error("Encode with a canceled context succeeded")
+	}
+}
+
+// TestConcurrent encodes from several goroutines at once; each result must
+// equal, bit for bit, the same call made alone.
+func TestConcurrent(t *testing.T) {
+	ctx := context.Background()
+	dir := testdata.Fixture(t, "tiny-distilbert")
+	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	enc, err := model.Load(ctx, dir, model.Options{BatchSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	const n = 8
+	inputs := make([][]string, n)
+	want := make([][]sparsevec.Vector, n)
+	for g := range n {
+		inputs[g] = exp.Texts()[g%len(exp.Cases):]
+		if want[g], err = enc.Encode(ctx, inputs[g]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, n)
+	for g := range n {
+		go func() {
+			got, err := enc.Encode(ctx, inputs[g])
+			if err == nil && fmt.Sprint(got) != fmt.Sprint(want[g]) {
+				err = fmt.Errorf("goroutine %d: result differs from the same call made alone", g)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
