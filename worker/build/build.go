@@ -1,0 +1,619 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/wasm"
+)
+
+// defaultCompatDate is the Workers compatibility date of the output. A
+// runtime accepts dates up to its own version date: the workerd pinned in
+// package.json (1.20261117.1) and wrangler 4.86.0 (the newest for Node 20,
+// whose `wrangler dev` runs workerd 2026-05-03) both take this one.
+const defaultCompatDate = "2026-05-01"
+
+// workerPackage is the Go program compiled to app.wasm.
+const workerPackage = "github.com/splade-go/splade/worker"
+
+// Cloudflare's limits (developers.cloudflare.com/workers/platform/limits).
+const (
+	maxWorkerSize  = 64 << 20  // uncompressed size of all modules
+	isolateMemory  = 128 << 20 // memory of one isolate
+	modelSubfolder = "model"   // OUT/model holds the model files
+)
+
+//go:embed assets/worker.mjs
+var workerMJS []byte
+
+// options are the flags of the build.
+type options struct {
+	model, out  string
+	dtype       string
+	name        string
+	workerName  string
+	compatDate  string
+	pooling     string
+	activation  string
+	maxLength   int
+	log         io.Writer // progress and warnings; nil discards them
+	skipCompile bool      // tests of the folder layout only: no app.wasm
+}
+
+// result describes a finished build.
+type result struct {
+	Files         []outFile // the modules, in workerd.capnp order
+	Raw, Gzip     int64     // their total size, uncompressed and gzipped
+	Model         string    // model name
+	Dim           int
+	InferenceFree bool
+	ParamBytes    int64 // float32 bytes of the parsed weights (what the isolate holds)
+}
+
+// outFile is one module of the worker.
+type outFile struct {
+	Name string // module name = path relative to OUT, slash-separated
+	Type string // workerd module type: esModule, wasm or data
+	Size int64
+	Gzip int64
+}
+
+// weightFiles are the weight files of one model folder, in order of
+// preference (as checkpoint.Load reads them).
+var weightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
+
+// safeName is what a module name may look like: workerd.capnp, wrangler
+// globs and JavaScript imports all take it without quoting trouble.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*$`)
+
+func (o *options) logf(format string, args ...any) {
+	if o.log != nil {
+		fmt.Fprintf(o.log, "worker/build: "+format+"\n", args...)
+	}
+}
+
+// build writes the worker folder o.out for the model folder o.model.
+func build(ctx context.Context, o options) (*result, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if err := prepareOut(o.model, o.out); err != nil {
+		return nil, err
+	}
+	modelOut := filepath.Join(o.out, modelSubfolder)
+	res := &result{}
+	modelFiles, params, err := copyModel(ctx, o, modelOut)
+	if err != nil {
+		return nil, err
+	}
+	res.ParamBytes = params
+
+	// Load the copy with the worker's own encoder: what fails here would
+	// fail in every isolate.
+	enc, err := wasm.LoadWith(os.DirFS(modelOut), o.loadOptions())
+	if err != nil {
+		return nil, fmt.Errorf("worker/build: the worker cannot serve %s: %w", o.model, err)
+	}
+	if _, err := enc.Encode(ctx, []string{"hello world"}, httpapi.KindDefault); err != nil {
+		return nil, fmt.Errorf("worker/build: the worker cannot encode with %s: %w", o.model, err)
+	}
+	res.Model, res.Dim, res.InferenceFree = enc.Model(), enc.Dim(), enc.InferenceFree()
+
+	if !o.skipCompile {
+		if err := compileWorker(ctx, o, filepath.Join(o.out, "app.wasm")); err != nil {
+			return nil, err
+		}
+		if err := copyWasmExec(ctx, filepath.Join(o.out, "wasm_exec.js")); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(o.out, "worker.mjs"), workerMJS, 0o644); err != nil {
+		return nil, fmt.Errorf("worker/build: %w", err)
+	}
+	if err := writeModelMJS(o, modelFiles, res.Model); err != nil {
+		return nil, err
+	}
+
+	modules := []outFile{{Name: "worker.mjs", Type: "esModule"}, {Name: "wasm_exec.js", Type: "esModule"},
+		{Name: "model.mjs", Type: "esModule"}, {Name: "app.wasm", Type: "wasm"}}
+	for _, f := range modelFiles {
+		modules = append(modules, outFile{Name: modelSubfolder + "/" + f, Type: "data"})
+	}
+	if err := writeConfigs(o, modules); err != nil {
+		return nil, err
+	}
+	for i := range modules {
+		m := &modules[i]
+		if err := measure(filepath.Join(o.out, filepath.FromSlash(m.Name)), m); err != nil {
+			if o.skipCompile && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		res.Raw += m.Size
+		res.Gzip += m.Gzip
+	}
+	res.Files = modules
+
+	kind := "masked-LM model, " + o.dtype + " weights"
+	if res.InferenceFree {
+		kind = "inference-free (queries only)"
+	}
+	o.logf("wrote %s: %d modules, %.1f MiB (gzip %.1f MiB); model %s (%s), dim %d",
+		o.out, len(modules), mib(res.Raw), mib(res.Gzip), res.Model, kind, res.Dim)
+	if res.Raw > maxWorkerSize {
+		o.logf("warning: %.1f MiB is over Cloudflare's %d MiB worker size limit; wrangler deploy will fail "+
+			"(use -dtype F16 or a smaller model)", mib(res.Raw), maxWorkerSize>>20)
+	}
+	if est := res.ParamBytes + 2*res.Raw; est > isolateMemory*3/4 {
+		o.logf("warning: the parsed weights (%.1f MiB) plus the modules may not fit an isolate's %d MB of memory",
+			mib(res.ParamBytes), isolateMemory>>20)
+	}
+	return res, nil
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+func (o *options) loadOptions() wasm.LoadOptions {
+	name := o.name
+	if name == "" {
+		if abs, err := filepath.Abs(o.model); err == nil {
+			name = filepath.Base(abs)
+		}
+	}
+	return wasm.LoadOptions{Name: name, Pooling: o.pooling, Activation: o.activation, MaxLength: o.maxLength}
+}
+
+func (o *options) check() error {
+	switch o.dtype {
+	case "F16", "BF16", "F32":
+	default:
+		return fmt.Errorf("worker/build: -dtype %q: want F16, BF16 or F32", o.dtype)
+	}
+	if _, err := time.Parse(time.DateOnly, o.compatDate); err != nil {
+		return fmt.Errorf("worker/build: -compatibility-date %q: want YYYY-MM-DD", o.compatDate)
+	}
+	if !regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`).MatchString(o.workerName) {
+		return fmt.Errorf("worker/build: -worker-name %q: use lower-case letters, digits and dashes", o.workerName)
+	}
+	if o.maxLength < 0 {
+		return fmt.Errorf("worker/build: -max-length %d is negative", o.maxLength)
+	}
+	st, err := os.Stat(o.model)
+	if err != nil {
+		return fmt.Errorf("worker/build: -model: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("worker/build: -model %s is not a folder", o.model)
+	}
+	return nil
+}
+
+// prepareOut makes out an empty folder. An existing out must be empty or an
+// earlier build, and must neither hold nor sit inside the model folder.
+func prepareOut(model, out string) error {
+	am, err1 := filepath.Abs(model)
+	ao, err2 := filepath.Abs(out)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	if within(am, ao) || within(ao, am) {
+		return fmt.Errorf("worker/build: -out %s and -model %s overlap; choose an output folder outside the model", out, model)
+	}
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("worker/build: -out: %w", err)
+	case len(entries) > 0:
+		for _, marker := range []string{"worker.mjs", "model.mjs"} {
+			if _, err := os.Stat(filepath.Join(out, marker)); err != nil {
+				return fmt.Errorf("worker/build: -out %s is not empty and holds no earlier build (no %s); choose a new folder", out, marker)
+			}
+		}
+		if err := os.RemoveAll(out); err != nil {
+			return fmt.Errorf("worker/build: removing the earlier build: %w", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(out, modelSubfolder), 0o755); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	return nil
+}
+
+// within reports whether path p is dir or inside it (both absolute).
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// copyModel copies the files of o.model the encoder can read to dst and
+// rewrites the weights of each folder as one model.safetensors in o.dtype.
+// It returns the written files (slash paths relative to dst, sorted) and
+// the float32 size of all weights.
+func copyModel(ctx context.Context, o options, dst string) (files []string, paramBytes int64, err error) {
+	src := os.DirFS(o.model)
+	dirs := map[string][]string{} // folder -> its file names
+	err = fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && skipDir(d.Name()) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 { // HF cache snapshots are symlinks
+			dirs[path.Dir(p)] = append(dirs[path.Dir(p)], d.Name())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("worker/build: reading the model folder: %w", err)
+	}
+	for _, dir := range sortedKeys(dirs) {
+		names := dirs[dir]
+		weights, skip, err := weightsOf(src, dir, names)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, name := range names {
+			p := path.Join(dir, name)
+			if skip[name] || !modelFile(name) {
+				continue
+			}
+			if !safeName.MatchString(p) {
+				return nil, 0, fmt.Errorf("worker/build: model file %q: rename it (module names take letters, digits, '_', '.', '+', '-')", p)
+			}
+			data, err := fs.ReadFile(src, p)
+			if err != nil {
+				return nil, 0, fmt.Errorf("worker/build: %w", err)
+			}
+			if err := writeFile(dst, p, data); err != nil {
+				return nil, 0, err
+			}
+			files = append(files, p)
+		}
+		if weights == nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		dropTiedDecoder(weights)
+		for _, t := range weights {
+			paramBytes += 4 * int64(len(t.Data))
+		}
+		var buf bytes.Buffer
+		if err := checkpoint.WriteSafetensors(&buf, weights, o.dtype); err != nil {
+			return nil, 0, fmt.Errorf("worker/build: %s: %w", dir, err)
+		}
+		p := path.Join(dir, "model.safetensors")
+		if err := writeFile(dst, p, buf.Bytes()); err != nil {
+			return nil, 0, err
+		}
+		files = append(files, p)
+	}
+	slices.Sort(files)
+	if len(files) == 0 {
+		return nil, 0, fmt.Errorf("worker/build: %s holds no model files (want config.json, tokenizer files, weights or idf.json)", o.model)
+	}
+	return files, paramBytes, nil
+}
+
+// skipDir reports whether a subfolder of the model is of no use to the
+// worker: hidden folders and exports for other runtimes.
+func skipDir(name string) bool {
+	return strings.HasPrefix(name, ".") || name == "onnx" || name == "openvino"
+}
+
+// modelFile reports whether the encoder may read a file: configurations,
+// tokenizer files and idf tables are JSON or text. Reference outputs and
+// training state are left out.
+func modelFile(name string) bool {
+	ext := path.Ext(name)
+	if ext != ".json" && ext != ".txt" {
+		return false
+	}
+	return !strings.HasPrefix(name, "expected") && name != "trainer_state.json" && name != "training_args.json"
+}
+
+// weightsOf reads the weights of folder dir of src, if it has any: the
+// first of weightFiles present, with its shards. skip names the files that
+// the rewritten model.safetensors replaces.
+func weightsOf(src fs.FS, dir string, names []string) (map[string]*checkpoint.Tensor, map[string]bool, error) {
+	skip := map[string]bool{}
+	for _, w := range weightFiles {
+		skip[w] = true
+	}
+	for _, w := range weightFiles {
+		if !slices.Contains(names, w) {
+			continue
+		}
+		var shards []string
+		if strings.HasSuffix(w, ".index.json") {
+			data, err := fs.ReadFile(src, path.Join(dir, w))
+			if err != nil {
+				return nil, nil, fmt.Errorf("worker/build: %w", err)
+			}
+			var idx struct {
+				WeightMap map[string]string `json:"weight_map"`
+			}
+			if err := json.Unmarshal(data, &idx); err != nil {
+				return nil, nil, fmt.Errorf("worker/build: %s: %v", path.Join(dir, w), err)
+			}
+			for _, s := range idx.WeightMap {
+				if !slices.Contains(shards, s) {
+					shards = append(shards, s)
+				}
+			}
+			slices.Sort(shards)
+		} else {
+			shards = []string{w}
+		}
+		all := map[string]*checkpoint.Tensor{}
+		for _, s := range shards {
+			skip[s] = true
+			p := path.Join(dir, s)
+			if !fs.ValidPath(p) {
+				return nil, nil, fmt.Errorf("worker/build: %s: invalid shard name %q", path.Join(dir, w), s)
+			}
+			data, err := fs.ReadFile(src, p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("worker/build: %w", err)
+			}
+			var ts map[string]*checkpoint.Tensor
+			if strings.HasPrefix(w, "pytorch_model") {
+				ts, err = checkpoint.ReadPyTorch(bytes.NewReader(data), int64(len(data)))
+			} else {
+				ts, err = checkpoint.ReadSafetensors(data)
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("worker/build: %s: %w", p, err)
+			}
+			for name, t := range ts {
+				all[name] = t
+			}
+		}
+		// The other weight files are alternatives (model.safetensors
+		// beside pytorch_model.bin): drop their shards too.
+		for _, other := range weightFiles {
+			if other == w || !strings.HasSuffix(other, ".index.json") || !slices.Contains(names, other) {
+				continue
+			}
+			if data, err := fs.ReadFile(src, path.Join(dir, other)); err == nil {
+				var idx struct {
+					WeightMap map[string]string `json:"weight_map"`
+				}
+				if json.Unmarshal(data, &idx) == nil {
+					for _, s := range idx.WeightMap {
+						skip[s] = true
+					}
+				}
+			}
+		}
+		return all, skip, nil
+	}
+	return nil, skip, nil
+}
+
+// dropTiedDecoder removes a masked-LM decoder weight that holds exactly the
+// word embeddings (a tied weight saved twice, as pytorch_model.bin files
+// do): checkpoint.FromTensors ties a missing decoder to the embeddings, so
+// the copy only costs size.
+func dropTiedDecoder(ts map[string]*checkpoint.Tensor) {
+	for _, pair := range [][2]string{
+		{"cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"},
+		{"cls.predictions.decoder.weight", "embeddings.word_embeddings.weight"},
+		{"vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"},
+		{"vocab_projector.weight", "embeddings.word_embeddings.weight"},
+	} {
+		dec, emb := ts[pair[0]], ts[pair[1]]
+		if dec == nil || emb == nil || !slices.Equal(dec.Shape, emb.Shape) {
+			continue
+		}
+		if slices.EqualFunc(dec.Data, emb.Data, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+			delete(ts, pair[0])
+		}
+	}
+}
+
+func writeFile(root, p string, data []byte) error {
+	name := filepath.Join(root, filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	return nil
+}
+
+// compileWorker builds the worker program for js/wasm with the go command
+// on PATH, from the current directory, which must be inside this module.
+func compileWorker(ctx context.Context, o options, dst string) error {
+	abs, err := filepath.Abs(dst)
+	if err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", abs, workerPackage)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("worker/build: compiling %s for js/wasm (run from inside the splade module, e.g. go run ./worker/build at the repository root): %v\n%s",
+			workerPackage, err, out)
+	}
+	o.logf("compiled app.wasm in %.1fs", time.Since(start).Seconds())
+	return nil
+}
+
+// copyWasmExec copies the js/wasm support script of the Go toolchain that
+// compiled app.wasm (the two must match).
+func copyWasmExec(ctx context.Context, dst string) error {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("worker/build: go env GOROOT: %v", err)
+	}
+	goroot := strings.TrimSpace(string(out))
+	var data []byte
+	for _, p := range []string{"lib/wasm/wasm_exec.js", "misc/wasm/wasm_exec.js"} { // Go 1.24+, older
+		if data, err = os.ReadFile(filepath.Join(goroot, filepath.FromSlash(p))); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("worker/build: no wasm_exec.js in the Go toolchain at %s: %v", goroot, err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	return nil
+}
+
+// writeModelMJS writes model.mjs, which imports the model files as data
+// modules and exports them with the encoder options for the Go program.
+func writeModelMJS(o options, files []string, name string) error {
+	lo := o.loadOptions()
+	cfg, err := json.Marshal(map[string]any{
+		"name": name, "pooling": lo.Pooling, "activation": lo.Activation, "max_length": lo.MaxLength,
+	})
+	if err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Generated by go run ./worker/build; do not edit.\n")
+	fmt.Fprintf(&b, "// The model folder as data modules (each an ArrayBuffer), which worker.mjs\n")
+	fmt.Fprintf(&b, "// hands to the Go program once per isolate, and the encoder options.\n\n")
+	for i, f := range files {
+		fmt.Fprintf(&b, "import f%d from %s;\n", i, jsString("./"+modelSubfolder+"/"+f))
+	}
+	fmt.Fprintf(&b, "\nexport const files = [\n")
+	for i, f := range files {
+		fmt.Fprintf(&b, "  [%s, f%d],\n", jsString(f), i)
+	}
+	fmt.Fprintf(&b, "];\n\nexport const config = %s;\n", jsString(string(cfg)))
+	if err := os.WriteFile(filepath.Join(o.out, "model.mjs"), b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	return nil
+}
+
+// jsString quotes s as a JavaScript string literal (JSON strings are, and
+// encoding/json escapes U+2028 and U+2029).
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+var capnpTemplate = template.Must(template.New("workerd.capnp").Parse(`# Generated by go run ./worker/build; do not edit.
+# Serve locally (the socket is named "http"):
+#   workerd serve workerd.capnp --socket-addr http=127.0.0.1:8787
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "splade", worker = .splade)],
+  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "splade")],
+);
+
+const splade :Workerd.Worker = (
+  modules = [
+{{- range .Modules}}
+    (name = "{{.Name}}", {{.Type}} = embed "{{.Name}}"),
+{{- end}}
+  ],
+  compatibilityDate = "{{.CompatDate}}",
+);
+`))
+
+var wranglerTemplate = template.Must(template.New("wrangler.toml").Parse(`# Generated by go run ./worker/build; do not edit.
+# Deploy from this folder with: npx wrangler@4 deploy
+# (the files are uploaded as they are: no bundling, one module per file)
+name = "{{.WorkerName}}"
+main = "worker.mjs"
+compatibility_date = "{{.CompatDate}}"
+no_bundle = true
+find_additional_modules = true
+
+[[rules]]
+type = "ESModule"
+globs = ["wasm_exec.js", "model.mjs"]
+fallthrough = false
+
+[[rules]]
+type = "CompiledWasm"
+globs = ["app.wasm"]
+fallthrough = false
+
+[[rules]]
+type = "Data"
+globs = ["{{.Model}}/**"]
+fallthrough = false
+`))
+
+// writeConfigs writes workerd.capnp and wrangler.toml.
+func writeConfigs(o options, modules []outFile) error {
+	data := map[string]any{
+		"Modules":    modules,
+		"CompatDate": o.compatDate,
+		"WorkerName": o.workerName,
+		"Model":      modelSubfolder,
+	}
+	for name, t := range map[string]*template.Template{"workerd.capnp": capnpTemplate, "wrangler.toml": wranglerTemplate} {
+		var b bytes.Buffer
+		if err := t.Execute(&b, data); err != nil {
+			return fmt.Errorf("worker/build: %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(o.out, name), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("worker/build: %w", err)
+		}
+	}
+	return nil
+}
+
+// measure sets the size of file name, raw and gzipped.
+func measure(name string, f *outFile) error {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("worker/build: %w", err)
+	}
+	var c countWriter
+	zw := gzip.NewWriter(&c)
+	zw.Write(data)
+	zw.Close()
+	f.Size, f.Gzip = int64(len(data)), c.n
+	return nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
