@@ -1,0 +1,490 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/hub"
+	"github.com/splade-go/splade/internal/dbformat"
+	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
+	"github.com/splade-go/splade/wordpiece"
+)
+
+// chunkBatches is how many batches are read, encoded and written at once.
+const chunkBatches = 16
+
+// flagSet returns the flag set of a command with the model and input
+// flags registered.
+func flagSet(name string, m *modelFlags, in *inputFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("splade "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	m.register(fs)
+	if in != nil {
+		in.register(fs)
+	}
+	return fs
+}
+
+// checkFlags checks the model and input flags.
+func checkFlags(fs *flag.FlagSet, m *modelFlags, in *inputFlags) error {
+	if err := m.check(fs); err != nil {
+		return err
+	}
+	return in.check(fs)
+}
+
+// openInput returns the texts of the arguments, or else of standard input,
+// and their number (-1 when unknown or not worth a pass over the input).
+func (a *app) openInput(in inputFlags, args []string) (source, int) {
+	if len(args) > 0 {
+		return &argSource{texts: args}, len(args)
+	}
+	total := -1
+	if f, ok := a.stdin.(*os.File); ok {
+		if term.IsTerminal(int(f.Fd())) {
+			fmt.Fprintln(a.stderr, "splade: reading texts from standard input, one per line; end with Ctrl-D")
+		} else if progressWanted(a.stderr, in) {
+			total = countRecords(f, in.format)
+		}
+	}
+	return newLineSource("standard input", a.stdin, in.format), total
+}
+
+// encodeFunc returns the Encode method that the --query and --document
+// flags choose.
+func (m *modelFlags) encodeFunc(enc *model.Encoder) func(context.Context, []string) ([]sparsevec.Vector, error) {
+	switch {
+	case m.query:
+		return enc.EncodeQuery
+	case m.document:
+		return enc.EncodeDocument
+	}
+	return enc.Encode
+}
+
+// jsonWriter writes JSON lines without HTML escaping ("<unk>" stays
+// readable), buffered.
+type jsonWriter struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+}
+
+func newJSONWriter(w io.Writer) *jsonWriter {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &jsonWriter{bw, enc}
+}
+
+func (j *jsonWriter) write(v any) error { return j.enc.Encode(v) }
+func (j *jsonWriter) flush() error      { return j.bw.Flush() }
+
+// runEncode is "splade encode".
+func runEncode(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("encode", &m, &in)
+	format := fs.String("format", "jsonl", "output format: jsonl, tokens, qdrant, milvus, pinecone or pgvector")
+	vectorName := fs.String("vector-name", "", "name of the sparse vector: the qdrant vector name (default \"text\") or the milvus field (default \"sparse_vector\")")
+	dot := fs.String("dot-replacement", dbformat.DefaultDotReplacement, "replaces \".\" in token names in the tokens format (Elasticsearch and OpenSearch reject dots)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFlags(fs, &m, &in); err != nil {
+		return err
+	}
+	f, err := dbformat.ParseFormat(*format)
+	if err != nil {
+		return usagef(fs, "--format %q: want jsonl, tokens, qdrant, milvus, pinecone or pgvector", *format)
+	}
+	if *dot == "" || strings.Contains(*dot, ".") {
+		return usagef(fs, "--dot-replacement %q must be non-empty and without a dot", *dot)
+	}
+	src, total := a.openInput(in, pos)
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+	w, err := dbformat.NewWriter(a.stdout, f, dbformat.Options{
+		VectorName:     *vectorName,
+		Token:          enc.Tokenizer().Token,
+		DotReplacement: *dot,
+	})
+	if err != nil {
+		return err
+	}
+	encode := m.encodeFunc(enc)
+	prog := newProgress(a.stderr, in, "encoding", total)
+	var overLimit int
+	var firstOver json.RawMessage
+	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+		vs, err := encode(ctx, texts(recs))
+		if err != nil {
+			return err
+		}
+		for i, v := range vs {
+			if err := w.Write(recs[i].id, v); err != nil {
+				return err
+			}
+			if f == dbformat.Pinecone && v.Len() > dbformat.PineconeMaxNonZeros {
+				if overLimit == 0 {
+					firstOver = recs[i].id
+				}
+				overLimit++
+			}
+		}
+		prog.add(len(recs))
+		return w.Flush()
+	})
+	prog.done()
+	if overLimit > 0 {
+		fmt.Fprintf(a.stderr, "splade: warning: %d vectors (the first: id %s) have more than %d non-zero values, which Pinecone rejects; rerun with --max-active-dims %d\n",
+			overLimit, firstOver, dbformat.PineconeMaxNonZeros, dbformat.PineconeMaxNonZeros)
+	}
+	return err
+}
+
+// runTokenize is "splade tokenize". It loads only the tokenizer.
+func runTokenize(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("tokenize", &m, &in)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFlags(fs, &m, &in); err != nil {
+		return err
+	}
+	src, total := a.openInput(in, pos)
+	dir, err := hub.Resolve(ctx, m.model, m.hubOptions())
+	if err != nil {
+		return err
+	}
+	tok, err := wordpiece.LoadDir(dir)
+	if err != nil {
+		return err
+	}
+	maxLen, err := tokenizeLength(dir, tok, m.maxLength)
+	if err != nil {
+		return err
+	}
+	out := newJSONWriter(a.stdout)
+	prog := newProgress(a.stderr, in, "tokenizing", total)
+	defer prog.done()
+	type line struct {
+		ID     json.RawMessage `json:"id"`
+		IDs    []int32         `json:"ids"`
+		Tokens []string        `json:"tokens"`
+	}
+	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+		for _, r := range recs {
+			e := tok.Encode(r.text, maxLen)
+			if err := out.write(line{r.id, e.IDs, e.Tokens}); err != nil {
+				return err
+			}
+		}
+		prog.add(len(recs))
+		return out.flush()
+	})
+}
+
+// tokenizeLength returns the truncation length that the encoder would
+// use: maxLen when set, else the tokenizer's model_max_length capped by
+// the model's max_position_embeddings when config.json is there.
+func tokenizeLength(dir string, tok *wordpiece.Tokenizer, maxLen int) (int, error) {
+	if maxLen > 0 {
+		return maxLen, nil
+	}
+	maxLen = tok.MaxLength()
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return maxLen, nil // a tokenizer-only folder
+	}
+	cfg, err := checkpoint.ReadConfig(data)
+	if err != nil {
+		return 0, err
+	}
+	if cfg.MaxPositions > 0 && (maxLen <= 0 || cfg.MaxPositions < maxLen) {
+		maxLen = cfg.MaxPositions
+	}
+	return maxLen, nil
+}
+
+// encodeAll encodes every record of src.
+func encodeAll(ctx context.Context, src source, batch int, encode func(context.Context, []string) ([]sparsevec.Vector, error), prog *progress) ([]record, []sparsevec.Vector, error) {
+	var recs []record
+	var vs []sparsevec.Vector
+	err := eachChunk(ctx, src, batch*chunkBatches, func(chunk []record) error {
+		v, err := encode(ctx, texts(chunk))
+		if err != nil {
+			return err
+		}
+		recs = append(recs, chunk...)
+		vs = append(vs, v...)
+		prog.add(len(chunk))
+		return nil
+	})
+	return recs, vs, err
+}
+
+// runSimilarity is "splade similarity".
+func runSimilarity(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("similarity", &m, &in)
+	fnName := fs.String("fn", string(sparsevec.DotFunc), "similarity function: dot or cosine")
+	asJSON := fs.Bool("json", false, `print {"fn": ..., "scores": [[...], ...]} instead of a table`)
+	queries := fs.String("queries", "", "file of queries (in the --input format), encoded as queries; needs --documents")
+	documents := fs.String("documents", "", "file of documents (in the --input format), encoded as documents; needs --queries")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFlags(fs, &m, &in); err != nil {
+		return err
+	}
+	fn, err := sparsevec.ParseFunc(*fnName)
+	if err != nil {
+		return usagef(fs, "--fn %q: want dot or cosine", *fnName)
+	}
+	pair := *queries != "" || *documents != ""
+	switch {
+	case pair && (*queries == "" || *documents == ""):
+		return usagef(fs, "--queries and --documents go together")
+	case pair && len(pos) > 0:
+		return usagef(fs, "texts as arguments do not go with --queries and --documents")
+	}
+
+	var qf, df *os.File
+	if pair {
+		if qf, err = os.Open(*queries); err != nil {
+			return err
+		}
+		defer qf.Close()
+		if df, err = os.Open(*documents); err != nil {
+			return err
+		}
+		defer df.Close()
+	}
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+
+	var rowIDs, colIDs []record
+	var rows, cols []sparsevec.Vector
+	if pair {
+		total := -1
+		if progressWanted(a.stderr, in) {
+			if nq, nd := countRecords(qf, in.format), countRecords(df, in.format); nq >= 0 && nd >= 0 {
+				total = nq + nd
+			}
+		}
+		prog := newProgress(a.stderr, in, "encoding", total)
+		rowIDs, rows, err = encodeAll(ctx, newLineSource(*queries, qf, in.format), m.batchSize, enc.EncodeQuery, prog)
+		if err == nil {
+			colIDs, cols, err = encodeAll(ctx, newLineSource(*documents, df, in.format), m.batchSize, enc.EncodeDocument, prog)
+		}
+		prog.done()
+	} else {
+		src, total := a.openInput(in, pos)
+		prog := newProgress(a.stderr, in, "encoding", total)
+		rowIDs, rows, err = encodeAll(ctx, src, m.batchSize, m.encodeFunc(enc), prog)
+		colIDs, cols = rowIDs, rows
+		prog.done()
+	}
+	if err != nil {
+		return err
+	}
+	scores := sparsevec.Similarity(rows, cols, fn)
+	if *asJSON {
+		out := newJSONWriter(a.stdout)
+		out.write(struct {
+			Fn     sparsevec.Func `json:"fn"`
+			Scores [][]float32    `json:"scores"`
+		}{fn, nonNil(scores)})
+		return out.flush()
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", fn)
+	for _, c := range colIDs {
+		fmt.Fprintf(tw, "%s\t", displayID(c.id))
+	}
+	fmt.Fprintln(tw)
+	for i, r := range rowIDs {
+		fmt.Fprintf(tw, "%s\t", displayID(r.id))
+		for _, s := range scores[i] {
+			fmt.Fprintf(tw, "%.4f\t", s)
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+func nonNil(s [][]float32) [][]float32 {
+	if s == nil {
+		return [][]float32{}
+	}
+	return s
+}
+
+// displayID shows a JSON id for people: strings without quotes.
+func displayID(id json.RawMessage) string {
+	var s string
+	if json.Unmarshal(id, &s) == nil {
+		return s
+	}
+	return string(id)
+}
+
+// runStats is "splade stats".
+func runStats(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("stats", &m, &in)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFlags(fs, &m, &in); err != nil {
+		return err
+	}
+	src, total := a.openInput(in, pos)
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+	encode := m.encodeFunc(enc)
+	prog := newProgress(a.stderr, in, "encoding", total)
+	// Keep one count per vector (for the median), not the vectors.
+	var active []int
+	sum := 0
+	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+		vs, err := encode(ctx, texts(recs))
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			// SparsityOf of one vector is its number of non-zeros.
+			n := int(sparsevec.SparsityOf([]sparsevec.Vector{v}).ActiveDims)
+			active = append(active, n)
+			sum += n
+		}
+		prog.add(len(recs))
+		return nil
+	})
+	prog.done()
+	if err != nil {
+		return err
+	}
+	st := struct {
+		Count         int     `json:"count"`
+		Dim           int     `json:"dim"`
+		ActiveDims    float64 `json:"active_dims"`
+		SparsityRatio float64 `json:"sparsity_ratio"`
+		MinActive     int     `json:"min_active"`
+		MedianActive  float64 `json:"median_active"`
+		MaxActive     int     `json:"max_active"`
+	}{Count: len(active), Dim: enc.Dim()}
+	if len(active) > 0 {
+		// As sparsevec.SparsityOf over all vectors: mean non-zeros and
+		// 1 - mean/dim.
+		st.ActiveDims = float64(sum) / float64(len(active))
+		st.SparsityRatio = 1 - st.ActiveDims/float64(st.Dim)
+		slices.Sort(active)
+		st.MinActive, st.MaxActive = active[0], active[len(active)-1]
+		mid := len(active) / 2
+		st.MedianActive = float64(active[mid])
+		if len(active)%2 == 0 {
+			st.MedianActive = float64(active[mid-1]+active[mid]) / 2
+		}
+	}
+	out := newJSONWriter(a.stdout)
+	out.write(st)
+	return out.flush()
+}
+
+// runDecode is "splade decode".
+func runDecode(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("decode", &m, &in)
+	topK := fs.Int("top-k", 10, "tokens per text, heaviest first (0: all)")
+	asJSON := fs.Bool("json", false, `print one {"id": ..., "tokens": [{"token", "id", "weight"}, ...]} per text instead of a line of text`)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFlags(fs, &m, &in); err != nil {
+		return err
+	}
+	if *topK < 0 {
+		return usagef(fs, "--top-k %d is negative", *topK)
+	}
+	src, total := a.openInput(in, pos)
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+	encode := m.encodeFunc(enc)
+	out := newJSONWriter(a.stdout)
+	prog := newProgress(a.stderr, in, "encoding", total)
+	defer prog.done()
+	type line struct {
+		ID     json.RawMessage `json:"id"`
+		Tokens []model.Term    `json:"tokens"`
+	}
+	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+		vs, err := encode(ctx, texts(recs))
+		if err != nil {
+			return err
+		}
+		for i, v := range vs {
+			terms := enc.Decode(v, *topK)
+			if terms == nil {
+				terms = []model.Term{}
+			}
+			if *asJSON {
+				if err := out.write(line{recs[i].id, terms}); err != nil {
+					return err
+				}
+				continue
+			}
+			var b strings.Builder
+			b.WriteString(displayID(recs[i].id))
+			b.WriteByte(':')
+			for _, t := range terms {
+				b.WriteByte(' ')
+				b.WriteString(t.Token)
+				b.WriteByte('=')
+				b.WriteString(strconv.FormatFloat(float64(t.Weight), 'f', 3, 32))
+			}
+			b.WriteByte('\n')
+			if _, err := out.bw.WriteString(b.String()); err != nil {
+				return err
+			}
+		}
+		prog.add(len(recs))
+		return out.flush()
+	})
+}

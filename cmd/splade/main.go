@@ -1,0 +1,58 @@
+// Command splade encodes text into SPLADE sparse vectors with a BERT or
+// DistilBERT masked-language model, from a local folder or a Hugging Face
+// hub model id, and serves the same encoder over HTTP.
+//
+// Usage:
+//
+//	splade encode     --model ID_OR_DIR [flags] [TEXT...]   sparse vectors as JSON lines
+//	splade tokenize   --model ID_OR_DIR [flags] [TEXT...]   WordPiece ids and tokens
+//	splade similarity --model ID_OR_DIR [flags] [TEXT...]   score matrix (dot or cosine)
+//	splade stats      --model ID_OR_DIR [flags] [TEXT...]   sparsity statistics
+//	splade decode     --model ID_OR_DIR [flags] [TEXT...]   heaviest tokens per text
+//	splade serve      --model ID_OR_DIR [--addr HOST:PORT]  HTTP JSON API
+//
+// Texts come from the arguments or, when there are none, from standard
+// input: one text per line (--input text, the default; every line is a
+// text, empty ones too, and its id is its 0-based line number), or one
+// JSON object per line (--input jsonl: {"id": any JSON value, "text":
+// "..."}; blank lines are skipped, and a missing id becomes the 0-based
+// record number). Input is read, encoded and written in chunks, so memory
+// stays flat however long the input is, and output appears chunk by
+// chunk. Invalid UTF-8 is replaced by U+FFFD, one per maximal invalid
+// subsequence, as Python's bytes.decode("utf-8", errors="replace") does.
+//
+// Output formats of encode (--format): jsonl (the default:
+// {"id","indices","values"}), tokens (Elasticsearch sparse_vector and
+// OpenSearch rank_features: token -> weight, dots in tokens replaced by
+// "_"), qdrant, milvus, pinecone and pgvector; see package
+// github.com/splade-go/splade/internal/dbformat for their exact shapes.
+//
+// A progress bar (count, texts/s and, when the total is known, ETA) goes to
+// standard error when it is a terminal and the input is more than a
+// screenful; --progress forces it and --quiet silences it. The total is
+// known for arguments and for standard input redirected from a file.
+//
+// Exit status: 0 on success, 1 on a runtime error (one line on standard
+// error, "splade: ..."), 2 on a usage error, 130 when interrupted
+// (SIGINT/SIGTERM; every line finished before the signal is written).
+// A second interrupt kills the process at once.
+//
+// Run "splade CMD --help" for the flags of a command.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, restore the default handling so that a
+	// second one ends the process at once.
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/splade-go/splade/hub"
+	"github.com/splade-go/splade/model"
+)
+
+// command is one subcommand of splade.
+type command struct {
+	name    string
+	args    string // the usage line after "splade NAME"
+	summary string
+	example string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"encode", "--model ID_OR_DIR [flags] [TEXT...]",
+			"Encode texts into sparse vectors, one JSON line per text, in input order.",
+			`splade encode --model naver/splade-cocondenser-ensembledistil "The weather is lovely today."`,
+			runEncode},
+		{"tokenize", "--model ID_OR_DIR [flags] [TEXT...]",
+			"Print the WordPiece ids and tokens of texts, [CLS] and [SEP] included. Needs only the tokenizer files.",
+			`splade tokenize --model bert-base-uncased "The weather is lovely today."`,
+			runTokenize},
+		{"similarity", "--model ID_OR_DIR [flags] [TEXT...]",
+			"Score every text against every text, or every query against every document (--queries/--documents).",
+			`splade similarity --model naver/splade-v3 --fn cosine "a cat" "a dog" "a car"`,
+			runSimilarity},
+		{"stats", "--model ID_OR_DIR [flags] [TEXT...]",
+			"Print the sparsity statistics of the texts' vectors as one JSON object.",
+			`splade stats --model naver/splade-v3 < corpus.txt`,
+			runStats},
+		{"decode", "--model ID_OR_DIR [flags] [TEXT...]",
+			"Print the heaviest tokens of each text's vector, heaviest first.",
+			`splade decode --model naver/splade-v3 --top-k 5 "The weather is lovely today."`,
+			runDecode},
+		{"serve", "--model ID_OR_DIR [--addr HOST:PORT] [flags]",
+			"Serve the encoder over HTTP: POST /encode, /similarity, /decode; GET /healthz.",
+			`splade serve --model naver/splade-v3 --addr 127.0.0.1:8080`,
+			runServe},
+	}
+}
+
+// app holds the streams of one invocation.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// usageError is a wrong command line: exit status 2 and the usage.
+type usageError struct {
+	fs  *flag.FlagSet
+	msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(fs *flag.FlagSet, format string, args ...any) error {
+	return &usageError{fs, fmt.Sprintf(format, args...)}
+}
+
+// errHelp asks for the usage on standard output and exit status 0.
+type errHelp struct{ fs *flag.FlagSet }
+
+func (errHelp) Error() string { return "help requested" }
+
+// run runs splade with the arguments args (without the program name) and
+// returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		mainUsage(stderr)
+		return 2
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if name == "help" && len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
+		mainUsage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return a.finish(c, c.run(ctx, a, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "splade: unknown command %q\n\n", name)
+	mainUsage(stderr)
+	return 2
+}
+
+// finish reports err and returns the exit status.
+func (a *app) finish(c command, err error) int {
+	var help errHelp
+	var uerr *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		commandUsage(a.stdout, c, help.fs)
+		return 0
+	case errors.As(err, &uerr):
+		fmt.Fprintf(a.stderr, "splade %s: %s\n\n", c.name, uerr.msg)
+		commandUsage(a.stderr, c, uerr.fs)
+		return 2
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(a.stderr, "splade: interrupted")
+		return 130
+	default:
+		msg := strings.Join(strings.Fields(err.Error()), " ") // one line
+		fmt.Fprintf(a.stderr, "splade: %s\n", msg)
+		return 1
+	}
+}
+
+var errInterrupted = errors.New("interrupted")
+
+func mainUsage(w io.Writer) {
+	fmt.Fprint(w, `splade encodes text into SPLADE learned sparse vectors.
+
+usage: splade COMMAND --model ID_OR_DIR [flags] [TEXT...]
+
+commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Texts come from the arguments, else from standard input: one per line
+(--input text) or one JSON object {"id": ..., "text": "..."} per line
+(--input jsonl). The model is a local folder or a Hugging Face hub id
+(downloaded into the Hugging Face cache; HF_HOME, HF_HUB_CACHE, HF_TOKEN,
+HF_ENDPOINT and HF_HUB_OFFLINE are honoured).
+
+flags of every command (serve takes the model flags only):
+`)
+	var m modelFlags
+	var in inputFlags
+	fs := flagSet("", &m, &in)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+example:
+  splade encode --model naver/splade-cocondenser-ensembledistil "The weather is lovely today."
+
+Run "splade COMMAND --help" for all the flags of a command.
+`)
+}
+
+func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: splade %s %s\n\n%s\n\nflags:\n", c.name, c.args, c.summary)
+	if fs != nil {
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	fmt.Fprintf(w, "\nexample:\n  %s\n", c.example)
+}
+
+// parse parses args with fs, allowing flags after positional arguments
+// ("--" ends the flags), and returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp{fs}
+			}
+			return nil, &usageError{fs, err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// fs.Parse stops at the first positional argument, or after "--".
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// modelFlags are the flags that choose and configure the model; every
+// command takes them.
+type modelFlags struct {
+	model         string
+	revision      string
+	backend       string
+	maxLength     int
+	pooling       string
+	activation    string
+	batchSize     int
+	maxActiveDims int
+	query         bool
+	document      bool
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.model, "model", "", "model: a local folder or a Hugging Face hub id (required)")
+	fs.StringVar(&m.revision, "revision", "", "hub revision: branch, tag or commit (default \"main\")")
+	backend := os.Getenv("GOMLX_BACKEND")
+	if backend == "" {
+		backend = "go"
+	}
+	fs.StringVar(&m.backend, "backend", backend, "GoMLX backend: go, xla:cpu or xla:cuda (the default comes from $GOMLX_BACKEND, else go)")
+	fs.IntVar(&m.maxLength, "max-length", 0, "most tokens per text, [CLS] and [SEP] included; longer texts are truncated (0: the model's maximum)")
+	fs.StringVar(&m.pooling, "pooling", model.PoolingMax, "pooling over tokens: max or sum")
+	fs.StringVar(&m.activation, "activation", model.ActivationRelu, "activation: relu or log1p_relu")
+	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
+	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
+	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
+	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
+}
+
+func (m *modelFlags) check(fs *flag.FlagSet) error {
+	switch {
+	case m.model == "":
+		return usagef(fs, "missing --model (a local model folder or a Hugging Face hub id)")
+	case m.query && m.document:
+		return usagef(fs, "--query and --document exclude each other")
+	case m.maxLength < 0:
+		return usagef(fs, "--max-length %d is negative", m.maxLength)
+	case m.batchSize <= 0:
+		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
+	case m.maxActiveDims < 0:
+		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
+	case m.pooling != model.PoolingMax && m.pooling != model.PoolingSum:
+		return usagef(fs, "--pooling %q: want max or sum", m.pooling)
+	case m.activation != model.ActivationRelu && m.activation != model.ActivationLog1pRelu:
+		return usagef(fs, "--activation %q: want relu or log1p_relu", m.activation)
+	}
+	return nil
+}
+
+func (m *modelFlags) hubOptions() hub.Options {
+	return hub.Options{Revision: m.revision}
+}
+
+func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
+	enc, err := model.Load(ctx, m.model, model.Options{
+		MaxLength:     m.maxLength,
+		Pooling:       m.pooling,
+		Activation:    m.activation,
+		BatchSize:     m.batchSize,
+		MaxActiveDims: m.maxActiveDims,
+		Backend:       m.backend,
+		Hub:           m.hubOptions(),
+	})
+	if err != nil && ctx.Err() != nil {
+		return nil, errInterrupted
+	}
+	return enc, err
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// served adapts a *model.Encoder to httpapi.Encoder.
+type served struct{ enc *model.Encoder }
+
+func (s served) Encode(ctx context.Context, texts []string, kind httpapi.Kind) ([]sparsevec.Vector, error) {
+	switch kind {
+	case httpapi.KindQuery:
+		return s.enc.EncodeQuery(ctx, texts)
+	case httpapi.KindDocument:
+		return s.enc.EncodeDocument(ctx, texts)
+	}
+	return s.enc.Encode(ctx, texts)
+}
+
+func (s served) Token(id int) string { return s.enc.Tokenizer().Token(id) }
+func (s served) Dim() int            { return s.enc.Dim() }
+func (s served) Model() string       { return s.enc.Name() }
+func (s served) Backend() string     { return s.enc.Backend() }
+
+// runServe is "splade serve": the HTTP API of package httpapi until
+// SIGINT or SIGTERM, then a graceful shutdown that lets requests in
+// flight finish.
+func runServe(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	fs := flagSet("serve", &m, nil)
+	def := httpapi.DefaultLimits()
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0: any free port; the address is logged on standard error)")
+	maxBody := fs.Int64("max-body", def.MaxBodyBytes, "largest request body in bytes (larger: 413)")
+	maxTexts := fs.Int("max-texts", def.MaxTexts, "most texts per request (more: 400)")
+	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request (longer: 503; negative: no limit)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := m.check(fs); err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return usagef(fs, "serve takes no texts (got %q)", pos[0])
+	case *maxBody <= 0:
+		return usagef(fs, "--max-body must be positive, not %d", *maxBody)
+	case *maxTexts <= 0:
+		return usagef(fs, "--max-texts must be positive, not %d", *maxTexts)
+	case *timeout == 0:
+		return usagef(fs, "--timeout must not be 0 (use a negative duration for no limit)")
+	}
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	// The write timeout bounds a whole exchange after the request headers;
+	// give the handler its own timeout plus time to send the answer.
+	writeTimeout, grace := *timeout+30*time.Second, *timeout+30*time.Second
+	if *timeout < 0 {
+		writeTimeout, grace = 0, 5*time.Minute
+	}
+	srv := &http.Server{
+		Handler: httpapi.NewHandler(served{enc}, httpapi.Limits{
+			MaxBodyBytes: *maxBody,
+			MaxTexts:     *maxTexts,
+			Timeout:      *timeout,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(a.stderr, "splade: http: ", 0),
+	}
+	fmt.Fprintf(a.stderr, "splade: serving %s (backend %s, %d dimensions); listening on http://%s\n",
+		enc.Name(), enc.Backend(), enc.Dim(), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(a.stderr, "splade: shutting down; finishing the requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %v: %v", grace, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(a.stderr, "splade: stopped")
+	return nil
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/splade-go/splade/internal/testdata"
+)
+
+var listenRE = regexp.MustCompile(`listening on http://(\S+)`)
+
+// startServe runs "splade serve" in-process and returns its base URL, a
+// function that stops it (as SIGTERM does), and the channel of its exit
+// status.
+func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &out, &errb)
+		close(done) // the cleanup's receive returns even when the test took the code
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := listenRE.FindStringSubmatch(errb.String()); m != nil {
+			t.Cleanup(func() {
+				cancel()
+				<-done
+			})
+			return "http://" + m[1], cancel, done, &errb
+		}
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not log its address: %s", errb.String())
+		}
+	}
+}
+
+func post(t *testing.T, url, body string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestServe(t *testing.T) {
+	dir := testdata.Fixture(t, "tiny-bert")
+	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	base, _, _, _ := startServe(t, "--model", dir, "--max-body", "4096", "--max-texts", "3", "--timeout", "20s")
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Status string
+		Dim    int
+	}
+	json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || health.Status != "ok" || health.Dim != exp.VocabSize {
+		t.Errorf("healthz: %d %+v", resp.StatusCode, health)
+	}
+	resp, err = http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(usage), "/encode") {
+		t.Errorf("GET /: %d %s", resp.StatusCode, usage)
+	}
+
+	texts, _ := json.Marshal([]string{exp.Cases[0].Text, exp.Cases[1].Text})
+	code, body, _ := post(t, base+"/encode", `{"texts":`+string(texts)+`}`)
+	var enc struct {
+		Dim     int
+		Vectors []struct {
+			Indices []uint32
+			Values  []float32
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &enc); code != 200 || err != nil || len(enc.Vectors) != 2 {
+		t.Fatalf("/encode: %d %v %s", code, err, body)
+	}
+	for i, v := range enc.Vectors {
+		checkVector(t, fmt.Sprintf("/encode %d", i), v.Indices, v.Values, exp.Cases[i])
+	}
+
+	code, body, _ = post(t, base+"/similarity", `{"queries":["the weather"],"documents":["lovely today","the weather"],"fn":"dot"}`)
+	var sim struct{ Scores [][]float64 }
+	if err := json.Unmarshal([]byte(body), &sim); code != 200 || err != nil || len(sim.Scores) != 1 || len(sim.Scores[0]) != 2 {
+		t.Errorf("/similarity: %d %v %s", code, err, body)
+	}
+	code, body, _ = post(t, base+"/decode", `{"texts":`+string(texts)+`,"top_k":3}`)
+	var dec struct {
+		Results []struct {
+			Tokens []struct {
+				Token  string
+				ID     uint32
+				Weight float64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &dec); code != 200 || err != nil || len(dec.Results) != 2 || len(dec.Results[0].Tokens) != 3 {
+		t.Fatalf("/decode: %d %v %s", code, err, body)
+	}
+	for j, tm := range dec.Results[0].Tokens {
+		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !near(tm.Weight, want[1]) {
+			t.Errorf("/decode term %d = %+v, want %v", j, tm, want)
+		}
+	}
+
+	// Limits.
+	if code, body, _ := post(t, base+"/encode", `{"texts":["`+strings.Repeat("a", 5000)+`"]}`); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over --max-body: %d %s", code, body)
+	}
+	if code, body, _ := post(t, base+"/encode", `{"texts":["a","b","c","d"]}`); code != http.StatusBadRequest || !strings.Contains(body, "error") {
+		t.Errorf("texts over --max-texts: %d %s", code, body)
+	}
+	resp, err = http.Get(base + "/encode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /encode: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+}
+
+// TestServeGracefulShutdown stops the server while a request is in flight
+// (its body half sent): the request still gets its answer, new
+// connections are refused, and serve exits 0.
+func TestServeGracefulShutdown(t *testing.T) {
+	dir := testdata.Fixture(t, "tiny-bert")
+	base, stop, done, errb := startServe(t, "--model", dir)
+	addr := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"texts":["The weather is lovely today."]}`
+	fmt.Fprintf(conn, "POST /encode HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body[:10])
+	time.Sleep(200 * time.Millisecond) // the server has read the headers
+
+	stop() // SIGTERM
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errb.String(), "shutting down") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The listener closes at once.
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("serve exited %d before the request in flight finished", code)
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	io.WriteString(conn, body[10:])
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("request in flight: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"vectors"`) {
+		t.Errorf("request in flight: %d %s", resp.StatusCode, b)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after a graceful shutdown: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not exit after the last request")
+	}
+}
