@@ -133,8 +133,8 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	x = layerNorm(Reshape(x, B*T, H), next(), next()) // [B*T, H]
 
 	// Attention bias: 0 for real tokens, -1e9 for padding keys.
-	bias := MulScalar(OneMinus(mask), -1e9)   // [B, T]
-	bias = Reshape(bias, B, 1, 1, T)          // broadcast over heads and queries
+	bias := MulScalar(OneMinus(mask), -1e9) // [B, T]
+	bias = Reshape(bias, B, 1, 1, T)        // broadcast over heads and queries
 	heads := cfg.Heads
 	dh := H / heads
 	scale := 1 / math.Sqrt(float64(dh))
@@ -152,8 +152,8 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		scores := MulScalar(Einsum("bhqd,bhkd->bhqk", q, k), scale)
 		scores = Add(scores, bias)
 		probs := Softmax(scores, -1)
-		ctx := Einsum("bhqk,bhkd->bhqd", probs, v)                    // [B, heads, T, dh]
-		ctx = Reshape(TransposeAllAxes(ctx, 0, 2, 1, 3), B*T, H)      // [B*T, H]
+		ctx := Einsum("bhqk,bhkd->bhqd", probs, v)               // [B, heads, T, dh]
+		ctx = Reshape(TransposeAllAxes(ctx, 0, 2, 1, 3), B*T, H) // [B*T, H]
 		x = layerNorm(Add(x, dense(ctx, ow, ob, activation.TypeNone)), anw, anb)
 		ff := dense(dense(x, fiw, fib, activation.TypeGelu), fow, fob, activation.TypeNone)
 		x = layerNorm(Add(x, ff), onw, onb)
@@ -172,22 +172,31 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		panic(fmt.Sprintf("model: graph left %d weights unused", len(ws)))
 	}
 
-	var pooled *Node
-	for start := 0; start < T; start += headChunk {
-		end := min(start+headChunk, T)
-		hc := Slice(h, AxisRange(), AxisRange(start, end))      // [B, c, H]
-		mc := Slice(mask, AxisRange(), AxisRange(start, end))   // [B, c]
-		z := dense(hc, decW, decB, activation.TypeNone)          // [B, c, V]
+	// SPLADE pooling. The activation log(1+ReLU(z)) (and log1p_relu) is
+	// monotonic, so for max pooling max_t act(z_t) = act(max_t z_t): the
+	// graph takes the max of the raw logits, padding pushed to -1e9, and
+	// applies the activation once per vocabulary entry instead of once per
+	// token and entry. Sum pooling needs the activation on every logit, with
+	// padding zeroed before the sum.
+	activate := func(z *Node) *Node {
 		w := Log1p(activation.Relu(z))
 		if gc.activation == ActivationLog1pRelu {
 			w = Log1p(w)
 		}
-		w = Mul(w, ExpandAxes(mc, -1)) // padding never reaches the pooling
+		return w
+	}
+	var pooled *Node
+	for start := 0; start < T; start += headChunk {
+		end := min(start+headChunk, T)
+		hc := Slice(h, AxisRange(), AxisRange(start, end))    // [B, c, H]
+		mc := Slice(mask, AxisRange(), AxisRange(start, end)) // [B, c]
+		z := dense(hc, decW, decB, activation.TypeNone)       // [B, c, V]
 		var r *Node
 		if gc.pooling == PoolingSum {
-			r = ReduceSum(w, 1)
+			r = ReduceSum(Mul(activate(z), ExpandAxes(mc, -1)), 1)
 		} else {
-			r = ReduceMax(w, 1)
+			padBias := MulScalar(OneMinus(mc), -1e9)
+			r = ReduceMax(Add(z, ExpandAxes(padBias, -1)), 1)
 		}
 		switch {
 		case pooled == nil:
@@ -197,6 +206,9 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		default:
 			pooled = Max(pooled, r)
 		}
+	}
+	if gc.pooling != PoolingSum {
+		pooled = activate(pooled)
 	}
 	return pooled
 }

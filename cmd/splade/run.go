@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/splade-go/splade/hub"
@@ -212,11 +211,7 @@ type modelFlags struct {
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "model: a local folder or a Hugging Face hub id (required)")
 	fs.StringVar(&m.revision, "revision", "", "hub revision: branch, tag or commit (default \"main\")")
-	backend := os.Getenv("GOMLX_BACKEND")
-	if backend == "" {
-		backend = "go"
-	}
-	fs.StringVar(&m.backend, "backend", backend, "GoMLX backend: go, xla:cpu or xla:cuda (the default comes from $GOMLX_BACKEND, else go)")
+	fs.StringVar(&m.backend, "backend", "", "GoMLX backend: go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so (empty: $GOMLX_BACKEND, else "+model.DefaultBackend+")")
 	fs.IntVar(&m.maxLength, "max-length", 0, "most tokens per text, [CLS] and [SEP] included; longer texts are truncated (0: the model's maximum)")
 	fs.StringVar(&m.pooling, "pooling", model.PoolingMax, "pooling over tokens: max or sum")
 	fs.StringVar(&m.activation, "activation", model.ActivationRelu, "activation: relu or log1p_relu")
