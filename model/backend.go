@@ -19,8 +19,9 @@ import (
 // which lowered peak memory at 32x256 from 1.37 to 1.16 GB).
 const DefaultBackend = "go:ops_sequential,creation_order"
 
-// newBackend starts the GoMLX backend that spec names (see Options.Backend).
-func newBackend(spec string) (b compute.Backend, err error) {
+// newBackend starts the GoMLX backend that spec names (see
+// Options.Backend) and returns it with the resolved spec.
+func newBackend(spec string) (b compute.Backend, resolved string, err error) {
 	if spec == "" {
 		spec = os.Getenv(compute.ConfigEnvVar)
 	}
@@ -32,13 +33,13 @@ func newBackend(spec string) (b compute.Backend, err error) {
 	slices.Sort(available)
 	if !slices.Contains(available, name) {
 		if name == "xla" {
-			return nil, fmt.Errorf("model: backend %q: the XLA backend is not compiled into this program (it needs cgo: build with CGO_ENABLED=1 and without the noxla tag)", spec)
+			return nil, "", fmt.Errorf("model: backend %q: the XLA backend is not compiled into this program (it needs cgo: build with CGO_ENABLED=1 and without the noxla tag)", spec)
 		}
-		return nil, fmt.Errorf("model: unknown backend %q (available: %s)", spec, strings.Join(available, ", "))
+		return nil, "", fmt.Errorf("model: unknown backend %q (available: %s)", spec, strings.Join(available, ", "))
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("model: backend %q: %v", spec, r)
+			b, resolved, err = nil, "", fmt.Errorf("model: backend %q: %v", spec, r)
 		}
 		if err != nil && name == "xla" {
 			err = fmt.Errorf("%w\n(XLA needs a PJRT plugin: put pjrt_c_api_cpu_plugin.so or xla_cuda_plugin.so (from the jax-cuda13-plugin wheel) in a directory named by PJRT_PLUGIN_LIBRARY_PATH, or give its absolute path: GOMLX_BACKEND=xla:/abs/path/plugin.so)", err)
@@ -46,7 +47,7 @@ func newBackend(spec string) (b compute.Backend, err error) {
 	}()
 	b, err = compute.NewWithConfig(spec)
 	if err != nil {
-		return nil, fmt.Errorf("model: backend %q: %w", spec, err)
+		return nil, "", fmt.Errorf("model: backend %q: %w", spec, err)
 	}
-	return b, nil
+	return b, spec, nil
 }

@@ -33,9 +33,10 @@ type Encoder struct {
 	tok       *wordpiece.Tokenizer
 	maxLength int
 
-	backend compute.Backend
-	exec    *graph.Exec
-	weights *weights
+	backend     compute.Backend
+	backendSpec string // e.g. "go:ops_sequential,creation_order" or "xla:cuda"
+	exec        *graph.Exec
+	weights     *weights
 
 	mu     sync.Mutex // serializes exec calls and Close
 	closed bool
@@ -93,7 +94,7 @@ func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer
 	if maxLength < 2 {
 		return nil, fmt.Errorf("model: %s: max length %d leaves no room for [CLS] and [SEP]", name, maxLength)
 	}
-	backend, err := newBackend(opts.Backend)
+	backend, spec, err := newBackend(opts.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +121,15 @@ func newEncoder(name string, params *checkpoint.Params, tok *wordpiece.Tokenizer
 	// so a long-running server's RSS reflects the model, not its loading.
 	debug.FreeOSMemory()
 	return &Encoder{
-		name:      name,
-		opts:      opts,
-		cfg:       cfg,
-		tok:       tok,
-		maxLength: maxLength,
-		backend:   backend,
-		exec:      exec,
-		weights:   w,
+		name:        name,
+		opts:        opts,
+		cfg:         cfg,
+		tok:         tok,
+		maxLength:   maxLength,
+		backend:     backend,
+		backendSpec: spec,
+		exec:        exec,
+		weights:     w,
 	}, nil
 }
 
@@ -273,8 +275,9 @@ func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
 // Name is the model id or folder the encoder was loaded from.
 func (e *Encoder) Name() string { return e.name }
 
-// Backend describes the GoMLX backend in use.
-func (e *Encoder) Backend() string { return e.backend.Name() }
+// Backend names the GoMLX backend in use, as Options.Backend spells it
+// (for example "go:ops_sequential,creation_order" or "xla:cuda").
+func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.
 func (e *Encoder) Close() error {
