@@ -12,48 +12,6 @@ import (
 	"github.com/splade-go/splade/sparsevec"
 )
 
-// Tolerances against the reference: 1e-4 absolute plus 1e-4 relative.
-const absTol, relTol = 1e-4, 1e-4
-
-func close(got, want float64) bool {
-	return math.Abs(got-want) <= absTol+relTol*math.Abs(want)
-}
-
-// checkVector compares v with a reference case: every expected index is
-// present with its value, and no other index is above 1e-4.
-func checkVector(t *testing.T, label string, v sparsevec.Vector, c testdata.Case) {
-	t.Helper()
-	want := make(map[uint32]float32, len(c.Indices))
-	for i, idx := range c.Indices {
-		want[idx] = c.Values[i]
-	}
-	got := make(map[uint32]float32, v.Len())
-	for i, idx := range v.Indices {
-		got[idx] = v.Values[i]
-	}
-	bad := 0
-	for idx, w := range want {
-		g, ok := got[idx]
-		if (!ok && w > absTol) || !close(float64(g), float64(w)) {
-			if bad < 5 {
-				t.Errorf("%s: index %d = %v, want %v", label, idx, g, w)
-			}
-			bad++
-		}
-	}
-	for idx, g := range got {
-		if _, ok := want[idx]; !ok && g > absTol {
-			if bad < 5 {
-				t.Errorf("%s: extra index %d = %v", label, idx, g)
-			}
-			bad++
-		}
-	}
-	if bad > 5 {
-		t.Errorf("%s: %d mismatches in all", label, bad)
-	}
-}
-
 type parityCase struct {
 	fixture, expected string
 	opts              model.Options
@@ -99,28 +57,28 @@ func TestParity(t *testing.T) {
 					t.Fatal(err)
 				}
 				alone[i] = vs[0]
-				checkVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0], c)
+				testdata.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
 			}
 			batch, err := enc.Encode(ctx, exp.Texts())
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, c := range exp.Cases {
-				checkVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i], c)
+				testdata.CheckVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i].Indices, batch[i].Values, c)
 			}
 
 			if exp.SimilarityDot != nil {
 				sim := enc.Similarity(batch, batch, sparsevec.DotFunc)
 				for i, row := range exp.SimilarityDot {
 					for j, want := range row {
-						if !close(float64(sim[i][j]), want) {
+						if !testdata.Near(float64(sim[i][j]), want) {
 							t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim[i][j], want)
 						}
 					}
 				}
 			}
 			sp := enc.Sparsity(alone)
-			if !close(sp.ActiveDims, exp.Sparsity.ActiveDims) || !close(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
+			if !testdata.Near(sp.ActiveDims, exp.Sparsity.ActiveDims) || !testdata.Near(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
 				t.Errorf("sparsity = %+v, want %+v", sp, exp.Sparsity)
 			}
 		})
@@ -216,7 +174,7 @@ func TestMaxActiveDims(t *testing.T) {
 	for _, e := range top {
 		found := false
 		for i, idx := range vs[0].Indices {
-			if idx == uint32(e[0]) && close(float64(vs[0].Values[i]), e[1]) {
+			if idx == uint32(e[0]) && testdata.Near(float64(vs[0].Values[i]), e[1]) {
 				found = true
 			}
 		}

@@ -21,41 +21,14 @@ import (
 	"github.com/splade-go/splade/sparsevec"
 )
 
-// checkCase asserts that got matches the reference vector of c: every
-// reference index present within 1e-4 absolute + 1e-4 relative, and no
-// other index above 1e-4.
+// checkCase asserts that got is a valid vector matching the reference
+// vector of c (see testdata.CheckVector).
 func checkCase(t *testing.T, label string, got sparsevec.Vector, c testdata.Case) {
 	t.Helper()
 	if err := got.Validate(); err != nil {
 		t.Errorf("%s: invalid vector: %v", label, err)
 	}
-	want := map[uint32]float32{}
-	for i, idx := range c.Indices {
-		want[idx] = c.Values[i]
-	}
-	have := map[uint32]float32{}
-	for i, idx := range got.Indices {
-		have[idx] = got.Values[i]
-	}
-	bad := 0
-	for idx, w := range want {
-		g, ok := have[idx]
-		if !ok && w > 1e-4 {
-			t.Errorf("%s: index %d (%g) missing", label, idx, w)
-			bad++
-		} else if d := math.Abs(float64(g - w)); d > 1e-4+1e-4*math.Abs(float64(w)) {
-			t.Errorf("%s: index %d = %g, want %g (diff %.3g)", label, idx, g, w, d)
-			bad++
-		}
-		if bad > 5 {
-			t.Fatalf("%s: too many differences", label)
-		}
-	}
-	for idx, g := range have {
-		if _, ok := want[idx]; !ok && g > 1e-4 {
-			t.Errorf("%s: extra index %d = %g", label, idx, g)
-		}
-	}
+	testdata.CheckVector(t, label, got.Indices, got.Values, c)
 }
 
 var parityCases = []struct {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,27 +88,10 @@ type vectorLine struct {
 	Values  []float32       `json:"values"`
 }
 
-// close reports whether got is within 1e-4 absolute plus 1e-4 relative
-// of want.
-func near(got, want float64) bool {
-	return math.Abs(got-want) <= 1e-4+1e-4*math.Abs(want)
-}
 
 func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c testdata.Case) {
 	t.Helper()
-	if len(gotIdx) != len(c.Indices) {
-		t.Errorf("%s: %d non-zeros, want %d (%v vs %v)", what, len(gotIdx), len(c.Indices), gotIdx, c.Indices)
-		return
-	}
-	for i := range gotIdx {
-		if gotIdx[i] != c.Indices[i] {
-			t.Errorf("%s: indices %v, want %v", what, gotIdx, c.Indices)
-			return
-		}
-		if !near(float64(gotVal[i]), float64(c.Values[i])) {
-			t.Errorf("%s: value of %d = %v, want %v", what, gotIdx[i], gotVal[i], c.Values[i])
-		}
-	}
+	testdata.CheckVector(t, what, gotIdx, gotVal, c)
 }
 
 // tokenizerOnly copies the tokenizer files of a model folder into a new

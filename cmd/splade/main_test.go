@@ -287,7 +287,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 	}
 	for i := range sim.Scores {
 		for j := range sim.Scores[i] {
-			if !near(sim.Scores[i][j], exp.SimilarityDot[i][j]) {
+			if !testdata.Near(sim.Scores[i][j], exp.SimilarityDot[i][j]) {
 				t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim.Scores[i][j], exp.SimilarityDot[i][j])
 			}
 		}
@@ -306,7 +306,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 		t.Fatalf("stats: %v: %s", err, out)
 	}
 	if st.Count != len(exp.Cases) || st.Dim != exp.VocabSize ||
-		!near(st.ActiveDims, exp.Sparsity.ActiveDims) || !near(st.SparsityRatio, exp.Sparsity.SparsityRatio) {
+		!testdata.Near(st.ActiveDims, exp.Sparsity.ActiveDims) || !testdata.Near(st.SparsityRatio, exp.Sparsity.SparsityRatio) {
 		t.Errorf("stats = %+v, want count %d dim %d sparsity %+v", st, len(exp.Cases), exp.VocabSize, exp.Sparsity)
 	}
 	var counts []int
@@ -342,7 +342,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 			continue
 		}
 		for j, tm := range r.Tokens {
-			if tm.ID != uint32(want[j][0]) || !near(tm.Weight, want[j][1]) || tm.Token != tok.Token(int(tm.ID)) {
+			if tm.ID != uint32(want[j][0]) || !testdata.Near(tm.Weight, want[j][1]) || tm.Token != tok.Token(int(tm.ID)) {
 				t.Errorf("decode %d term %d = %+v, want id %v weight %v", i, j, tm, want[j][0], want[j][1])
 			}
 		}
@@ -371,7 +371,7 @@ func TestSimilarityTableAndFiles(t *testing.T) {
 	for _, v := range self.Values {
 		dot += float64(v) * float64(v)
 	}
-	if !near(sim.Scores[0][1], dot) {
+	if !testdata.Near(sim.Scores[0][1], dot) {
 		t.Errorf("query against itself = %v, want %v", sim.Scores[0][1], dot)
 	}
 	out = mustRun(t, nil, "similarity", "--model", dir, "--input", "jsonl", "--queries", q, "--documents", d)

@@ -127,7 +127,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("/decode: %d %v %s", code, err, body)
 	}
 	for j, tm := range dec.Results[0].Tokens {
-		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !near(tm.Weight, want[1]) {
+		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !testdata.Near(tm.Weight, want[1]) {
 			t.Errorf("/decode term %d = %+v, want %v", j, tm, want)
 		}
 	}

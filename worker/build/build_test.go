@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -264,38 +263,10 @@ func (s *server) encode(t testing.TB, texts []string, kind string) encodeRespons
 	return r
 }
 
-// diff compares a vector with the expected one over the union of their
-// non-zeros; it returns the largest absolute difference and a description
-// of the first entry outside abs + rel*|want|.
+// diff compares a vector the worker returned with reference indices and
+// values (see testdata.VectorDiff).
 func diff(got vector, wantIdx []uint32, wantVal []float32, abs, rel float64) (maxErr float64, bad string) {
-	g := map[uint32]float64{}
-	for i, j := range got.Indices {
-		g[j] = float64(got.Values[i])
-	}
-	w := map[uint32]float64{}
-	for i, j := range wantIdx {
-		w[j] = float64(wantVal[i])
-	}
-	union := map[uint32]bool{}
-	for j := range g {
-		union[j] = true
-	}
-	for j := range w {
-		union[j] = true
-	}
-	keys := make([]uint32, 0, len(union))
-	for j := range union {
-		keys = append(keys, j)
-	}
-	slices.Sort(keys)
-	for _, j := range keys {
-		e := math.Abs(g[j] - w[j])
-		maxErr = max(maxErr, e)
-		if e > abs+rel*math.Abs(w[j]) && bad == "" {
-			bad = fmt.Sprintf("index %d: got %g, want %g", j, g[j], w[j])
-		}
-	}
-	return maxErr, bad
+	return testdata.VectorDiff(got.Indices, got.Values, wantIdx, wantVal, abs, rel)
 }
 
 // checkExpected encodes the texts of an expected.json and compares.
