@@ -19,7 +19,8 @@
 //
 // The graph runs on GoMLX's pure-Go backend by default: no C library, and
 // CGO_ENABLED=0 builds work. Build with GOEXPERIMENT=simd, which turns on
-// its AVX2/AVX-512 matrix kernels (about 12x faster here). XLA/PJRT runs
+// its AVX2/AVX-512 matrix kernels (BERT-base 8x128: 0.31 sequences/s
+// without, 4.8 with, on a 2-core AMD EPYC). XLA/PJRT runs
 // it on CPU or GPU when a PJRT plugin is present: set Options.Backend or
 // $GOMLX_BACKEND to "xla:cpu", "xla:cuda" or "xla:/abs/path/plugin.so".
 //
