@@ -105,7 +105,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/decode":
 		method, serve = http.MethodPost, h.decode
 	default:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are POST /encode, POST /similarity, POST /decode, GET /healthz and GET /", r.URL.Path))
+		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are POST /encode, POST /similarity, POST /decode, GET /healthz and GET /", r.URL.Path))
 		return
 	}
 	allowed := r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead)
@@ -115,7 +115,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			allow = "GET, HEAD"
 		}
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, method))
+		Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, method))
 		return
 	}
 	if err := serve(w, r); err != nil {
@@ -129,20 +129,23 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
-		writeError(w, ae.status, ae.msg)
+		Error(w, ae.status, ae.msg)
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes; send fewer or shorter texts", mbe.Limit))
+		Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes; send fewer or shorter texts", mbe.Limit))
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
 	case errors.Is(err, context.DeadlineExceeded):
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("request took longer than %v; send fewer or shorter texts", h.lim.Timeout))
+		Error(w, http.StatusServiceUnavailable, fmt.Sprintf("request took longer than %v; send fewer or shorter texts", h.lim.Timeout))
 	default:
 		log.Printf("httpapi: %s %s: %v", r.Method, r.URL.Path, err)
-		writeError(w, http.StatusInternalServerError, "internal error while encoding; see the server log")
+		Error(w, http.StatusInternalServerError, "internal error while encoding; see the server log")
 	}
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
+// Error answers {"error": msg} with the status code, as every error of the
+// API is answered; front ends that wrap the handler use it for their own
+// errors so that clients see one shape.
+func Error(w http.ResponseWriter, status int, msg string) {
 	body, _ := json.Marshal(struct {
 		Error string `json:"error"`
 	}{msg})

@@ -111,7 +111,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Splade-Go-Memory", strconv.FormatUint(ms.Sys, 10))
 	}
 	if s.api == nil {
-		writeError(w, http.StatusInternalServerError, s.loadErr.Error())
+		httpapi.Error(w, http.StatusInternalServerError, s.loadErr.Error())
 		return
 	}
 	// A panic would end the Go program and with it every later request of
@@ -123,16 +123,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			log.Printf("worker: panic serving %s %s: %v", r.Method, r.URL.Path, v)
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("worker: internal error: %v", v))
+			httpapi.Error(w, http.StatusInternalServerError, fmt.Sprintf("worker: internal error: %v", v))
 		}
 	}()
 	s.api.ServeHTTP(w, r)
-}
-
-// writeError answers {"error": msg} with the status code, as httpapi does.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	body, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
 }
