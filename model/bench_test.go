@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -103,7 +104,14 @@ func benchmarkBERTBase(b *testing.B, batch, length int) {
 	const vocab = 30522
 	params := randomParams(12, 768, 12, 3072, vocab, 512)
 	tok := syntheticTokenizer(b, vocab)
-	enc, err := newEncoder("bert-base-random", params, tok, Options{BatchSize: batch, Pooling: PoolingMax, Activation: ActivationRelu})
+	m := &layout.MLM{Dir: ".", Config: params.Config, Tokenizer: tok, Pooling: PoolingMax, Activation: ActivationRelu, MaxLength: params.Config.MaxPositions}
+	r := layout.Route{MLM: m}
+	desc := &layout.Model{Query: r, Document: r, Default: r, Dim: vocab}
+	opts := Options{BatchSize: batch}
+	if err := opts.validate(); err != nil {
+		b.Fatal(err)
+	}
+	enc, err := build(context.Background(), "bert-base-random", desc, opts, func(*layout.MLM) (*checkpoint.Params, error) { return params, nil })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,25 @@
 // tokenized exactly as HuggingFace's BERT tokenizer does (package
 // wordpiece).
 //
+// # Folder layouts
+//
+// Load reads a model folder through package layout, which package wasm
+// shares, so a folder means the same to both encoders. It understands a
+// HuggingFace BertForMaskedLM or DistilBertForMaskedLM folder; a
+// sentence-transformers SparseEncoder folder (modules.json with
+// MLMTransformer + SpladePooling), whose SpladePooling config gives the
+// pooling and activation and whose sentence_bert_config.json gives the max
+// length; its Router (router_config.json), whose "query" route may be an
+// inference-free SparseStaticEmbedding; a masked-LM folder with idf.json
+// beside it (OpenSearch's inference-free layout); and a tokenizer with
+// idf.json alone, which encodes queries only. EncodeQuery uses the query
+// route, EncodeDocument the document route, and Encode the default route
+// (the Router's default_route; documents otherwise, or queries for a
+// query-only folder). Inference-free queries are table lookups
+// (layout.Static.Encode): the distinct WordPiece tokens of the text,
+// without [CLS] and [SEP], each with its weight. Options that are set
+// override what the folder says; zero values take it.
+//
 // # Backends
 //
 // The graph runs on GoMLX's pure-Go backend by default: no C library, and

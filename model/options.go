@@ -21,16 +21,25 @@ const (
 const DefaultBatchSize = 32
 
 // Options configure Load. The zero value gives the model's own settings:
-// max pooling, relu activation, the model's maximum length, batches of 32,
-// every active dimension kept, the backend named by $GOMLX_BACKEND or else
-// GoMLX's pure-Go backend, and hub settings from the environment.
+// the pooling, activation and maximum length its folder states (see
+// package layout), else max pooling, relu activation and the model's
+// maximum length; batches of 32, every active dimension kept, the backend
+// named by $GOMLX_BACKEND or else GoMLX's pure-Go backend, and hub
+// settings from the environment. A field that is set overrides the
+// folder.
 type Options struct {
-	// MaxLength caps the tokens per text, [CLS] and [SEP] included. Zero
-	// means min(max_position_embeddings, tokenizer model_max_length).
+	// MaxLength caps the tokens per text, [CLS] and [SEP] included (the
+	// tokens of an inference-free query, which has neither, too). Zero
+	// means the model's own: sentence_bert_config.json's max_seq_length,
+	// else the tokenizer's model_max_length, never more than
+	// max_position_embeddings.
 	MaxLength int
-	// Pooling is PoolingMax (default) or PoolingSum.
+	// Pooling is PoolingMax or PoolingSum. Empty means the model's own: the
+	// SpladePooling module's pooling_strategy, else PoolingMax.
 	Pooling string
-	// Activation is ActivationRelu (default) or ActivationLog1pRelu.
+	// Activation is ActivationRelu or ActivationLog1pRelu. Empty means the
+	// model's own: the SpladePooling module's activation_function, else
+	// ActivationRelu.
 	Activation string
 	// BatchSize is how many texts go through the network at once.
 	BatchSize int
@@ -47,16 +56,12 @@ type Options struct {
 
 func (o *Options) validate() error {
 	switch o.Pooling {
-	case "":
-		o.Pooling = PoolingMax
-	case PoolingMax, PoolingSum:
+	case "", PoolingMax, PoolingSum:
 	default:
 		return fmt.Errorf("model: unknown pooling %q (want %s or %s)", o.Pooling, PoolingMax, PoolingSum)
 	}
 	switch o.Activation {
-	case "":
-		o.Activation = ActivationRelu
-	case ActivationRelu, ActivationLog1pRelu:
+	case "", ActivationRelu, ActivationLog1pRelu:
 	default:
 		return fmt.Errorf("model: unknown activation %q (want %s or %s)", o.Activation, ActivationRelu, ActivationLog1pRelu)
 	}

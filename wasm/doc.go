@@ -25,10 +25,20 @@
 // never reaches attention or pooling and a text gets the same vector alone
 // and in a batch. An Encoder is safe for concurrent use.
 //
+// Model folders are read through package layout, as package model reads
+// them, so a folder means the same to both encoders: a HuggingFace
+// masked-LM folder; a sentence-transformers SparseEncoder folder
+// (MLMTransformer + SpladePooling, whose configs give the pooling, the
+// activation and max_seq_length); its Router, whose query route may be an
+// inference-free SparseStaticEmbedding and whose default_route encodes
+// texts of no stated kind; a masked-LM folder with idf.json beside it
+// (OpenSearch's inference-free layout); or a tokenizer with idf.json.
+// LoadOptions override what the folder says.
+//
 // Inference-free models (sentence-transformers SparseStaticEmbedding, as in
 // OpenSearch's inference-free sparse models) encode queries by table
-// lookup: the text is tokenized without [CLS]/[SEP] and each distinct token
-// gets its weight; tokens weighted 0 are dropped. A folder with only a
-// tokenizer and idf.json encodes queries only; asking it for documents is
-// an error.
+// lookup (layout.Static.Encode, shared with package model): the text is
+// tokenized without [CLS]/[SEP] and each distinct token gets its weight;
+// tokens weighted 0 are dropped. A folder with only a tokenizer and
+// idf.json encodes queries only; asking it for documents is an error.
 package wasm

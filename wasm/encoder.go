@@ -6,9 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/wordpiece"
 )
@@ -51,18 +51,18 @@ type Encoder struct {
 // pipeline is one way of encoding a text: the masked-LM model with SPLADE
 // pooling, or a static token-weight table (inference-free queries).
 type pipeline struct {
-	tok    *wordpiece.Tokenizer
-	maxLen int
+	tok *wordpiece.Tokenizer
 
 	model      *mlm // nil for a static table
 	pooling    string
 	activation string
+	maxLen     int
 
-	weight []float32 // static table, indexed by token id
+	static *layout.Static // nil for the masked-LM model
 }
 
-// Load reads an encoder from the model folder at the root of fsys. The
-// folder is one of:
+// Load reads an encoder from the model folder at the root of fsys, through
+// package layout as package model does. The folder is one of:
 //
 //   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM folder:
 //     config.json, model.safetensors (F32, F16 or BF16) or pytorch_model.bin,
@@ -114,13 +114,9 @@ func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
 	if opts.MaxLength < 0 {
 		return nil, fmt.Errorf("wasm: MaxLength %d is negative", opts.MaxLength)
 	}
-	l := &loader{fsys: fsys, opts: opts, models: map[string]*pipeline{}}
-	e, err := l.load()
+	e, err := load(fsys, opts)
 	if err != nil {
 		return nil, err
-	}
-	if e.name == "" {
-		e.name = opts.Name
 	}
 	if e.name == "" {
 		e.name = "splade"
@@ -144,7 +140,7 @@ func (e *Encoder) Encode(ctx context.Context, texts []string, kind httpapi.Kind)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		v, _, err := p.encode(ctx, text, e.dim)
+		v, _, err := p.encode(ctx, text)
 		if err != nil {
 			return nil, fmt.Errorf("%w (text %d)", err, i)
 		}
@@ -201,34 +197,15 @@ func (e *Encoder) route(kind httpapi.Kind) (*pipeline, error) {
 
 // tokenize returns the token ids that p encodes for text.
 func (p *pipeline) tokenize(text string) []int32 {
-	if p.model == nil {
-		ids := p.tok.IDs(text)
-		if p.maxLen > 0 && len(ids) > p.maxLen {
-			ids = ids[:p.maxLen]
-		}
-		return ids
+	if p.static != nil {
+		return p.static.IDs(text)
 	}
 	return p.tok.Encode(text, p.maxLen).IDs
 }
 
-func (p *pipeline) encode(ctx context.Context, text string, dim int) (sparsevec.Vector, headStats, error) {
-	ids := p.tokenize(text)
-	if p.model != nil {
-		return p.model.encodeIDs(ctx, ids, p.pooling, p.activation)
+func (p *pipeline) encode(ctx context.Context, text string) (sparsevec.Vector, headStats, error) {
+	if p.static != nil {
+		return p.static.Encode(text), headStats{}, nil
 	}
-	// SparseStaticEmbedding: the weight of every distinct token present.
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	v := sparsevec.Vector{Dim: dim}
-	for _, id := range ids {
-		if id < 0 || int(id) >= len(p.weight) {
-			continue
-		}
-		if w := p.weight[id]; w != 0 {
-			v.Indices = append(v.Indices, uint32(id))
-			v.Values = append(v.Values, w)
-		}
-	}
-	return v, headStats{}, nil
+	return p.model.encodeIDs(ctx, p.tokenize(text), p.pooling, p.activation)
 }

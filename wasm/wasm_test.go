@@ -1,11 +1,8 @@
 package wasm
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"math"
@@ -155,98 +152,31 @@ var (
 	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
 )
 
-// idfQuery is an independently computed inference-free query vector.
-type idfQuery struct {
-	text string
-	want map[uint32]float32
-}
-
-// idfQueries reads TREC DL19 queries with their reference WordPiece pieces
-// and computes their expected vectors straight from vocab.txt and idf.json.
-func idfQueries(t *testing.T, idfPath string, n int) []idfQuery {
-	t.Helper()
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	vocab := map[string]uint32{}
-	data, err := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-		vocab[line] = uint32(i)
-	}
-	var idf map[string]float64
-	data, err = os.ReadFile(idfPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &idf); err != nil {
-		t.Fatal(err)
-	}
-	texts := map[string]string{}
-	data, err = os.ReadFile(filepath.Join(tokDir, "topics.dl19-passage.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if id, text, ok := strings.Cut(line, "\t"); ok {
-			texts[id] = text
-		}
-	}
-	f, err := os.Open(filepath.Join(tokDir, "topics.dl19-passage.wp.tsv.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var qs []idfQuery
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() && len(qs) < n {
-		id, pieces, _ := strings.Cut(sc.Text(), "\t")
-		q := idfQuery{text: texts[id], want: map[uint32]float32{}}
-		for _, p := range strings.Fields(pieces) {
-			if w := idf[p]; w != 0 {
-				q.want[vocab[p]] = float32(w)
-			}
-		}
-		qs = append(qs, q)
-	}
-	return qs
-}
-
-func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []idfQuery) {
+func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []testdata.IDFQuery) {
 	t.Helper()
 	texts := make([]string, len(qs))
 	for i, q := range qs {
-		texts[i] = q.text
+		texts[i] = q.Text
 	}
 	vs, err := enc.Encode(context.Background(), texts, kind)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, q := range qs {
-		v := vs[i]
+	indices, values := make([][]uint32, len(vs)), make([][]float32, len(vs))
+	for i, v := range vs {
 		if err := v.Validate(); err != nil {
-			t.Errorf("%q: %v", q.text, err)
+			t.Errorf("%q: %v", qs[i].Text, err)
 		}
-		if v.Len() != len(q.want) {
-			t.Errorf("%q: %d tokens, want %d", q.text, v.Len(), len(q.want))
-		}
-		for j, idx := range v.Indices {
-			if w, ok := q.want[idx]; !ok || w != v.Values[j] {
-				t.Errorf("%q: token %d (%s) = %g, want %g", q.text, idx, enc.Token(int(idx)), v.Values[j], w)
-			}
-		}
+		indices[i], values[i] = v.Indices, v.Values
 	}
+	testdata.CheckIDF(t, qs, indices, values, enc.Token)
 }
 
 // TestInferenceFreeIDF loads a tokenizer + idf.json folder.
 func TestInferenceFreeIDF(t *testing.T) {
 	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
 	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	qs := idfQueries(t, idfPath, 43)
+	qs := testdata.IDFQueries(t, idfPath, 43)
 	m := fstest.MapFS{}
 	readFiles(t, m, tokDir, "", tokenizerFiles...)
 	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
@@ -285,15 +215,11 @@ func TestRouterLayout(t *testing.T) {
 	tokDir := testdata.Shared(t, "conformance/tokenizer")
 	docDir := testdata.Fixture(t, "edge-bert-30522")
 	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
-	qs := idfQueries(t, idfPath, 20)
+	qs := testdata.IDFQueries(t, idfPath, 20)
 
 	// The query weights as SparseStaticEmbedding.save writes them: a
 	// "weight" tensor of the vocabulary size in model.safetensors.
-	var idf map[string]float64
-	data, _ := os.ReadFile(idfPath)
-	if err := json.Unmarshal(data, &idf); err != nil {
-		t.Fatal(err)
-	}
+	idf := testdata.IDF(t, idfPath)
 	vocab, _ := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
 	weight := &checkpoint.Tensor{Shape: []int{30522}, Data: make([]float32, 30522)}
 	for i, tok := range strings.Split(strings.TrimRight(string(vocab), "\n"), "\n") {
@@ -485,13 +411,13 @@ func BenchmarkEncodeEdgeQuery(b *testing.B) {
 	encoderMACs := len(m.layers)*L*(4*H*H+2*H*I+L*H*2) + L*H*H
 	headMACs := L * H * V
 	ctx := context.Background()
-	_, st, err := p.encode(ctx, edgeQuery, enc.dim)
+	_, st, err := p.encode(ctx, edgeQuery)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, _, err := p.encode(ctx, edgeQuery, enc.dim); err != nil {
+		if _, _, err := p.encode(ctx, edgeQuery); err != nil {
 			b.Fatal(err)
 		}
 	}

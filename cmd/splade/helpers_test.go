@@ -88,7 +88,6 @@ type vectorLine struct {
 	Values  []float32       `json:"values"`
 }
 
-
 func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c testdata.Case) {
 	t.Helper()
 	testdata.CheckVector(t, what, gotIdx, gotVal, c)

@@ -213,8 +213,8 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.revision, "revision", "", "hub revision: branch, tag or commit (default \"main\")")
 	fs.StringVar(&m.backend, "backend", "", "GoMLX backend: go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so (empty: $GOMLX_BACKEND, else "+model.DefaultBackend+")")
 	fs.IntVar(&m.maxLength, "max-length", 0, "most tokens per text, [CLS] and [SEP] included; longer texts are truncated (0: the model's maximum)")
-	fs.StringVar(&m.pooling, "pooling", model.PoolingMax, "pooling over tokens: max or sum")
-	fs.StringVar(&m.activation, "activation", model.ActivationRelu, "activation: relu or log1p_relu")
+	fs.StringVar(&m.pooling, "pooling", "", "pooling over tokens: max or sum (empty: the model's SpladePooling setting, else max)")
+	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
 	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
 	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
@@ -233,9 +233,9 @@ func (m *modelFlags) check(fs *flag.FlagSet) error {
 		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
 	case m.maxActiveDims < 0:
 		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
-	case m.pooling != model.PoolingMax && m.pooling != model.PoolingSum:
+	case m.pooling != "" && m.pooling != model.PoolingMax && m.pooling != model.PoolingSum:
 		return usagef(fs, "--pooling %q: want max or sum", m.pooling)
-	case m.activation != model.ActivationRelu && m.activation != model.ActivationLog1pRelu:
+	case m.activation != "" && m.activation != model.ActivationRelu && m.activation != model.ActivationLog1pRelu:
 		return usagef(fs, "--activation %q: want relu or log1p_relu", m.activation)
 	}
 	return nil

@@ -1,0 +1,280 @@
+package model_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+var (
+	modelFiles     = []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}
+	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
+)
+
+// copyFiles copies the named files of src that exist into dst/sub.
+func copyFiles(t *testing.T, src, dst, sub string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(src, n))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dst, filepath.Join(sub, n), data)
+	}
+}
+
+// writeFile writes dir/rel, making its folder.
+func writeFile(t *testing.T, dir, rel string, data []byte) {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkIDF encodes the queries of qs with encode and checks the vectors.
+func checkIDF(t *testing.T, enc *model.Encoder, encode func(context.Context, []string) ([]sparsevec.Vector, error), qs []testdata.IDFQuery) {
+	t.Helper()
+	texts := make([]string, len(qs))
+	for i, q := range qs {
+		texts[i] = q.Text
+	}
+	vs, err := encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	indices, values := make([][]uint32, len(vs)), make([][]float32, len(vs))
+	for i, v := range vs {
+		if err := v.Validate(); err != nil {
+			t.Errorf("%q: %v", qs[i].Text, err)
+		}
+		if v.Dim != enc.Dim() {
+			t.Errorf("%q: Dim %d, want %d", qs[i].Text, v.Dim, enc.Dim())
+		}
+		indices[i], values[i] = v.Indices, v.Values
+	}
+	testdata.CheckIDF(t, qs, indices, values, enc.Tokenizer().Token)
+}
+
+// checkExpected encodes the texts of exp with encode and checks the vectors
+// against the reference.
+func checkExpected(t *testing.T, label string, encode func(context.Context, []string) ([]sparsevec.Vector, error), exp *testdata.Expected) {
+	t.Helper()
+	vs, err := encode(context.Background(), exp.Texts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range exp.Cases {
+		testdata.CheckVector(t, fmt.Sprintf("%s case %d", label, i), vs[i].Indices, vs[i].Values, c)
+	}
+}
+
+// TestSparseEncoderLayout loads a sentence-transformers SparseEncoder
+// folder, whose SpladePooling config picks the pooling and activation and
+// whose sentence_bert_config.json picks the max length; options override
+// them.
+func TestSparseEncoderLayout(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ fixture, expected, pooling, activation, override string }{
+		{"tiny-bert", "expected.sum.json", "sum", "relu", "expected.json"},
+		{"tiny-distilbert", "expected.log1p_relu.json", "max", "log1p_relu", "expected.json"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			src := testdata.Fixture(t, tc.fixture)
+			exp := testdata.LoadExpected(t, filepath.Join(src, tc.expected))
+			dir := t.TempDir()
+			writeFile(t, dir, "modules.json", []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
+  {"idx": 1, "name": "1", "path": "1_SpladePooling", "type": "sentence_transformers.sparse_encoder.models.SpladePooling"}
+]`))
+			writeFile(t, dir, "1_SpladePooling/config.json", fmt.Appendf(nil, `{"pooling_strategy": %q, "activation_function": %q, "word_embedding_dimension": %d}`, tc.pooling, tc.activation, exp.VocabSize))
+			copyFiles(t, src, dir, "", modelFiles...)
+			enc, err := model.Load(ctx, dir, model.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer enc.Close()
+			if enc.InferenceFree() {
+				t.Error("InferenceFree() = true for a masked-LM folder")
+			}
+			checkExpected(t, "Encode", enc.Encode, exp)
+			checkExpected(t, "EncodeQuery", enc.EncodeQuery, exp)
+			checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+
+			// Options that are set override the SpladePooling config.
+			over := testdata.LoadExpected(t, filepath.Join(src, tc.override))
+			enc2, err := model.Load(ctx, dir, model.Options{Pooling: over.Pooling, Activation: over.Activation})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer enc2.Close()
+			checkExpected(t, "override", enc2.Encode, over)
+
+			// max_seq_length of sentence_bert_config.json, unless MaxLength is set.
+			writeFile(t, dir, "sentence_bert_config.json", []byte(`{"max_seq_length": 8, "do_lower_case": false}`))
+			for _, want := range []int{8, 10} {
+				opts := model.Options{}
+				if want != 8 {
+					opts.MaxLength = want
+				}
+				enc3, err := model.Load(ctx, dir, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if enc3.MaxLength() != want {
+					t.Errorf("MaxLength() = %d with options %+v, want %d", enc3.MaxLength(), opts, want)
+				}
+				enc3.Close()
+			}
+		})
+	}
+}
+
+// staticWeights returns the idf table at idfPath as SparseStaticEmbedding
+// saves it: a "weight" tensor over the vocabulary of the conformance
+// tokenizer, in model.safetensors.
+func staticWeights(t *testing.T, idfPath string) []byte {
+	t.Helper()
+	idf := testdata.IDF(t, idfPath)
+	vocab, err := os.ReadFile(filepath.Join(testdata.Shared(t, "conformance/tokenizer"), "vocab.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := strings.Split(strings.TrimRight(string(vocab), "\n"), "\n")
+	weight := &checkpoint.Tensor{Shape: []int{len(tokens)}, Data: make([]float32, len(tokens))}
+	for i, tok := range tokens {
+		weight.Data[i] = float32(idf[tok])
+	}
+	var buf bytes.Buffer
+	if err := checkpoint.WriteSafetensors(&buf, map[string]*checkpoint.Tensor{"weight": weight}, "F32"); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestRouterLayout builds the sentence-transformers Router layout of an
+// inference-free SPLADE model (SparseStaticEmbedding queries,
+// MLMTransformer + SpladePooling documents) and checks both routes, then
+// the OpenSearch layout of the same model (idf.json beside the masked-LM
+// folder).
+func TestRouterLayout(t *testing.T) {
+	ctx := context.Background()
+	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	docDir := testdata.Fixture(t, "edge-bert-30522")
+	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := testdata.IDFQueries(t, idfPath, 20)
+
+	t.Run("router", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, dir, "modules.json", []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`))
+		writeFile(t, dir, "router_config.json", []byte(`{
+    "types": {
+        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
+        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
+        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
+    },
+    "structure": {
+        "query": ["query_0_SparseStaticEmbedding"],
+        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
+    },
+    "parameters": {"default_route": "document", "allow_empty_key": true}
+}`))
+		writeFile(t, dir, "query_0_SparseStaticEmbedding/config.json", []byte(`{"frozen": true}`))
+		writeFile(t, dir, "query_0_SparseStaticEmbedding/model.safetensors", staticWeights(t, idfPath))
+		writeFile(t, dir, "document_0_MLMTransformer/sentence_bert_config.json", []byte(`{"max_seq_length": 512, "do_lower_case": false}`))
+		writeFile(t, dir, "document_1_SpladePooling/config.json", []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`))
+		copyFiles(t, tokDir, dir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
+		copyFiles(t, docDir, dir, "document_0_MLMTransformer", modelFiles...)
+
+		enc, err := model.Load(ctx, dir, model.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		if !enc.InferenceFree() || enc.Dim() != 30522 {
+			t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
+		}
+		checkIDF(t, enc, enc.EncodeQuery, qs)
+		checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+		checkExpected(t, "Encode", enc.Encode, exp)
+	})
+
+	t.Run("opensearch", func(t *testing.T) {
+		dir := t.TempDir()
+		copyFiles(t, docDir, dir, "", modelFiles...)
+		copyFiles(t, filepath.Dir(idfPath), dir, "", "idf.json")
+		enc, err := model.Load(ctx, dir, model.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		if !enc.InferenceFree() {
+			t.Error("InferenceFree() = false with idf.json beside the model")
+		}
+		checkIDF(t, enc, enc.EncodeQuery, qs)
+		checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+		checkExpected(t, "Encode", enc.Encode, exp)
+	})
+}
+
+// TestInferenceFreeIDF loads a folder with only a tokenizer and idf.json:
+// queries only, without config.json or weights.
+func TestInferenceFreeIDF(t *testing.T) {
+	ctx := context.Background()
+	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	qs := testdata.IDFQueries(t, idfPath, 43)
+	dir := t.TempDir()
+	copyFiles(t, tokDir, dir, "", tokenizerFiles...)
+	copyFiles(t, filepath.Dir(idfPath), dir, "", "idf.json")
+
+	enc, err := model.Load(ctx, dir, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	if !enc.InferenceFree() || enc.Dim() != 30522 || enc.Backend() != "static" {
+		t.Fatalf("InferenceFree %v, Dim %d, Backend %q", enc.InferenceFree(), enc.Dim(), enc.Backend())
+	}
+	checkIDF(t, enc, enc.EncodeQuery, qs)
+	checkIDF(t, enc, enc.Encode, qs)
+	if _, err := enc.EncodeDocument(ctx, []string{"x"}); err == nil || !strings.Contains(err.Error(), "only encode queries") {
+		t.Errorf("EncodeDocument: err = %v, want an inference-free error", err)
+	}
+
+	// MaxActiveDims keeps the heaviest tokens of table lookups too.
+	enc2, err := model.Load(ctx, dir, model.Options{MaxActiveDims: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc2.Close()
+	vs, err := enc2.EncodeQuery(ctx, []string{qs[0].Text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs[0].Len() != min(2, len(qs[0].Want)) {
+		t.Errorf("MaxActiveDims 2: %d tokens", vs[0].Len())
+	}
+	for j, idx := range vs[0].Indices {
+		if qs[0].Want[idx] != vs[0].Values[j] {
+			t.Errorf("MaxActiveDims 2: token %d = %g, want %g", idx, vs[0].Values[j], qs[0].Want[idx])
+		}
+	}
+}
