@@ -661,3 +661,27 @@ func TestCheckPickle(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeF16Table checks that the table path of decodeFloats (large
+// tensors) gives what the direct conversion gives, for every half value.
+func TestDecodeF16Table(t *testing.T) {
+	f16, ok := safetensorsDtype("F16")
+	if !ok {
+		t.Fatal("no F16 element type")
+	}
+	n := f16TableMin + 1<<16
+	src := make([]byte, 2*n)
+	for i := range n {
+		src[2*i], src[2*i+1] = byte(i), byte(i>>8)
+	}
+	for _, size := range []int{n, f16TableMin - 1} {
+		dst := make([]float32, size)
+		decodeFloats(f16, src, dst)
+		for i, got := range dst {
+			want := halfToFloat32(uint16(i))
+			if math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("size %d: element %d (%#04x) = %v, want %v", size, i, uint16(i), got, want)
+			}
+		}
+	}
+}

@@ -128,8 +128,23 @@ func decodeFloats(t elemType, src []byte, dst []float32) {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
 		}
 	case "F16":
+		src = src[:2*len(dst)]
+		if len(dst) < f16TableMin {
+			for i := range dst {
+				dst[i] = halfToFloat32(uint16(src[2*i]) | uint16(src[2*i+1])<<8)
+			}
+			break
+		}
+		// Large tensors (embeddings) go through a table of all 65,536
+		// half values: one load per element instead of a branchy
+		// conversion, which matters in WebAssembly, where the edge worker
+		// decodes its F16 weights on every cold start.
+		table := make([]float32, 1<<16)
+		for h := range table {
+			table[h] = halfToFloat32(uint16(h))
+		}
 		for i := range dst {
-			dst[i] = halfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = table[uint16(src[2*i])|uint16(src[2*i+1])<<8]
 		}
 	case "BF16":
 		for i := range dst {
@@ -141,6 +156,10 @@ func decodeFloats(t elemType, src []byte, dst []float32) {
 		}
 	}
 }
+
+// f16TableMin is the tensor size from which decodeFloats converts F16
+// through a lookup table: building the table costs 65,536 conversions.
+const f16TableMin = 1 << 18
 
 // encodeFloats appends src to dst as little-endian elements of type t
 // (F32, F16 or BF16).
