@@ -39,14 +39,6 @@ func flagSet(name string, m *modelFlags, in *inputFlags) *flag.FlagSet {
 	return fs
 }
 
-// checkFlags checks the model and input flags.
-func checkFlags(fs *flag.FlagSet, m *modelFlags, in *inputFlags) error {
-	if err := m.check(fs); err != nil {
-		return err
-	}
-	return in.check(fs)
-}
-
 // openInput returns the texts of the arguments, or else of standard input,
 // and their number (-1 when unknown or not worth a pass over the input).
 func (a *app) openInput(in inputFlags, args []string) (source, int) {
@@ -101,11 +93,8 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	format := fs.String("format", "jsonl", "output format: jsonl, tokens, qdrant, milvus, pinecone or pgvector")
 	vectorName := fs.String("vector-name", "", "name of the sparse vector: the qdrant vector name (default \"text\") or the milvus field (default \"sparse_vector\")")
 	dot := fs.String("dot-replacement", dbformat.DefaultDotReplacement, "replaces \".\" in token names in the tokens format (Elasticsearch and OpenSearch reject dots)")
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
-		return err
-	}
-	if err := checkFlags(fs, &m, &in); err != nil {
 		return err
 	}
 	f, err := dbformat.ParseFormat(*format)
@@ -165,11 +154,8 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
 	var in inputFlags
 	fs := flagSet("tokenize", &m, &in)
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
-		return err
-	}
-	if err := checkFlags(fs, &m, &in); err != nil {
 		return err
 	}
 	src, total := a.openInput(in, pos)
@@ -253,11 +239,8 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 	asJSON := fs.Bool("json", false, `print {"fn": ..., "scores": [[...], ...]} instead of a table`)
 	queries := fs.String("queries", "", "file of queries (in the --input format), encoded as queries; needs --documents")
 	documents := fs.String("documents", "", "file of documents (in the --input format), encoded as documents; needs --queries")
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
-		return err
-	}
-	if err := checkFlags(fs, &m, &in); err != nil {
 		return err
 	}
 	fn, err := sparsevec.ParseFunc(*fnName)
@@ -360,11 +343,8 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
 	var in inputFlags
 	fs := flagSet("stats", &m, &in)
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
-		return err
-	}
-	if err := checkFlags(fs, &m, &in); err != nil {
 		return err
 	}
 	src, total := a.openInput(in, pos)
@@ -430,11 +410,8 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 	fs := flagSet("decode", &m, &in)
 	topK := fs.Int("top-k", 10, "tokens per text, heaviest first (0: all)")
 	asJSON := fs.Bool("json", false, `print one {"id": ..., "tokens": [{"token", "id", "weight"}, ...]} per text instead of a line of text`)
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
-		return err
-	}
-	if err := checkFlags(fs, &m, &in); err != nil {
 		return err
 	}
 	if *topK < 0 {

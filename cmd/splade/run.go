@@ -169,8 +169,9 @@ func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 }
 
 // parse parses args with fs, allowing flags after positional arguments
-// ("--" ends the flags), and returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+// ("--" ends the flags), checks the model flags m and the input flags in
+// (nil for a command without input), and returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string, m *modelFlags, in *inputFlags) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
@@ -182,15 +183,25 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			break
 		}
 		// fs.Parse stops at the first positional argument, or after "--".
 		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
+			pos = append(pos, rest...)
+			break
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+	if err := m.check(fs); err != nil {
+		return nil, err
+	}
+	if in != nil {
+		if err := in.check(fs); err != nil {
+			return nil, err
+		}
+	}
+	return pos, nil
 }
 
 // modelFlags are the flags that choose and configure the model; every

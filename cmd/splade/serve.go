@@ -43,11 +43,8 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxBody := fs.Int64("max-body", def.MaxBodyBytes, "largest request body in bytes (larger: 413)")
 	maxTexts := fs.Int("max-texts", def.MaxTexts, "most texts per request (more: 400)")
 	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request (longer: 503; negative: no limit)")
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, &m, nil)
 	if err != nil {
-		return err
-	}
-	if err := m.check(fs); err != nil {
 		return err
 	}
 	switch {
