@@ -2,24 +2,17 @@ package hub
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/fstest"
 
+	"github.com/splade-go/splade/internal/fakehub"
 	"github.com/splade-go/splade/internal/testdata"
 )
 
@@ -30,37 +23,15 @@ const (
 	secret  = "hf_SeCrEtToKeN0123456789"
 )
 
-// fakeRev is one revision of the fake repository.
-type fakeRev struct {
-	sha   string
-	files map[string][]byte
-}
-
-// fakeHub serves one repository the way huggingface.co does: the repo-info
-// API, /resolve/ with X-Repo-Commit and ETag headers, and, for LFS files
-// (.safetensors, .bin), a redirect to a "CDN" that sends its own ETag.
-type fakeHub struct {
-	revs     map[string]*fakeRev // by branch name
-	token    string              // when set, required on API and resolve requests
-	status   int                 // when set, every request answers it
-	echoAuth bool                // with status 401: echo the Authorization header in the error body
-	truncate string              // file whose body is cut short
-	corrupt  string              // file served with one byte changed
-	noETag   bool                // send no ETag headers, like a plain file mirror
-	block    chan struct{}       // when set, the LFS body stalls after a few bytes and this is closed
-
-	blockOnce sync.Once
-
-	requests atomic.Int64
-	mu       sync.Mutex
-	auths    []string
-	served   []string
-}
-
-func newFakeHub(t *testing.T) *fakeHub {
+// newFakeHub returns a fake Hub serving repoID: its main branch (commit
+// shaMain) holds the tiny-bert fixture with sentence-transformers files and
+// files an encoder does not need; its v1 tag (commit shaV1) has no
+// model.safetensors, modules.json or module folder, and a config.json of
+// its own.
+func newFakeHub(t *testing.T) *fakehub.Hub {
 	t.Helper()
 	dir := testdata.Fixture(t, "tiny-bert")
-	files := map[string][]byte{}
+	files := fstest.MapFS{}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -70,200 +41,40 @@ func newFakeHub(t *testing.T) *fakeHub {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files[e.Name()] = data
+		files[e.Name()] = &fstest.MapFile{Data: data}
 	}
+	add := func(name, data string) { files[name] = &fstest.MapFile{Data: []byte(data)} }
 	// Sentence-transformers files, and files an encoder does not need.
-	files["modules.json"] = []byte(`[{"idx":0,"name":"0","path":"","type":"sentence_transformers.sparse_encoder.models.MLMTransformer"},` +
+	add("modules.json", `[{"idx":0,"name":"0","path":"","type":"sentence_transformers.sparse_encoder.models.MLMTransformer"},`+
 		`{"idx":1,"name":"1","path":"1_SpladePooling","type":"sentence_transformers.sparse_encoder.models.SpladePooling"}]`)
-	files["config_sentence_transformers.json"] = []byte(`{"model_type":"SparseEncoder","similarity_fn_name":"dot"}`)
-	files["1_SpladePooling/config.json"] = []byte(`{"pooling_strategy":"max","activation_function":"relu"}`)
-	files["1_SpladePooling/big.bin"] = []byte("not needed")
-	files["README.md"] = []byte("# tiny-bert\n")
-	files["onnx/model.onnx"] = []byte("onnx weights")
+	add("config_sentence_transformers.json", `{"model_type":"SparseEncoder","similarity_fn_name":"dot"}`)
+	add("1_SpladePooling/config.json", `{"pooling_strategy":"max","activation_function":"relu"}`)
+	add("1_SpladePooling/big.bin", "not needed")
+	add("README.md", "# tiny-bert\n")
+	add("onnx/model.onnx", "onnx weights")
 
-	v1 := map[string][]byte{}
-	for name, data := range files {
+	v1 := fstest.MapFS{}
+	for name, f := range files {
 		if name != "model.safetensors" && name != "modules.json" && !strings.HasPrefix(name, "1_") {
-			v1[name] = data
+			v1[name] = f
 		}
 	}
-	v1["config.json"] = append([]byte(nil), files["config.json"]...)
-	v1["config.json"] = []byte(strings.Replace(string(v1["config.json"]), "{", `{"_revision":"v1",`, 1))
-	return &fakeHub{revs: map[string]*fakeRev{
-		"main": {sha: shaMain, files: files},
-		"v1":   {sha: shaV1, files: v1},
-	}}
+	v1["config.json"] = &fstest.MapFile{Data: []byte(strings.Replace(string(files["config.json"].Data), "{", `{"_revision":"v1",`, 1))}
+
+	h := fakehub.New()
+	h.Add(t, repoID, "main", shaMain, files)
+	h.Add(t, repoID, "v1", shaV1, v1)
+	return h
 }
 
-func (h *fakeHub) start(t *testing.T) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func (h *fakeHub) rev(name string) *fakeRev {
-	if r, ok := h.revs[name]; ok {
-		return r
-	}
-	for _, r := range h.revs {
-		if r.sha == name {
-			return r
-		}
-	}
-	return nil
-}
-
-func isLFS(name string) bool {
-	return strings.HasSuffix(name, ".safetensors") || strings.HasSuffix(name, ".bin")
-}
-
-func sha256Hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
-
-// gitBlobID is the git object id of a file, which the Hub sends as ETag
-// for files not stored with LFS.
-func gitBlobID(b []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(b))
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.requests.Add(1)
-	h.mu.Lock()
-	h.auths = append(h.auths, r.Header.Get("Authorization"))
-	h.mu.Unlock()
-	if h.status != 0 {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(h.status)
-		msg := "nope"
-		if h.echoAuth {
-			msg = "invalid credentials " + r.Header.Get("Authorization")
-		}
-		json.NewEncoder(w).Encode(map[string]string{"error": msg})
-		return
-	}
-	p := r.URL.Path
-	if key, ok := strings.CutPrefix(p, "/cdn/"); ok {
-		for _, rev := range h.revs {
-			for name, data := range rev.files {
-				if sha256Hex(data) == key {
-					w.Header().Set("ETag", `"cdn-etag-not-the-blob-name"`)
-					h.serve(w, r, name, data)
-					return
-				}
-			}
-		}
-		http.NotFound(w, r)
-		return
-	}
-	if h.token != "" && r.Header.Get("Authorization") != "Bearer "+h.token {
-		w.Header().Set("X-Error-Code", "GatedRepo")
-		http.Error(w, `{"error":"Access to model splade-go/tiny-bert is restricted."}`, http.StatusUnauthorized)
-		return
-	}
-	if rest, ok := strings.CutPrefix(p, "/api/models/"+repoID+"/revision/"); ok {
-		rev := h.rev(rest)
-		if rev == nil {
-			w.Header().Set("X-Error-Code", "RevisionNotFound")
-			http.Error(w, `{"error":"Invalid rev id"}`, http.StatusNotFound)
-			return
-		}
-		type lfs struct {
-			SHA256 string `json:"sha256"`
-			Size   int    `json:"size"`
-		}
-		type sib struct {
-			Name string `json:"rfilename"`
-			Size int    `json:"size"`
-			LFS  *lfs   `json:"lfs,omitempty"`
-		}
-		var sibs []sib
-		for name, data := range rev.files {
-			s := sib{Name: name, Size: len(data)}
-			if isLFS(name) {
-				s.LFS = &lfs{SHA256: sha256Hex(data), Size: len(data)}
-			}
-			sibs = append(sibs, s)
-		}
-		sort.Slice(sibs, func(i, j int) bool { return sibs[i].Name < sibs[j].Name })
-		json.NewEncoder(w).Encode(map[string]any{"id": repoID, "sha": rev.sha, "siblings": sibs})
-		return
-	}
-	if rest, ok := strings.CutPrefix(p, "/"+repoID+"/resolve/"); ok {
-		revName, name, _ := strings.Cut(rest, "/")
-		rev := h.rev(revName)
-		if rev == nil {
-			w.Header().Set("X-Error-Code", "RevisionNotFound")
-			http.Error(w, "revision not found", http.StatusNotFound)
-			return
-		}
-		data, ok := rev.files[name]
-		if !ok {
-			w.Header().Set("X-Error-Code", "EntryNotFound")
-			http.Error(w, "entry not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("X-Repo-Commit", rev.sha)
-		if isLFS(name) && !h.noETag {
-			sum := sha256Hex(data)
-			w.Header().Set("X-Linked-Etag", `"`+sum+`"`)
-			w.Header().Set("X-Linked-Size", strconv.Itoa(len(data)))
-			w.Header().Set("ETag", `"`+gitBlobID([]byte("pointer"))+`"`)
-			http.Redirect(w, r, "/cdn/"+sum, http.StatusFound)
-			return
-		}
-		w.Header().Set("ETag", `"`+gitBlobID(data)+`"`)
-		h.serve(w, r, name, data)
-		return
-	}
-	http.NotFound(w, r)
-}
-
-func (h *fakeHub) serve(w http.ResponseWriter, r *http.Request, name string, data []byte) {
-	if h.noETag {
-		w.Header().Del("ETag")
-	}
-	h.mu.Lock()
-	h.served = append(h.served, name)
-	h.mu.Unlock()
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	switch {
-	case name == h.truncate:
-		w.WriteHeader(http.StatusOK)
-		w.Write(data[:len(data)/2])
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-	case name == h.corrupt:
-		bad := append([]byte(nil), data...)
-		bad[len(bad)/2] ^= 0xff
-		w.Write(bad)
-	case h.block != nil && isLFS(name):
-		w.WriteHeader(http.StatusOK)
-		w.Write(data[:10])
-		w.(http.Flusher).Flush()
-		h.blockOnce.Do(func() { close(h.block) })
-		<-r.Context().Done()
-	default:
-		w.Write(data)
-	}
-}
+// mainFile returns a file of the main branch of the fake repository.
+func mainFile(h *fakehub.Hub, name string) []byte { return h.File(repoID, "main", name) }
 
 // isolate points every huggingface_hub variable at a fresh temporary
 // folder and returns the cache dir.
 func isolate(t *testing.T) string {
 	t.Helper()
-	home := t.TempDir()
-	for _, k := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE",
-		"TRANSFORMERS_OFFLINE", "HF_ENDPOINT", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HF_HOME", home)
-	cache := filepath.Join(home, "hub")
-	t.Setenv("HF_HUB_CACHE", cache)
-	return cache
+	return fakehub.Isolate(t)
 }
 
 func repoDir(cache string) string { return filepath.Join(cache, "models--splade-go--tiny-bert") }
@@ -286,7 +97,7 @@ func listFiles(t *testing.T, dir string) []string {
 func TestResolveDownloadsIntoHFLayout(t *testing.T) {
 	cache := isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 	t.Setenv("HF_ENDPOINT", srv.URL)
 
 	dir, err := Resolve(context.Background(), repoID, Options{})
@@ -307,7 +118,6 @@ func TestResolveDownloadsIntoHFLayout(t *testing.T) {
 	if got := listFiles(t, dir); strings.Join(got, " ") != strings.Join(wantFiles, " ") {
 		t.Errorf("snapshot files = %v\nwant %v (no README, onnx, pytorch_model.bin or big module files)", got, wantFiles)
 	}
-	files := hub.revs["main"].files
 	var blobs []string
 	for _, name := range wantFiles {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -315,16 +125,16 @@ func TestResolveDownloadsIntoHFLayout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s is not a symlink: %v", name, err)
 		}
-		blob := gitBlobID(files[name])
-		if isLFS(name) {
-			blob = sha256Hex(files[name])
+		blob := fakehub.GitBlobID(mainFile(hub, name))
+		if fakehub.IsLFS(name) {
+			blob = fakehub.SHA256Hex(mainFile(hub, name))
 		}
 		up := strings.Repeat("../", strings.Count(name, "/")+2)
 		if want := up + "blobs/" + blob; filepath.ToSlash(target) != want {
 			t.Errorf("%s -> %s, want %s", name, target, want)
 		}
 		data, err := os.ReadFile(p)
-		if err != nil || string(data) != string(files[name]) {
+		if err != nil || string(data) != string(mainFile(hub, name)) {
 			t.Errorf("%s: content differs from the served file (err %v)", name, err)
 		}
 		blobs = append(blobs, "blobs/"+blob)
@@ -346,13 +156,13 @@ func TestResolveDownloadsIntoHFLayout(t *testing.T) {
 func TestResolveCachedMakesNoRequest(t *testing.T) {
 	isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 	opts := Options{Endpoint: srv.URL} // endpoint given by Options, not env
 	dir, err := Resolve(context.Background(), repoID, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub.requests.Store(0)
+	hub.Reset()
 
 	again, err := Resolve(context.Background(), repoID, opts)
 	if err != nil || again != dir {
@@ -368,7 +178,7 @@ func TestResolveCachedMakesNoRequest(t *testing.T) {
 	if err != nil || again != dir {
 		t.Fatalf("offline Resolve by commit = %q, %v", again, err)
 	}
-	if n := hub.requests.Load(); n != 0 {
+	if n := hub.Count(); n != 0 {
 		t.Errorf("server saw %d requests, want 0", n)
 	}
 }
@@ -376,7 +186,7 @@ func TestResolveCachedMakesNoRequest(t *testing.T) {
 func TestOfflineEmptyCache(t *testing.T) {
 	isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 	for _, opts := range []Options{{Endpoint: srv.URL, Offline: true}, {Endpoint: srv.URL}} {
 		if !opts.Offline {
 			t.Setenv("HF_HUB_OFFLINE", "true")
@@ -391,7 +201,7 @@ func TestOfflineEmptyCache(t *testing.T) {
 			}
 		}
 	}
-	if n := hub.requests.Load(); n != 0 {
+	if n := hub.Count(); n != 0 {
 		t.Errorf("server saw %d requests, want 0", n)
 	}
 }
@@ -399,8 +209,8 @@ func TestOfflineEmptyCache(t *testing.T) {
 func TestToken(t *testing.T) {
 	isolate(t)
 	hub := newFakeHub(t)
-	hub.token = secret
-	srv := hub.start(t)
+	hub.RequireToken(secret)
+	srv := hub.Start(t)
 
 	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), "HF_TOKEN") || !strings.Contains(err.Error(), "gated") {
@@ -411,20 +221,19 @@ func TestToken(t *testing.T) {
 	if _, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL}); err != nil {
 		t.Fatalf("with HF_TOKEN: %v", err)
 	}
-	hub.mu.Lock()
-	for _, a := range hub.auths[1:] {
-		if a != "Bearer "+secret && a != "" {
+	reqs := hub.Requests()
+	for _, r := range reqs[1:] {
+		if a := r.Authorization; a != "Bearer "+secret && a != "" {
 			t.Errorf("Authorization = %q, want Bearer token", a)
 		}
 	}
-	if hub.auths[1] != "Bearer "+secret {
-		t.Errorf("API request Authorization = %q", hub.auths[1])
+	if reqs[1].Authorization != "Bearer "+secret {
+		t.Errorf("API request Authorization = %q", reqs[1].Authorization)
 	}
-	hub.mu.Unlock()
 
 	// A wrong token, which the server even echoes back: not in the error.
 	isolate(t)
-	hub.status, hub.echoAuth = http.StatusUnauthorized, true
+	hub.SetFaults(fakehub.Faults{Status: http.StatusUnauthorized, EchoAuth: true})
 	wrong := secret + "x"
 	_, err = Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: wrong})
 	if err == nil {
@@ -451,8 +260,8 @@ func TestHTTPErrors(t *testing.T) {
 	} {
 		isolate(t)
 		hub := newFakeHub(t)
-		hub.status = tc.status
-		srv := hub.start(t)
+		hub.SetFaults(fakehub.Faults{Status: tc.status})
+		srv := hub.Start(t)
 		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: secret})
 		if err == nil {
 			t.Fatalf("HTTP %d: no error", tc.status)
@@ -469,7 +278,7 @@ func TestHTTPErrors(t *testing.T) {
 
 	isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Revision: "no-such-branch"})
 	if err == nil || !strings.Contains(err.Error(), "revision") || !strings.Contains(err.Error(), "no-such-branch") {
 		t.Errorf("unknown revision: err = %v", err)
@@ -484,12 +293,12 @@ func checkNothingTrusted(t *testing.T, cache, name string) {
 	if _, err := os.Lstat(filepath.Join(rd, "snapshots", shaMain, name)); err == nil {
 		t.Errorf("snapshot has %s after a failed download", name)
 	}
-	data := newFakeHub(t).revs["main"].files[name]
+	data := mainFile(newFakeHub(t), name)
 	for _, f := range listFiles(t, filepath.Join(rd, "blobs")) {
 		if strings.HasSuffix(f, ".incomplete") {
 			t.Errorf("left blobs/%s behind (never trusted, but should be removed)", f)
 		}
-		if f == sha256Hex(data) || f == gitBlobID(data) {
+		if f == fakehub.SHA256Hex(data) || f == fakehub.GitBlobID(data) {
 			t.Errorf("blobs/ has %s for the failed %s", f, name)
 		}
 	}
@@ -502,8 +311,8 @@ func TestTruncatedDownload(t *testing.T) {
 	for _, name := range []string{"model.safetensors", "tokenizer.json"} {
 		cache := isolate(t)
 		hub := newFakeHub(t)
-		hub.truncate = name
-		srv := hub.start(t)
+		hub.SetFaults(fakehub.Faults{Truncate: name})
+		srv := hub.Start(t)
 		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
 		if err == nil {
 			t.Fatalf("truncated %s: no error", name)
@@ -517,7 +326,7 @@ func TestTruncatedDownload(t *testing.T) {
 		}
 
 		// A healthy server completes the cache.
-		hub.truncate = ""
+		hub.SetFaults(fakehub.Faults{})
 		if _, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL}); err != nil {
 			t.Fatalf("retry: %v", err)
 		}
@@ -527,8 +336,8 @@ func TestTruncatedDownload(t *testing.T) {
 func TestCorruptDownload(t *testing.T) {
 	cache := isolate(t)
 	hub := newFakeHub(t)
-	hub.corrupt = "model.safetensors"
-	srv := hub.start(t)
+	hub.SetFaults(fakehub.Faults{Corrupt: "model.safetensors"})
+	srv := hub.Start(t)
 	_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), "sha256") {
 		t.Fatalf("corrupted LFS file: err = %v, want a sha256 mismatch", err)
@@ -539,7 +348,7 @@ func TestCorruptDownload(t *testing.T) {
 func TestContextCancel(t *testing.T) {
 	cache := isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -547,10 +356,11 @@ func TestContextCancel(t *testing.T) {
 		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
 	}
 
-	hub.block = make(chan struct{})
+	stall := make(chan struct{})
+	hub.SetFaults(fakehub.Faults{Stall: stall})
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	go func() { <-hub.block; cancel() }()
+	go func() { <-stall; cancel() }()
 	if _, err := Resolve(ctx, repoID, Options{Endpoint: srv.URL}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled mid-download: err = %v, want context.Canceled", err)
 	}
@@ -560,7 +370,7 @@ func TestContextCancel(t *testing.T) {
 func TestRevision(t *testing.T) {
 	cache := isolate(t)
 	hub := newFakeHub(t)
-	srv := hub.start(t)
+	srv := hub.Start(t)
 	t.Setenv("HF_ENDPOINT", srv.URL)
 
 	main, err := Resolve(context.Background(), repoID, Options{})
@@ -593,14 +403,14 @@ func TestRevision(t *testing.T) {
 		t.Errorf("vocab.txt links differ: %s, %s", a, b)
 	}
 
-	hub.requests.Store(0)
+	hub.Reset()
 	t.Setenv("HF_HUB_OFFLINE", "1")
 	for _, rev := range []string{"v1", shaV1} {
 		if got, err := Resolve(context.Background(), repoID, Options{Revision: rev}); err != nil || got != v1 {
 			t.Errorf("offline %s = %q, %v", rev, got, err)
 		}
 	}
-	if n := hub.requests.Load(); n != 0 {
+	if n := hub.Count(); n != 0 {
 		t.Errorf("server saw %d requests, want 0", n)
 	}
 }
@@ -624,9 +434,9 @@ func TestPythonCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		blob := gitBlobID(data)
-		if isLFS(name) {
-			blob = sha256Hex(data)
+		blob := fakehub.GitBlobID(data)
+		if fakehub.IsLFS(name) {
+			blob = fakehub.SHA256Hex(data)
 		}
 		if err := os.WriteFile(filepath.Join(rd, "blobs", blob), data, 0o644); err != nil {
 			t.Fatal(err)
@@ -726,18 +536,18 @@ func TestFromEnv(t *testing.T) {
 func TestNoETag(t *testing.T) {
 	cache := isolate(t)
 	hub := newFakeHub(t)
-	hub.noETag = true
-	srv := hub.start(t)
+	hub.SetFaults(fakehub.Faults{NoETag: true})
+	srv := hub.Start(t)
 	dir, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := hub.revs["main"].files["config.json"]
+	data := mainFile(hub, "config.json")
 	target, err := os.Readlink(filepath.Join(dir, "config.json"))
-	if err != nil || filepath.Base(target) != sha256Hex(data) {
+	if err != nil || filepath.Base(target) != fakehub.SHA256Hex(data) {
 		t.Errorf("config.json -> %s, %v; want a blob named by its sha256", target, err)
 	}
-	if _, err := os.Stat(filepath.Join(repoDir(cache), "blobs", sha256Hex(data))); err != nil {
+	if _, err := os.Stat(filepath.Join(repoDir(cache), "blobs", fakehub.SHA256Hex(data))); err != nil {
 		t.Error(err)
 	}
 }

@@ -168,6 +168,36 @@ func staticWeights(t *testing.T, idfPath string) []byte {
 	return buf.Bytes()
 }
 
+// routerFolder writes, in a new folder, the sentence-transformers Router
+// layout of an inference-free SPLADE model: queries through a
+// SparseStaticEmbedding of the idf table at idfPath with the tokenizer of
+// tokDir, documents through the masked-LM model of docDir and
+// SpladePooling.
+func routerFolder(t *testing.T, idfPath, tokDir, docDir string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "modules.json", []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`))
+	writeFile(t, dir, "router_config.json", []byte(`{
+    "types": {
+        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
+        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
+        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
+    },
+    "structure": {
+        "query": ["query_0_SparseStaticEmbedding"],
+        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
+    },
+    "parameters": {"default_route": "document", "allow_empty_key": true}
+}`))
+	writeFile(t, dir, "query_0_SparseStaticEmbedding/config.json", []byte(`{"frozen": true}`))
+	writeFile(t, dir, "query_0_SparseStaticEmbedding/model.safetensors", staticWeights(t, idfPath))
+	writeFile(t, dir, "document_0_MLMTransformer/sentence_bert_config.json", []byte(`{"max_seq_length": 512, "do_lower_case": false}`))
+	writeFile(t, dir, "document_1_SpladePooling/config.json", []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`))
+	copyFiles(t, tokDir, dir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
+	copyFiles(t, docDir, dir, "document_0_MLMTransformer", modelFiles...)
+	return dir
+}
+
 // TestRouterLayout builds the sentence-transformers Router layout of an
 // inference-free SPLADE model (SparseStaticEmbedding queries,
 // MLMTransformer + SpladePooling documents) and checks both routes, then
@@ -182,27 +212,7 @@ func TestRouterLayout(t *testing.T) {
 	qs := testdata.IDFQueries(t, idfPath, 20)
 
 	t.Run("router", func(t *testing.T) {
-		dir := t.TempDir()
-		writeFile(t, dir, "modules.json", []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`))
-		writeFile(t, dir, "router_config.json", []byte(`{
-    "types": {
-        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
-        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
-        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
-    },
-    "structure": {
-        "query": ["query_0_SparseStaticEmbedding"],
-        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
-    },
-    "parameters": {"default_route": "document", "allow_empty_key": true}
-}`))
-		writeFile(t, dir, "query_0_SparseStaticEmbedding/config.json", []byte(`{"frozen": true}`))
-		writeFile(t, dir, "query_0_SparseStaticEmbedding/model.safetensors", staticWeights(t, idfPath))
-		writeFile(t, dir, "document_0_MLMTransformer/sentence_bert_config.json", []byte(`{"max_seq_length": 512, "do_lower_case": false}`))
-		writeFile(t, dir, "document_1_SpladePooling/config.json", []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`))
-		copyFiles(t, tokDir, dir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
-		copyFiles(t, docDir, dir, "document_0_MLMTransformer", modelFiles...)
-
+		dir := routerFolder(t, idfPath, tokDir, docDir)
 		enc, err := model.Load(ctx, dir, model.Options{})
 		if err != nil {
 			t.Fatal(err)

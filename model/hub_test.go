@@ -1,0 +1,130 @@
+package model_test
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/splade-go/splade/internal/fakehub"
+	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/model"
+)
+
+// filesUnder returns the slash-separated paths of the regular files under
+// dir, sorted, following symlinks (a cache snapshot links to its blobs).
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		out = append(out, filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestLoadFromHub loads a model by its Hub id from a fake Hub into an empty
+// cache, then again from the cache alone, offline.
+func TestLoadFromHub(t *testing.T) {
+	ctx := context.Background()
+	const id = "test-org/tiny-bert"
+	src := testdata.Fixture(t, "tiny-bert")
+	exp := testdata.LoadExpected(t, filepath.Join(src, "expected.json"))
+	cache := fakehub.Isolate(t)
+	h := fakehub.New()
+	commit := h.AddDir(t, id, "main", "", src)
+	srv := h.Start(t)
+	t.Setenv("HF_ENDPOINT", srv.URL)
+
+	enc, err := model.Load(ctx, id, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExpected(t, "Encode", enc.Encode, exp)
+	enc.Close()
+
+	// Exactly the files an encoder needs, each once: not the PyTorch weights
+	// beside model.safetensors, nor the reference outputs.
+	served := h.Served()
+	slices.Sort(served)
+	want := []string{"config.json", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"}
+	if !slices.Equal(served, want) {
+		t.Errorf("served %v, want %v", served, want)
+	}
+	snap := filepath.Join(cache, "models--test-org--tiny-bert", "snapshots", commit)
+	if got := filesUnder(t, snap); !slices.Equal(got, want) {
+		t.Errorf("snapshot %s holds %v, want %v", snap, got, want)
+	}
+
+	// Loading again uses the cache without asking the Hub anything.
+	before := h.Count()
+	enc, err = model.Load(ctx, id, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc.Close()
+	if n := h.Count() - before; n != 0 {
+		t.Errorf("second Load made %d requests, want 0", n)
+	}
+
+	// And offline, with the Hub gone.
+	srv.Close()
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	enc, err = model.Load(ctx, id, model.Options{})
+	if err != nil {
+		t.Fatalf("offline Load from the cache: %v", err)
+	}
+	defer enc.Close()
+	checkExpected(t, "offline Encode", enc.Encode, exp)
+	if n := h.Count() - before; n != 0 {
+		t.Errorf("offline Load made %d requests, want 0", n)
+	}
+}
+
+// TestLoadRouterFromHub loads a sentence-transformers Router model by its
+// Hub id: the download must bring every module folder that
+// router_config.json names, for both routes to encode as the reference.
+func TestLoadRouterFromHub(t *testing.T) {
+	ctx := context.Background()
+	const id = "test-org/inference-free-router"
+	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
+	tokDir := testdata.Shared(t, "conformance/tokenizer")
+	docDir := testdata.Fixture(t, "edge-bert-30522")
+	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := testdata.IDFQueries(t, idfPath, 20)
+	dir := routerFolder(t, idfPath, tokDir, docDir)
+	// Files the encoder does not need, which should stay on the Hub.
+	writeFile(t, dir, "README.md", []byte("# router\n"))
+	writeFile(t, dir, "onnx/model.onnx", []byte("onnx weights"))
+
+	cache := fakehub.Isolate(t)
+	h := fakehub.New()
+	commit := h.AddDir(t, id, "main", "", dir)
+	t.Setenv("HF_ENDPOINT", h.Start(t).URL)
+
+	enc, err := model.Load(ctx, id, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	if !enc.InferenceFree() || enc.Dim() != 30522 {
+		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
+	}
+	checkIDF(t, enc, enc.EncodeQuery, qs)
+	checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+
+	snap := filepath.Join(cache, "models--test-org--inference-free-router", "snapshots", commit)
+	want := slices.DeleteFunc(filesUnder(t, dir), func(f string) bool { return f == "README.md" || f == "onnx/model.onnx" })
+	if got := filesUnder(t, snap); !slices.Equal(got, want) {
+		t.Errorf("snapshot holds\n%v\nwant\n%v", got, want)
+	}
+}
