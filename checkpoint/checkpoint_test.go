@@ -14,7 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // namedTensors lists the tensors of p under stable names.
@@ -107,7 +107,7 @@ func checkShapes(t *testing.T, p *Params) {
 func TestSafetensorsMatchesPyTorch(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
+			dir := reference.Fixture(t, name)
 			st, err := Load(folder(t, dir, "model.safetensors"))
 			if err != nil {
 				t.Fatal(err)
@@ -129,7 +129,7 @@ func TestSafetensorsMatchesPyTorch(t *testing.T) {
 }
 
 func TestLoadDirEdgeBERT(t *testing.T) {
-	dir := testdata.Fixture(t, "edge-bert-30522")
+	dir := reference.Fixture(t, "edge-bert-30522")
 	p, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestReadConfig(t *testing.T) {
 func TestF16Copy(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
+			dir := reference.Fixture(t, name)
 			data, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
 			if err != nil {
 				t.Fatal(err)
@@ -357,7 +357,7 @@ func rewriteZip(t testing.TB, file string, edit func(name string, data []byte) [
 }
 
 func TestPyTorchBFloat16Storage(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	file := filepath.Join(dir, "pytorch_model.bin")
 	ref, err := LoadDir(dir)
 	if err != nil {
@@ -385,7 +385,7 @@ func TestPyTorchBFloat16Storage(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	st := folder(t, dir, "model.safetensors")
 	good := st["model.safetensors"].Data
 	ts, err := ReadSafetensors(good)
@@ -487,7 +487,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestFromTensorsVariants(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	ref, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -532,7 +532,7 @@ func TestFromTensorsVariants(t *testing.T) {
 }
 
 func TestShardedSafetensors(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-distilbert")
+	dir := reference.Fixture(t, "tiny-distilbert")
 	ref, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -629,7 +629,7 @@ func FuzzReadPyTorch(f *testing.F) {
 }
 
 func BenchmarkLoad(b *testing.B) {
-	dir := testdata.Fixture(b, "small-bert-30522")
+	dir := reference.Fixture(b, "small-bert-30522")
 	for _, file := range []string{"model.safetensors", "pytorch_model.bin"} {
 		b.Run(file, func(b *testing.B) {
 			fsys := folder(b, dir, file)

@@ -13,7 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 const (
@@ -30,7 +30,7 @@ const (
 // its own.
 func newFakeHub(t *testing.T) *fakehub.Hub {
 	t.Helper()
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	files := fstest.MapFS{}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -420,7 +420,7 @@ func TestRevision(t *testing.T) {
 func TestPythonCache(t *testing.T) {
 	cache := isolate(t)
 	t.Setenv("HF_HUB_OFFLINE", "1")
-	src := testdata.Fixture(t, "tiny-bert")
+	src := reference.Fixture(t, "tiny-bert")
 	rd := filepath.Join(cache, "models--naver--tiny-splade")
 	commit := "0123456789abcdef0123456789abcdef01234567"
 	snap := filepath.Join(rd, "snapshots", commit)
@@ -468,7 +468,7 @@ func TestPythonCache(t *testing.T) {
 func TestLocalDirAndBadNames(t *testing.T) {
 	isolate(t)
 	t.Setenv("HF_HUB_OFFLINE", "1")
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	if got, err := Resolve(context.Background(), dir, Options{}); err != nil || got != dir {
 		t.Errorf("local dir: %q, %v", got, err)
 	}

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // fixtureFS copies the named files of a fixture into a MapFS under prefix.
 func fixtureFS(t *testing.T, m fstest.MapFS, fixture, prefix string, names ...string) fstest.MapFS {
 	t.Helper()
-	dir := testdata.Fixture(t, fixture)
+	dir := reference.Fixture(t, fixture)
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil {

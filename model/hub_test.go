@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
 )
 
@@ -37,8 +37,8 @@ func filesUnder(t *testing.T, dir string) []string {
 func TestLoadFromHub(t *testing.T) {
 	ctx := context.Background()
 	const id = "test-org/tiny-bert"
-	src := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(src, "expected.json"))
+	src := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
 	cache := fakehub.Isolate(t)
 	h := fakehub.New()
 	commit := h.AddDir(t, id, "main", "", src)
@@ -96,11 +96,11 @@ func TestLoadFromHub(t *testing.T) {
 func TestLoadRouterFromHub(t *testing.T) {
 	ctx := context.Background()
 	const id = "test-org/inference-free-router"
-	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	docDir := testdata.Fixture(t, "edge-bert-30522")
-	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
-	qs := testdata.IDFQueries(t, idfPath, 20)
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	docDir := reference.Fixture(t, "edge-bert-30522")
+	exp := reference.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := reference.IDFQueries(t, idfPath, 20)
 	dir := routerFolder(t, idfPath, tokDir, docDir)
 	// Files the encoder does not need, which should stay on the Hub.
 	writeFile(t, dir, "README.md", []byte("# router\n"))

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -49,7 +49,7 @@ func writeFile(t *testing.T, dir, rel string, data []byte) {
 }
 
 // checkIDF encodes the queries of qs with encode and checks the vectors.
-func checkIDF(t *testing.T, enc *model.Encoder, encode func(context.Context, []string) ([]sparsevec.Vector, error), qs []testdata.IDFQuery) {
+func checkIDF(t *testing.T, enc *model.Encoder, encode func(context.Context, []string) ([]sparsevec.Vector, error), qs []reference.IDFQuery) {
 	t.Helper()
 	texts := make([]string, len(qs))
 	for i, q := range qs {
@@ -69,19 +69,19 @@ func checkIDF(t *testing.T, enc *model.Encoder, encode func(context.Context, []s
 		}
 		indices[i], values[i] = v.Indices, v.Values
 	}
-	testdata.CheckIDF(t, qs, indices, values, enc.Tokenizer().Token)
+	reference.CheckIDF(t, qs, indices, values, enc.Tokenizer().Token)
 }
 
 // checkExpected encodes the texts of exp with encode and checks the vectors
 // against the reference.
-func checkExpected(t *testing.T, label string, encode func(context.Context, []string) ([]sparsevec.Vector, error), exp *testdata.Expected) {
+func checkExpected(t *testing.T, label string, encode func(context.Context, []string) ([]sparsevec.Vector, error), exp *reference.Expected) {
 	t.Helper()
 	vs, err := encode(context.Background(), exp.Texts())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range exp.Cases {
-		testdata.CheckVector(t, fmt.Sprintf("%s case %d", label, i), vs[i].Indices, vs[i].Values, c)
+		reference.CheckVector(t, fmt.Sprintf("%s case %d", label, i), vs[i].Indices, vs[i].Values, c)
 	}
 }
 
@@ -96,8 +96,8 @@ func TestSparseEncoderLayout(t *testing.T) {
 		{"tiny-distilbert", "expected.log1p_relu.json", "max", "log1p_relu", "expected.json"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
-			src := testdata.Fixture(t, tc.fixture)
-			exp := testdata.LoadExpected(t, filepath.Join(src, tc.expected))
+			src := reference.Fixture(t, tc.fixture)
+			exp := reference.LoadExpected(t, filepath.Join(src, tc.expected))
 			dir := t.TempDir()
 			writeFile(t, dir, "modules.json", []byte(`[
   {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
@@ -118,7 +118,7 @@ func TestSparseEncoderLayout(t *testing.T) {
 			checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
 
 			// Options that are set override the SpladePooling config.
-			over := testdata.LoadExpected(t, filepath.Join(src, tc.override))
+			over := reference.LoadExpected(t, filepath.Join(src, tc.override))
 			enc2, err := model.Load(ctx, dir, model.Options{Pooling: over.Pooling, Activation: over.Activation})
 			if err != nil {
 				t.Fatal(err)
@@ -151,8 +151,8 @@ func TestSparseEncoderLayout(t *testing.T) {
 // tokenizer, in model.safetensors.
 func staticWeights(t *testing.T, idfPath string) []byte {
 	t.Helper()
-	idf := testdata.IDF(t, idfPath)
-	vocab, err := os.ReadFile(filepath.Join(testdata.Shared(t, "conformance/tokenizer"), "vocab.txt"))
+	idf := reference.IDF(t, idfPath)
+	vocab, err := os.ReadFile(filepath.Join(reference.Shared(t, "conformance/tokenizer"), "vocab.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +205,11 @@ func routerFolder(t *testing.T, idfPath, tokDir, docDir string) string {
 // folder).
 func TestRouterLayout(t *testing.T) {
 	ctx := context.Background()
-	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	docDir := testdata.Fixture(t, "edge-bert-30522")
-	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
-	qs := testdata.IDFQueries(t, idfPath, 20)
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	docDir := reference.Fixture(t, "edge-bert-30522")
+	exp := reference.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := reference.IDFQueries(t, idfPath, 20)
 
 	t.Run("router", func(t *testing.T) {
 		dir := routerFolder(t, idfPath, tokDir, docDir)
@@ -248,9 +248,9 @@ func TestRouterLayout(t *testing.T) {
 // queries only, without config.json or weights.
 func TestInferenceFreeIDF(t *testing.T) {
 	ctx := context.Background()
-	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	qs := testdata.IDFQueries(t, idfPath, 43)
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	qs := reference.IDFQueries(t, idfPath, 43)
 	dir := t.TempDir()
 	copyFiles(t, tokDir, dir, "", tokenizerFiles...)
 	copyFiles(t, filepath.Dir(idfPath), dir, "", "idf.json")

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -33,8 +33,8 @@ func TestParity(t *testing.T) {
 	ctx := context.Background()
 	for _, pc := range parityCases {
 		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
-			dir := testdata.Fixture(t, pc.fixture)
-			exp := testdata.LoadExpected(t, filepath.Join(dir, pc.expected))
+			dir := reference.Fixture(t, pc.fixture)
+			exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
 			enc, err := model.Load(ctx, dir, pc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -57,28 +57,28 @@ func TestParity(t *testing.T) {
 					t.Fatal(err)
 				}
 				alone[i] = vs[0]
-				testdata.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
+				reference.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
 			}
 			batch, err := enc.Encode(ctx, exp.Texts())
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, c := range exp.Cases {
-				testdata.CheckVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i].Indices, batch[i].Values, c)
+				reference.CheckVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i].Indices, batch[i].Values, c)
 			}
 
 			if exp.SimilarityDot != nil {
 				sim := enc.Similarity(batch, batch, sparsevec.DotFunc)
 				for i, row := range exp.SimilarityDot {
 					for j, want := range row {
-						if !testdata.Near(float64(sim[i][j]), want) {
+						if !reference.Near(float64(sim[i][j]), want) {
 							t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim[i][j], want)
 						}
 					}
 				}
 			}
 			sp := enc.Sparsity(alone)
-			if !testdata.Near(sp.ActiveDims, exp.Sparsity.ActiveDims) || !testdata.Near(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
+			if !reference.Near(sp.ActiveDims, exp.Sparsity.ActiveDims) || !reference.Near(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
 				t.Errorf("sparsity = %+v, want %+v", sp, exp.Sparsity)
 			}
 		})
@@ -105,8 +105,8 @@ func TestWeightFormats(t *testing.T) {
 	}
 	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
-			texts := testdata.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()
+			dir := reference.Fixture(t, name)
+			texts := reference.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()
 			base := encode(t, copyFixture(t, dir, "pytorch_model.bin"), texts)
 			for _, variant := range []struct {
 				label string
@@ -133,7 +133,7 @@ func TestWeightFormats(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	ctx := context.Background()
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	for _, tc := range []struct {
 		name string
 		opts model.Options
@@ -156,8 +156,8 @@ func TestLoadErrors(t *testing.T) {
 
 func TestMaxActiveDims(t *testing.T) {
 	ctx := context.Background()
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	enc, err := model.Load(ctx, dir, model.Options{MaxActiveDims: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestMaxActiveDims(t *testing.T) {
 	for _, e := range top {
 		found := false
 		for i, idx := range vs[0].Indices {
-			if idx == uint32(e[0]) && testdata.Near(float64(vs[0].Values[i]), e[1]) {
+			if idx == uint32(e[0]) && reference.Near(float64(vs[0].Values[i]), e[1]) {
 				found = true
 			}
 		}
@@ -189,7 +189,7 @@ func TestMaxActiveDims(t *testing.T) {
 }
 
 func TestCanceled(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	enc, err := model.Load(context.Background(), dir, model.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -206,8 +206,8 @@ func TestCanceled(t *testing.T) {
 // equal, bit for bit, the same call made alone.
 func TestConcurrent(t *testing.T) {
 	ctx := context.Background()
-	dir := testdata.Fixture(t, "tiny-distilbert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-distilbert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	enc, err := model.Load(ctx, dir, model.Options{BatchSize: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 func vec(dim int, pairs ...float32) Vector {
@@ -229,7 +229,7 @@ func TestValidate(t *testing.T) {
 func TestReference(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "small-bert-30522"} {
 		t.Run(name, func(t *testing.T) {
-			exp := testdata.LoadExpected(t, filepath.Join(testdata.Fixture(t, name), "expected.json"))
+			exp := reference.LoadExpected(t, filepath.Join(reference.Fixture(t, name), "expected.json"))
 			vs := make([]Vector, len(exp.Cases))
 			for i, c := range exp.Cases {
 				vs[i] = Vector{Indices: c.Indices, Values: c.Values, Dim: exp.VocabSize}

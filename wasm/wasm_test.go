@@ -14,18 +14,18 @@ import (
 
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/sparsevec"
 )
 
 // checkCase asserts that got is a valid vector matching the reference
-// vector of c (see testdata.CheckVector).
-func checkCase(t *testing.T, label string, got sparsevec.Vector, c testdata.Case) {
+// vector of c (see reference.CheckVector).
+func checkCase(t *testing.T, label string, got sparsevec.Vector, c reference.Case) {
 	t.Helper()
 	if err := got.Validate(); err != nil {
 		t.Errorf("%s: invalid vector: %v", label, err)
 	}
-	testdata.CheckVector(t, label, got.Indices, got.Values, c)
+	reference.CheckVector(t, label, got.Indices, got.Values, c)
 }
 
 var parityCases = []struct {
@@ -44,8 +44,8 @@ var parityCases = []struct {
 func TestParity(t *testing.T) {
 	for _, pc := range parityCases {
 		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
-			dir := testdata.Fixture(t, pc.fixture)
-			exp := testdata.LoadExpected(t, filepath.Join(dir, pc.expected))
+			dir := reference.Fixture(t, pc.fixture)
+			exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
 			enc, err := LoadDirWith(dir, LoadOptions{Pooling: exp.Pooling, Activation: exp.Activation})
 			if err != nil {
 				t.Fatal(err)
@@ -94,8 +94,8 @@ func TestParity(t *testing.T) {
 func TestPruningExact(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
-			exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+			dir := reference.Fixture(t, name)
+			exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 			enc, err := LoadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -152,7 +152,7 @@ var (
 	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
 )
 
-func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []testdata.IDFQuery) {
+func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []reference.IDFQuery) {
 	t.Helper()
 	texts := make([]string, len(qs))
 	for i, q := range qs {
@@ -169,14 +169,14 @@ func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []testdata.IDFQu
 		}
 		indices[i], values[i] = v.Indices, v.Values
 	}
-	testdata.CheckIDF(t, qs, indices, values, enc.Token)
+	reference.CheckIDF(t, qs, indices, values, enc.Token)
 }
 
 // TestInferenceFreeIDF loads a tokenizer + idf.json folder.
 func TestInferenceFreeIDF(t *testing.T) {
-	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	qs := testdata.IDFQueries(t, idfPath, 43)
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	qs := reference.IDFQueries(t, idfPath, 43)
 	m := fstest.MapFS{}
 	readFiles(t, m, tokDir, "", tokenizerFiles...)
 	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
@@ -211,15 +211,15 @@ func writeWeights(t *testing.T, ts map[string]*checkpoint.Tensor, dtype string) 
 // inference-free SPLADE model (SparseStaticEmbedding queries, MLMTransformer
 // + SpladePooling documents) and checks both routes.
 func TestRouterLayout(t *testing.T) {
-	idfPath := filepath.Join(testdata.Shared(t, "inference-free"), "idf.json")
-	tokDir := testdata.Shared(t, "conformance/tokenizer")
-	docDir := testdata.Fixture(t, "edge-bert-30522")
-	exp := testdata.LoadExpected(t, filepath.Join(docDir, "expected.json"))
-	qs := testdata.IDFQueries(t, idfPath, 20)
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	docDir := reference.Fixture(t, "edge-bert-30522")
+	exp := reference.LoadExpected(t, filepath.Join(docDir, "expected.json"))
+	qs := reference.IDFQueries(t, idfPath, 20)
 
 	// The query weights as SparseStaticEmbedding.save writes them: a
 	// "weight" tensor of the vocabulary size in model.safetensors.
-	idf := testdata.IDF(t, idfPath)
+	idf := reference.IDF(t, idfPath)
 	vocab, _ := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
 	weight := &checkpoint.Tensor{Shape: []int{30522}, Data: make([]float32, 30522)}
 	for i, tok := range strings.Split(strings.TrimRight(string(vocab), "\n"), "\n") {
@@ -291,8 +291,8 @@ func TestSparseEncoderLayout(t *testing.T) {
 		{"tiny-bert", "expected.sum.json", "sum", "relu"},
 		{"tiny-distilbert", "expected.log1p_relu.json", "max", "log1p_relu"},
 	} {
-		dir := testdata.Fixture(t, tc.fixture)
-		exp := testdata.LoadExpected(t, filepath.Join(dir, tc.expected))
+		dir := reference.Fixture(t, tc.fixture)
+		exp := reference.LoadExpected(t, filepath.Join(dir, tc.expected))
 		m := fstest.MapFS{
 			"modules.json": {Data: []byte(`[
   {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
@@ -321,8 +321,8 @@ func TestSparseEncoderLayout(t *testing.T) {
 // TestFloat16Weights loads half-precision weights: the vectors stay close
 // to those of the float32 weights.
 func TestFloat16Weights(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	data, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +351,7 @@ func TestFloat16Weights(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	for _, tc := range []struct {
 		name string
 		fsys fs.FS
@@ -376,7 +376,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestCanceled(t *testing.T) {
-	enc, err := LoadDir(testdata.Fixture(t, "tiny-bert"))
+	enc, err := LoadDir(reference.Fixture(t, "tiny-bert"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ const edgeQuery = "what are the symptoms of a vitamin d deficiency in adults and
 // BenchmarkEncodeEdgeQuery encodes one 16-token query with edge-bert-30522
 // (H=128, 2 layers, vocab 30522).
 func BenchmarkEncodeEdgeQuery(b *testing.B) {
-	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	enc, err := LoadDirWith(reference.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func BenchmarkEncodeEdgeQuery(b *testing.B) {
 
 // BenchmarkEncodeEdgeQueryNoPrune is the same without pruning.
 func BenchmarkEncodeEdgeQueryNoPrune(b *testing.B) {
-	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	enc, err := LoadDirWith(reference.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func BenchmarkEncodeEdgeQueryNoPrune(b *testing.B) {
 // BenchmarkTokenizeEdgeQuery is the tokenizer's share of
 // BenchmarkEncodeEdgeQuery.
 func BenchmarkTokenizeEdgeQuery(b *testing.B) {
-	enc, err := LoadDirWith(testdata.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
+	enc, err := LoadDirWith(reference.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -98,7 +98,7 @@ func loadConformance(t testing.TB, dir string) []conformanceSet {
 }
 
 func TestConformance(t *testing.T) {
-	dir := testdata.Shared(t, "conformance/tokenizer")
+	dir := reference.Shared(t, "conformance/tokenizer")
 	sets := loadConformance(t, dir)
 
 	// The same tokenizer from vocab.txt and tokenizer_config.json alone.

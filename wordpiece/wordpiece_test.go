@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -17,8 +17,8 @@ import (
 func TestFixtures(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
-			want := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+			dir := reference.Fixture(t, name)
+			want := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 			tok, err := wordpiece.LoadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -39,7 +39,7 @@ func TestFixtures(t *testing.T) {
 // loadTiny loads testdata/tiny-bert.
 func loadTiny(t testing.TB) *wordpiece.Tokenizer {
 	t.Helper()
-	tok, err := wordpiece.LoadDir(testdata.Fixture(t, "tiny-bert"))
+	tok, err := wordpiece.LoadDir(reference.Fixture(t, "tiny-bert"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func loadTiny(t testing.TB) *wordpiece.Tokenizer {
 // loadBERT loads the bert-base-uncased tokenizer of ../shared.
 func loadBERT(t testing.TB) *wordpiece.Tokenizer {
 	t.Helper()
-	tok, err := wordpiece.LoadDir(testdata.Shared(t, "conformance/tokenizer"))
+	tok, err := wordpiece.LoadDir(reference.Shared(t, "conformance/tokenizer"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestEncodeEmpty(t *testing.T) {
 
 func TestNoTruncation(t *testing.T) {
 	// Without model_max_length, maxLen 0 means no truncation.
-	dir := testdata.Shared(t, "conformance/tokenizer")
+	dir := reference.Shared(t, "conformance/tokenizer")
 	vocab, err := os.ReadFile(filepath.Join(dir, "vocab.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +408,7 @@ func TestConcurrent(t *testing.T) {
 
 // longText returns the ArguAna queries, long argumentative texts.
 func longText(b *testing.B) []string {
-	dir := testdata.Shared(b, "conformance/tokenizer")
+	dir := reference.Shared(b, "conformance/tokenizer")
 	_, texts := readTSV(b, filepath.Join(dir, "topics.beir-v1.0.0-arguana.test.tsv.gz"))
 	return texts
 }
@@ -434,7 +434,7 @@ func BenchmarkPieces(b *testing.B) {
 
 func BenchmarkEncodeShort(b *testing.B) {
 	tok := loadBERT(b)
-	dir := testdata.Shared(b, "conformance/tokenizer")
+	dir := reference.Shared(b, "conformance/tokenizer")
 	_, texts := readTSV(b, filepath.Join(dir, "topics.dl19-passage.txt"))
 	tokens := 0
 	for _, text := range texts {
@@ -451,7 +451,7 @@ func BenchmarkEncodeShort(b *testing.B) {
 }
 
 func BenchmarkLoad(b *testing.B) {
-	dir := testdata.Shared(b, "conformance/tokenizer")
+	dir := reference.Shared(b, "conformance/tokenizer")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := wordpiece.LoadDir(dir); err != nil {

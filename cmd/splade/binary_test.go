@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // TestBinary builds the splade command and checks what only a real
@@ -23,7 +23,7 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	bin := filepath.Join(t.TempDir(), "splade")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {

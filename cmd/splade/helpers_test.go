@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the HTTP
@@ -88,9 +88,9 @@ type vectorLine struct {
 	Values  []float32       `json:"values"`
 }
 
-func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c testdata.Case) {
+func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c reference.Case) {
 	t.Helper()
-	testdata.CheckVector(t, what, gotIdx, gotVal, c)
+	reference.CheckVector(t, what, gotIdx, gotVal, c)
 }
 
 // tokenizerOnly copies the tokenizer files of a model folder into a new
@@ -114,7 +114,7 @@ func tokenizerOnly(t *testing.T, dir string) string {
 // each joined onto one line: the 1400 abstracts.
 func cranfieldAbstracts(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(testdata.Shared(t, "data/cranfield/cran.all.1400"))
+	data, err := os.ReadFile(reference.Shared(t, "data/cranfield/cran.all.1400"))
 	if err != nil {
 		t.Fatal(err)
 	}

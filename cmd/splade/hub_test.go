@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // TestHubModelID runs encode and tokenize with --model set to a Hub id,
 // served by a fake Hub that HF_ENDPOINT points at.
 func TestHubModelID(t *testing.T) {
 	const id = "test-org/tiny-bert"
-	src := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(src, "expected.json"))
+	src := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
 	fakehub.Isolate(t)
 	h := fakehub.New()
 	h.AddDir(t, id, "main", "", src)
@@ -59,8 +59,8 @@ func TestHubModelID(t *testing.T) {
 // model itself.
 func TestHubModelIDTokenizeFirst(t *testing.T) {
 	const id = "test-org/tiny-bert"
-	src := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(src, "expected.json"))
+	src := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
 	fakehub.Isolate(t)
 	h := fakehub.New()
 	h.AddDir(t, id, "main", "", src)

@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/internal/dbformat"
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/wordpiece"
 )
 
 func TestEncodeArgument(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	out := mustRun(t, nil, "encode", "--model", dir, "The weather is lovely today.")
 	recs := jsonLines[vectorLine](t, out)
 	if len(recs) != 1 {
@@ -37,8 +37,8 @@ func TestEncodeArgument(t *testing.T) {
 func TestEncodeJSONL(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
 		t.Run(name, func(t *testing.T) {
-			dir := testdata.Fixture(t, name)
-			exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+			dir := reference.Fixture(t, name)
+			exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 			// Every case with an id of a different JSON type, the last
 			// without id (it becomes its record number); blank lines are
 			// skipped.
@@ -75,10 +75,10 @@ func TestEncodeJSONL(t *testing.T) {
 }
 
 func TestEncodeTextLinesAndSumPooling(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.sum.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.sum.json"))
 	var in strings.Builder
-	var cases []testdata.Case
+	var cases []reference.Case
 	for _, c := range exp.Cases {
 		if !strings.ContainsAny(c.Text, "\r\n") {
 			in.WriteString(c.Text + "\r\n") // CRLF is one line end
@@ -99,15 +99,15 @@ func TestEncodeTextLinesAndSumPooling(t *testing.T) {
 }
 
 func TestLog1pRelu(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-distilbert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.log1p_relu.json"))
+	dir := reference.Fixture(t, "tiny-distilbert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.log1p_relu.json"))
 	out := mustRun(t, nil, "encode", "--model", dir, "--activation", "log1p_relu", exp.Cases[0].Text)
 	r := jsonLines[vectorLine](t, out)[0]
 	checkVector(t, "log1p_relu", r.Indices, r.Values, exp.Cases[0])
 }
 
 func TestInvalidUTF8(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	// "\xe2\x82" is a truncated 3-byte sequence: one maximal invalid
 	// subsequence, so one U+FFFD (Python's errors="replace"), and "\xff"
 	// another.
@@ -124,8 +124,8 @@ func TestInvalidUTF8(t *testing.T) {
 func TestTokenizeTokenizerOnlyFolder(t *testing.T) {
 	for _, name := range []string{"tiny-bert", "small-bert-30522"} {
 		t.Run(name, func(t *testing.T) {
-			src := testdata.Fixture(t, name)
-			exp := testdata.LoadExpected(t, filepath.Join(src, "expected.json"))
+			src := reference.Fixture(t, name)
+			exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
 			dir := tokenizerOnly(t, src)
 			out := mustRun(t, strings.NewReader(jsonlTexts(exp.Texts())), "tokenize", "--model", dir, "--input", "jsonl")
 			type line struct {
@@ -155,8 +155,8 @@ func TestTokenizeTokenizerOnlyFolder(t *testing.T) {
 // TestFormats encodes the expected texts in every format and parses each
 // back to the vectors of the jsonl format.
 func TestFormats(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	in := jsonlTexts(exp.Texts())
 	base := jsonLines[vectorLine](t, mustRun(t, strings.NewReader(in), "encode", "--model", dir, "--input", "jsonl"))
 	tok, err := wordpiece.LoadDir(dir)
@@ -261,7 +261,7 @@ func TestFormats(t *testing.T) {
 }
 
 func TestPineconeWarning(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	// tiny-bert vectors are far below 1000 non-zeros: no warning.
 	_, errs, code := runCLI(t, nil, "encode", "--model", dir, "--format", "pinecone", "hello")
 	if code != 0 || strings.Contains(errs, "warning") {
@@ -270,8 +270,8 @@ func TestPineconeWarning(t *testing.T) {
 }
 
 func TestSmallBertSimilarityStatsDecode(t *testing.T) {
-	dir := testdata.Fixture(t, "small-bert-30522")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "small-bert-30522")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	in := jsonlTexts(exp.Texts())
 
 	var sim struct {
@@ -287,7 +287,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 	}
 	for i := range sim.Scores {
 		for j := range sim.Scores[i] {
-			if !testdata.Near(sim.Scores[i][j], exp.SimilarityDot[i][j]) {
+			if !reference.Near(sim.Scores[i][j], exp.SimilarityDot[i][j]) {
 				t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim.Scores[i][j], exp.SimilarityDot[i][j])
 			}
 		}
@@ -306,7 +306,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 		t.Fatalf("stats: %v: %s", err, out)
 	}
 	if st.Count != len(exp.Cases) || st.Dim != exp.VocabSize ||
-		!testdata.Near(st.ActiveDims, exp.Sparsity.ActiveDims) || !testdata.Near(st.SparsityRatio, exp.Sparsity.SparsityRatio) {
+		!reference.Near(st.ActiveDims, exp.Sparsity.ActiveDims) || !reference.Near(st.SparsityRatio, exp.Sparsity.SparsityRatio) {
 		t.Errorf("stats = %+v, want count %d dim %d sparsity %+v", st, len(exp.Cases), exp.VocabSize, exp.Sparsity)
 	}
 	var counts []int
@@ -342,7 +342,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 			continue
 		}
 		for j, tm := range r.Tokens {
-			if tm.ID != uint32(want[j][0]) || !testdata.Near(tm.Weight, want[j][1]) || tm.Token != tok.Token(int(tm.ID)) {
+			if tm.ID != uint32(want[j][0]) || !reference.Near(tm.Weight, want[j][1]) || tm.Token != tok.Token(int(tm.ID)) {
 				t.Errorf("decode %d term %d = %+v, want id %v weight %v", i, j, tm, want[j][0], want[j][1])
 			}
 		}
@@ -350,7 +350,7 @@ func TestSmallBertSimilarityStatsDecode(t *testing.T) {
 }
 
 func TestSimilarityTableAndFiles(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	out := mustRun(t, nil, "similarity", "--model", dir, "--fn", "cosine", "a cat", "a dog")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.Contains(lines[0], "cosine") || !strings.Contains(lines[1], "1.0000") {
@@ -371,7 +371,7 @@ func TestSimilarityTableAndFiles(t *testing.T) {
 	for _, v := range self.Values {
 		dot += float64(v) * float64(v)
 	}
-	if !testdata.Near(sim.Scores[0][1], dot) {
+	if !reference.Near(sim.Scores[0][1], dot) {
 		t.Errorf("query against itself = %v, want %v", sim.Scores[0][1], dot)
 	}
 	out = mustRun(t, nil, "similarity", "--model", dir, "--input", "jsonl", "--queries", q, "--documents", d)
@@ -381,8 +381,8 @@ func TestSimilarityTableAndFiles(t *testing.T) {
 }
 
 func TestDecodeText(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	out := mustRun(t, nil, "decode", "--model", dir, "--top-k", "3", exp.Cases[0].Text)
 	tok, _ := wordpiece.LoadDir(dir)
 	want := "0:"
@@ -414,7 +414,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tiny := testdata.Fixture(t, "tiny-bert")
+	tiny := reference.Fixture(t, "tiny-bert")
 	missing := filepath.Join(t.TempDir(), "no-such-model")
 	empty := t.TempDir()
 	for _, tc := range []struct {
@@ -469,7 +469,7 @@ func TestErrors(t *testing.T) {
 // TestFlagsAfterTexts checks that flags may follow the texts and that
 // "--" ends the flags.
 func TestFlagsAfterTexts(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	out := mustRun(t, nil, "tokenize", "hello", "--model", dir, "--", "--model")
 	type line struct{ Tokens []string }
 	recs := jsonLines[line](t, out)
@@ -481,7 +481,7 @@ func TestFlagsAfterTexts(t *testing.T) {
 // TestStreaming checks that output comes chunk by chunk while the input
 // is still open, and that an interrupt keeps every finished line.
 func TestStreaming(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	pr, pw := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -549,7 +549,7 @@ func TestStreaming(t *testing.T) {
 // on standard input with --progress: the bar goes to stderr (with the
 // total, since the input is a regular file), only JSON lines to stdout.
 func TestCranfieldProgress(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	docs := cranfieldAbstracts(t)
 	if len(docs) != 1400 {
 		t.Fatalf("%d abstracts, want 1400", len(docs))
@@ -600,7 +600,7 @@ func tail(s string) string {
 }
 
 func TestMaxActiveDimsAndQuery(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	r := jsonLines[vectorLine](t, mustRun(t, nil, "encode", "--model", dir, "--max-active-dims", "3", "The weather is lovely today."))[0]
 	if len(r.Indices) != 3 || !slices.IsSorted(r.Indices) {
 		t.Errorf("--max-active-dims 3: %v", r.Indices)

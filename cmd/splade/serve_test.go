@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 var listenRE = regexp.MustCompile(`listening on http://(\S+)`)
@@ -65,8 +65,8 @@ func post(t *testing.T, url, body string) (int, string, http.Header) {
 }
 
 func TestServe(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
-	exp := testdata.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	base, _, _, _ := startServe(t, "--model", dir, "--max-body", "4096", "--max-texts", "3", "--timeout", "20s")
 
 	resp, err := http.Get(base + "/healthz")
@@ -127,7 +127,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("/decode: %d %v %s", code, err, body)
 	}
 	for j, tm := range dec.Results[0].Tokens {
-		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !testdata.Near(tm.Weight, want[1]) {
+		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !reference.Near(tm.Weight, want[1]) {
 			t.Errorf("/decode term %d = %+v, want %v", j, tm, want)
 		}
 	}
@@ -153,7 +153,7 @@ func TestServe(t *testing.T) {
 // (its body half sent): the request still gets its answer, new
 // connections are refused, and serve exits 0.
 func TestServeGracefulShutdown(t *testing.T) {
-	dir := testdata.Fixture(t, "tiny-bert")
+	dir := reference.Fixture(t, "tiny-bert")
 	base, stop, done, errb := startServe(t, "--model", dir)
 	addr := strings.TrimPrefix(base, "http://")
 	conn, err := net.Dial("tcp", addr)

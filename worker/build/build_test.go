@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // The tests build the worker, serve it with a local workerd (installed by
@@ -102,7 +102,7 @@ func workerdBinary(t testing.TB) string {
 	if p := os.Getenv("WORKERD"); p != "" {
 		return p
 	}
-	root := testdata.Root(t)
+	root := reference.Root(t)
 	arch := map[string]string{"amd64": "64", "arm64": "arm64"}[runtime.GOARCH]
 	for _, p := range []string{
 		filepath.Join(root, "node_modules", "@cloudflare", "workerd-"+runtime.GOOS+"-"+arch, "bin", "workerd"),
@@ -264,13 +264,13 @@ func (s *server) encode(t testing.TB, texts []string, kind string) encodeRespons
 }
 
 // diff compares a vector the worker returned with reference indices and
-// values (see testdata.VectorDiff).
+// values (see reference.VectorDiff).
 func diff(got vector, wantIdx []uint32, wantVal []float32, abs, rel float64) (maxErr float64, bad string) {
-	return testdata.VectorDiff(got.Indices, got.Values, wantIdx, wantVal, abs, rel)
+	return reference.VectorDiff(got.Indices, got.Values, wantIdx, wantVal, abs, rel)
 }
 
 // checkExpected encodes the texts of an expected.json and compares.
-func checkExpected(t *testing.T, s *server, exp *testdata.Expected, abs, rel float64) {
+func checkExpected(t *testing.T, s *server, exp *reference.Expected, abs, rel float64) {
 	t.Helper()
 	r := s.encode(t, exp.Texts(), "")
 	if r.Dim != exp.VocabSize {
@@ -288,16 +288,16 @@ func checkExpected(t *testing.T, s *server, exp *testdata.Expected, abs, rel flo
 }
 
 func TestWorkerTinyBert(t *testing.T) {
-	model := testdata.Fixture(t, "tiny-bert")
+	model := reference.Fixture(t, "tiny-bert")
 	workerdBinary(t)
 	s := serve(t, buildWorker(t, model, "F32"))
-	checkExpected(t, s, testdata.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
 }
 
 func TestWorkerEdgeBert(t *testing.T) {
-	model := testdata.Shared(t, "fixtures/edge-bert-30522")
+	model := reference.Shared(t, "fixtures/edge-bert-30522")
 	workerdBinary(t)
-	exp := testdata.LoadExpected(t, filepath.Join(model, "expected.json"))
+	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	t.Run("F32", func(t *testing.T) {
 		checkExpected(t, serve(t, buildWorker(t, model, "F32")), exp, tolAbs, tolRel)
 	})
@@ -310,8 +310,8 @@ func TestWorkerEdgeBert(t *testing.T) {
 // bert-base-uncased tokenizer and the OpenSearch idf table) from ../shared.
 func inferenceFreeFolder(t testing.TB) string {
 	t.Helper()
-	tok := testdata.Shared(t, "conformance/tokenizer")
-	idf := testdata.Shared(t, "inference-free/idf.json")
+	tok := reference.Shared(t, "conformance/tokenizer")
+	idf := reference.Shared(t, "inference-free/idf.json")
 	dir := t.TempDir()
 	for _, name := range []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"} {
 		if err := os.Symlink(filepath.Join(tok, name), filepath.Join(dir, name)); err != nil {
@@ -328,7 +328,7 @@ func inferenceFreeFolder(t testing.TB) string {
 // topics file pair of ../shared/conformance/tokenizer.
 func goldenQueries(t testing.TB, topics, wp string) (texts []string, pieces [][]string) {
 	t.Helper()
-	dir := testdata.Shared(t, "conformance/tokenizer")
+	dir := reference.Shared(t, "conformance/tokenizer")
 	read := func(name string) map[string]string {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
@@ -449,8 +449,8 @@ func isolateHeaders(t testing.TB, h http.Header) (instance, loads, requests int)
 // counts stay at 1 while the request count grows, and requests after the
 // first take a fraction of the first one's time.
 func TestWorkerParsesModelOnce(t *testing.T) {
-	model := testdata.Fixture(t, "tiny-bert")
-	if m, err := filepath.Abs(filepath.Join(testdata.Root(t), "..", "shared", "fixtures", "edge-bert-30522")); err == nil {
+	model := reference.Fixture(t, "tiny-bert")
+	if m, err := filepath.Abs(filepath.Join(reference.Root(t), "..", "shared", "fixtures", "edge-bert-30522")); err == nil {
 		if _, err := os.Stat(m); err == nil {
 			model = m // parsing 30522x128 embeddings is slow enough to see
 		}
@@ -485,9 +485,9 @@ func TestWorkerParsesModelOnce(t *testing.T) {
 // TestWorkerBurst sends 200 requests at once; every answer must be right
 // and the isolate must keep its one Go instance.
 func TestWorkerBurst(t *testing.T) {
-	model := testdata.Fixture(t, "tiny-bert")
+	model := reference.Fixture(t, "tiny-bert")
 	workerdBinary(t)
-	exp := testdata.LoadExpected(t, filepath.Join(model, "expected.json"))
+	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	s := serve(t, buildWorker(t, model, "F32"))
 
 	const n = 200
@@ -537,7 +537,7 @@ func TestWorkerBurst(t *testing.T) {
 // TestWorkerBadRequests checks the error answers, and that the worker keeps
 // serving after them.
 func TestWorkerBadRequests(t *testing.T) {
-	model := testdata.Fixture(t, "tiny-bert")
+	model := reference.Fixture(t, "tiny-bert")
 	workerdBinary(t)
 	s := serve(t, buildWorker(t, model, "F32"))
 	big := `{"texts":["` + strings.Repeat("a", 1<<20) + `"]}`
@@ -567,7 +567,7 @@ func TestWorkerBadRequests(t *testing.T) {
 			t.Errorf("%s: no Allow header", tc.name)
 		}
 	}
-	exp := testdata.LoadExpected(t, filepath.Join(model, "expected.json"))
+	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	r := s.encode(t, exp.Texts()[:1], "")
 	if _, bad := diff(r.Vectors[0], exp.Cases[0].Indices, exp.Cases[0].Values, tolAbs, tolRel); bad != "" {
 		t.Errorf("after the errors: %s", bad)
@@ -582,7 +582,7 @@ func TestBuildLayout(t *testing.T) {
 	// A folder with only pytorch_model.bin, whose tied decoder weight
 	// repeats the embeddings: the build writes F16 model.safetensors
 	// without it.
-	src := testdata.Fixture(t, "tiny-bert")
+	src := reference.Fixture(t, "tiny-bert")
 	model := t.TempDir()
 	for _, name := range []string{"config.json", "pytorch_model.bin", "tokenizer.json", "vocab.txt",
 		"tokenizer_config.json", "special_tokens_map.json", "expected.json"} {
@@ -658,7 +658,7 @@ func TestBuildLayout(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	model := testdata.Fixture(t, "tiny-bert")
+	model := reference.Fixture(t, "tiny-bert")
 	foreign := t.TempDir()
 	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)

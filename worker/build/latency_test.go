@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/testdata"
+	"github.com/splade-go/splade/internal/reference"
 )
 
 // The latency measurements log numbers rather than assert them: the
@@ -34,7 +34,7 @@ func query16(t testing.TB) string {
 func latencyCases(t testing.TB) []struct{ name, dir, kind string } {
 	return []struct{ name, dir, kind string }{
 		{"inference-free", buildWorker(t, inferenceFreeFolder(t), "F16"), "query"},
-		{"edge-bert-30522", buildWorker(t, testdata.Shared(t, "fixtures/edge-bert-30522"), "F16"), ""},
+		{"edge-bert-30522", buildWorker(t, reference.Shared(t, "fixtures/edge-bert-30522"), "F16"), ""},
 	}
 }
 

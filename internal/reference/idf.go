@@ -1,4 +1,4 @@
-package testdata
+package reference
 
 import (
 	"bufio"
@@ -79,7 +79,7 @@ func IDF(t testing.TB, path string) map[string]float64 {
 	}
 	var idf map[string]float64
 	if err := json.Unmarshal(data, &idf); err != nil {
-		t.Fatalf("testdata: %s: %v", path, err)
+		t.Fatalf("reference: %s: %v", path, err)
 	}
 	return idf
 }

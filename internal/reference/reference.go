@@ -1,7 +1,10 @@
-// Package testdata locates the test fixtures of this repository and the
-// shared, read-only data beside it (../shared), and parses the reference
-// expected.json files that the independent PyTorch + JS reference wrote.
-package testdata
+// Package reference gives tests the independent reference to check
+// against: it locates the fixtures of this repository and the shared,
+// read-only data beside it (../shared), parses the expected.json files
+// that the independent PyTorch + JS reference wrote, and compares vectors
+// with them at the project's tolerance. (It is not named testdata because
+// the go command skips folders of that name in ./... patterns.)
+package reference
 
 import (
 	"encoding/json"
@@ -16,7 +19,7 @@ func Root(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatalf("testdata: %v", err)
+		t.Fatalf("reference: %v", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -24,7 +27,7 @@ func Root(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatalf("testdata: no go.mod above the working directory")
+			t.Fatalf("reference: no go.mod above the working directory")
 		}
 		dir = parent
 	}
@@ -91,11 +94,11 @@ func LoadExpected(t testing.TB, path string) *Expected {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("testdata: %v", err)
+		t.Fatalf("reference: %v", err)
 	}
 	var e Expected
 	if err := json.Unmarshal(data, &e); err != nil {
-		t.Fatalf("testdata: %s: %v", path, err)
+		t.Fatalf("reference: %s: %v", path, err)
 	}
 	return &e
 }
