@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/splade-go/splade/layout"
 )
 
 // Names of the files an encoder reads.
@@ -144,23 +146,18 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 		if prefix != "" {
 			return nil, nil
 		}
-		// A Router keeps its sub-modules in top-level folders that its
-		// config names; fetch the folders whose names appear in it.
-		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		names := map[string]bool{}
-		collectStrings(v, names)
-		tops := map[string]bool{}
-		for f := range files {
-			if i := strings.IndexByte(f, '/'); i > 0 && names[f[:i]] {
-				tops[f[:i]] = true
-			}
+		// A Router keeps its sub-modules in top-level folders named in
+		// its routes.
+		mods, err := layout.RouterModules(data)
+		if err != nil {
+			return nil, err
 		}
 		var out []string
-		for _, t := range sortedKeys(tops) {
-			out = append(out, wanted(files, t+"/", true)...)
+		for _, m := range mods {
+			if !safeRelPath(m) {
+				return nil, fmt.Errorf("%s: invalid module folder %q", name, m)
+			}
+			out = append(out, wanted(files, m+"/", true)...)
 		}
 		return out, nil
 	}
@@ -211,22 +208,6 @@ func moduleFolders(data []byte) ([]string, error) {
 	return out, nil
 }
 
-func collectStrings(v any, into map[string]bool) {
-	switch v := v.(type) {
-	case string:
-		into[v] = true
-	case []any:
-		for _, e := range v {
-			collectStrings(e, into)
-		}
-	case map[string]any:
-		for k, e := range v {
-			into[k] = true
-			collectStrings(e, into)
-		}
-	}
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -253,11 +234,14 @@ func safeRelPath(name string) bool {
 // complete reports what a snapshot folder lacks to be loaded as an encoder,
 // or nil. It is used both for a cache found on disk (perhaps filled by
 // Python) and after a download, so that both accept the same snapshots:
-//   - config.json or modules.json;
+//   - config.json, modules.json or idf.json (an inference-free query
+//     encoder);
 //   - with config.json: a tokenizer (tokenizer.json or vocab.txt) and weights
 //     (model.safetensors, a safetensors index with all its shards, or
 //     pytorch_model.bin);
-//   - with modules.json: every module folder it names.
+//   - with idf.json alone: a tokenizer;
+//   - with modules.json: every module folder it names, and with
+//     router_config.json every module folder of the Router's routes.
 func complete(dir string) error {
 	exists := func(rel string) bool {
 		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
@@ -266,11 +250,14 @@ func complete(dir string) error {
 	if _, err := os.Stat(dir); err != nil {
 		return errors.New("the snapshot folder is missing")
 	}
-	hasConfig, hasModules := exists("config.json"), exists(modulesName)
-	if !hasConfig && !hasModules {
-		return errors.New("no config.json or modules.json")
+	hasConfig, hasModules, hasIDF := exists("config.json"), exists(modulesName), exists("idf.json")
+	if !hasConfig && !hasModules && !hasIDF {
+		return errors.New("no config.json, modules.json or idf.json")
 	}
 	var missing []string
+	if hasIDF && !hasConfig && !hasModules && !exists("tokenizer.json") && !exists("vocab.txt") {
+		missing = append(missing, "tokenizer.json or vocab.txt")
+	}
 	if hasConfig {
 		if !exists("tokenizer.json") && !exists("vocab.txt") {
 			missing = append(missing, "tokenizer.json or vocab.txt")
@@ -291,6 +278,21 @@ func complete(dir string) error {
 		for _, f := range folders {
 			if !exists(f) {
 				missing = append(missing, "module folder "+f)
+			}
+		}
+	}
+	if exists(routerName) {
+		data, err := os.ReadFile(filepath.Join(dir, routerName))
+		if err != nil {
+			return err
+		}
+		mods, err := layout.RouterModules(data)
+		if err != nil {
+			return err
+		}
+		for _, m := range mods {
+			if !exists(m) {
+				missing = append(missing, "Router module folder "+m)
 			}
 		}
 	}

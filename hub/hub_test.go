@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -549,5 +550,71 @@ func TestNoETag(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(repoDir(cache), "blobs", fakehub.SHA256Hex(data))); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestInferenceFreeRepo downloads a repository that holds only a tokenizer
+// and idf.json (an inference-free query encoder, no config.json), then
+// reuses it offline.
+func TestInferenceFreeRepo(t *testing.T) {
+	isolate(t)
+	src := reference.Fixture(t, "tiny-bert")
+	files := fstest.MapFS{"idf.json": {Data: []byte(`{"the": 1.5, "weather": 2.25}`)}}
+	for _, name := range []string{"vocab.txt", "tokenizer_config.json", "README.md"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil && name != "README.md" {
+			t.Fatal(err)
+		}
+		files[name] = &fstest.MapFile{Data: data}
+	}
+	h := fakehub.New()
+	h.Add(t, "splade-go/idf-only", "main", "", files)
+	srv := h.Start(t)
+	dir, err := Resolve(context.Background(), "splade-go/idf-only", Options{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := listFiles(t, dir), []string{"idf.json", "tokenizer_config.json", "vocab.txt"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("snapshot holds %v, want %v", got, want)
+	}
+	srv.Close()
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	if again, err := Resolve(context.Background(), "splade-go/idf-only", Options{}); err != nil || again != dir {
+		t.Errorf("offline Resolve = %q, %v; want %q", again, err, dir)
+	}
+
+	// Without a tokenizer the cached snapshot is incomplete.
+	os.Remove(filepath.Join(dir, "vocab.txt"))
+	if _, err := Resolve(context.Background(), "splade-go/idf-only", Options{}); err == nil || !strings.Contains(err.Error(), "tokenizer") {
+		t.Errorf("snapshot without a tokenizer: err = %v", err)
+	}
+}
+
+// TestRouterSnapshotIncomplete: a cached Router snapshot that lacks one of
+// the module folders its routes name is not trusted.
+func TestRouterSnapshotIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"modules.json":       `[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`,
+		"router_config.json": `{"types": {"query_0_SparseStaticEmbedding": "x", "document_0_MLMTransformer": "y"}, "structure": {"query": ["query_0_SparseStaticEmbedding"], "document": ["document_0_MLMTransformer"]}}`,
+		"query_0_SparseStaticEmbedding/config.json": `{}`,
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := complete(dir)
+	if err == nil || !strings.Contains(err.Error(), "document_0_MLMTransformer") {
+		t.Errorf("complete = %v, want the missing Router module folder named", err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "document_0_MLMTransformer"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := complete(dir); err != nil {
+		t.Errorf("complete with every module folder = %v", err)
 	}
 }

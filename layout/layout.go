@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
@@ -294,6 +295,26 @@ type routerConfig struct {
 		AllowEmptyKey *bool             `json:"allow_empty_key"`
 		RouteMappings map[string]string `json:"route_mappings"`
 	} `json:"parameters"`
+}
+
+// RouterModules lists the module folders, relative to the Router's folder,
+// that a router_config.json names in its routes: what a download must
+// fetch and a cached copy must hold.
+func RouterModules(routerConfigJSON []byte) ([]string, error) {
+	var rc routerConfig
+	if err := json.Unmarshal(routerConfigJSON, &rc); err != nil {
+		return nil, fmt.Errorf("layout: router_config.json: %v", err)
+	}
+	var out []string
+	for _, ids := range rc.Structure {
+		for _, id := range ids {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func (r *reader) readRouter(dir string) (*Model, error) {
