@@ -3,12 +3,15 @@ package model_test
 import (
 	"context"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
+	"testing/fstest"
 
 	"github.com/splade-go/splade/internal/fakehub"
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/stfixture"
 	"github.com/splade-go/splade/model"
 )
 
@@ -101,14 +104,15 @@ func TestLoadRouterFromHub(t *testing.T) {
 	docDir := reference.Fixture(t, "edge-bert-30522")
 	exp := reference.LoadExpected(t, filepath.Join(docDir, "expected.json"))
 	qs := reference.IDFQueries(t, idfPath, 20)
-	dir := routerFolder(t, idfPath, tokDir, docDir)
+	repo := stfixture.Router(t, idfPath, tokDir, docDir)
+	want := slices.Sorted(maps.Keys(repo)) // what the snapshot must hold
 	// Files the encoder does not need, which should stay on the Hub.
-	writeFile(t, dir, "README.md", []byte("# router\n"))
-	writeFile(t, dir, "onnx/model.onnx", []byte("onnx weights"))
+	repo["README.md"] = &fstest.MapFile{Data: []byte("# router\n")}
+	repo["onnx/model.onnx"] = &fstest.MapFile{Data: []byte("onnx weights")}
 
 	cache := fakehub.Isolate(t)
 	h := fakehub.New()
-	commit := h.AddDir(t, id, "main", "", dir)
+	commit := h.Add(t, id, "main", "", repo)
 	t.Setenv("HF_ENDPOINT", h.Start(t).URL)
 
 	enc, err := model.Load(ctx, id, model.Options{})
@@ -116,14 +120,9 @@ func TestLoadRouterFromHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	if !enc.InferenceFree() || enc.Dim() != 30522 {
-		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
-	}
-	checkIDF(t, enc, enc.EncodeQuery, qs)
-	checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+	checkRouter(t, enc, qs, exp)
 
 	snap := filepath.Join(cache, "models--test-org--inference-free-router", "snapshots", commit)
-	want := slices.DeleteFunc(filesUnder(t, dir), func(f string) bool { return f == "README.md" || f == "onnx/model.onnx" })
 	if got := filesUnder(t, snap); !slices.Equal(got, want) {
 		t.Errorf("snapshot holds\n%v\nwant\n%v", got, want)
 	}

@@ -1,52 +1,17 @@
 package model_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/stfixture"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )
-
-var (
-	modelFiles     = []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}
-	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
-)
-
-// copyFiles copies the named files of src that exist into dst/sub.
-func copyFiles(t *testing.T, src, dst, sub string, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(src, n))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, dst, filepath.Join(sub, n), data)
-	}
-}
-
-// writeFile writes dir/rel, making its folder.
-func writeFile(t *testing.T, dir, rel string, data []byte) {
-	t.Helper()
-	p := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // checkIDF encodes the queries of qs with encode and checks the vectors.
 func checkIDF(t *testing.T, enc *model.Encoder, encode func(context.Context, []string) ([]sparsevec.Vector, error), qs []reference.IDFQuery) {
@@ -98,13 +63,7 @@ func TestSparseEncoderLayout(t *testing.T) {
 		t.Run(tc.fixture, func(t *testing.T) {
 			src := reference.Fixture(t, tc.fixture)
 			exp := reference.LoadExpected(t, filepath.Join(src, tc.expected))
-			dir := t.TempDir()
-			writeFile(t, dir, "modules.json", []byte(`[
-  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
-  {"idx": 1, "name": "1", "path": "1_SpladePooling", "type": "sentence_transformers.sparse_encoder.models.SpladePooling"}
-]`))
-			writeFile(t, dir, "1_SpladePooling/config.json", fmt.Appendf(nil, `{"pooling_strategy": %q, "activation_function": %q, "word_embedding_dimension": %d}`, tc.pooling, tc.activation, exp.VocabSize))
-			copyFiles(t, src, dir, "", modelFiles...)
+			dir := stfixture.WriteDir(t, stfixture.SparseEncoder(t, src, tc.pooling, tc.activation, 0))
 			enc, err := model.Load(ctx, dir, model.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -127,7 +86,7 @@ func TestSparseEncoderLayout(t *testing.T) {
 			checkExpected(t, "override", enc2.Encode, over)
 
 			// max_seq_length of sentence_bert_config.json, unless MaxLength is set.
-			writeFile(t, dir, "sentence_bert_config.json", []byte(`{"max_seq_length": 8, "do_lower_case": false}`))
+			dir = stfixture.WriteDir(t, stfixture.SparseEncoder(t, src, tc.pooling, tc.activation, 8))
 			for _, want := range []int{8, 10} {
 				opts := model.Options{}
 				if want != 8 {
@@ -146,56 +105,16 @@ func TestSparseEncoderLayout(t *testing.T) {
 	}
 }
 
-// staticWeights returns the idf table at idfPath as SparseStaticEmbedding
-// saves it: a "weight" tensor over the vocabulary of the conformance
-// tokenizer, in model.safetensors.
-func staticWeights(t *testing.T, idfPath string) []byte {
+// checkRouter checks an encoder of the Router layout that stfixture.Router
+// builds over edge-bert-30522: inference-free, with queries weighted as qs
+// and documents encoded as exp.
+func checkRouter(t *testing.T, enc *model.Encoder, qs []reference.IDFQuery, exp *reference.Expected) {
 	t.Helper()
-	idf := reference.IDF(t, idfPath)
-	vocab, err := os.ReadFile(filepath.Join(reference.Shared(t, "conformance/tokenizer"), "vocab.txt"))
-	if err != nil {
-		t.Fatal(err)
+	if !enc.InferenceFree() || enc.Dim() != 30522 {
+		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
 	}
-	tokens := strings.Split(strings.TrimRight(string(vocab), "\n"), "\n")
-	weight := &checkpoint.Tensor{Shape: []int{len(tokens)}, Data: make([]float32, len(tokens))}
-	for i, tok := range tokens {
-		weight.Data[i] = float32(idf[tok])
-	}
-	var buf bytes.Buffer
-	if err := checkpoint.WriteSafetensors(&buf, map[string]*checkpoint.Tensor{"weight": weight}, "F32"); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// routerFolder writes, in a new folder, the sentence-transformers Router
-// layout of an inference-free SPLADE model: queries through a
-// SparseStaticEmbedding of the idf table at idfPath with the tokenizer of
-// tokDir, documents through the masked-LM model of docDir and
-// SpladePooling.
-func routerFolder(t *testing.T, idfPath, tokDir, docDir string) string {
-	t.Helper()
-	dir := t.TempDir()
-	writeFile(t, dir, "modules.json", []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`))
-	writeFile(t, dir, "router_config.json", []byte(`{
-    "types": {
-        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
-        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
-        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
-    },
-    "structure": {
-        "query": ["query_0_SparseStaticEmbedding"],
-        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
-    },
-    "parameters": {"default_route": "document", "allow_empty_key": true}
-}`))
-	writeFile(t, dir, "query_0_SparseStaticEmbedding/config.json", []byte(`{"frozen": true}`))
-	writeFile(t, dir, "query_0_SparseStaticEmbedding/model.safetensors", staticWeights(t, idfPath))
-	writeFile(t, dir, "document_0_MLMTransformer/sentence_bert_config.json", []byte(`{"max_seq_length": 512, "do_lower_case": false}`))
-	writeFile(t, dir, "document_1_SpladePooling/config.json", []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`))
-	copyFiles(t, tokDir, dir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
-	copyFiles(t, docDir, dir, "document_0_MLMTransformer", modelFiles...)
-	return dir
+	checkIDF(t, enc, enc.EncodeQuery, qs)
+	checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
 }
 
 // TestRouterLayout builds the sentence-transformers Router layout of an
@@ -212,24 +131,18 @@ func TestRouterLayout(t *testing.T) {
 	qs := reference.IDFQueries(t, idfPath, 20)
 
 	t.Run("router", func(t *testing.T) {
-		dir := routerFolder(t, idfPath, tokDir, docDir)
+		dir := stfixture.WriteDir(t, stfixture.Router(t, idfPath, tokDir, docDir))
 		enc, err := model.Load(ctx, dir, model.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer enc.Close()
-		if !enc.InferenceFree() || enc.Dim() != 30522 {
-			t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
-		}
-		checkIDF(t, enc, enc.EncodeQuery, qs)
-		checkExpected(t, "EncodeDocument", enc.EncodeDocument, exp)
+		checkRouter(t, enc, qs, exp)
 		checkExpected(t, "Encode", enc.Encode, exp)
 	})
 
 	t.Run("opensearch", func(t *testing.T) {
-		dir := t.TempDir()
-		copyFiles(t, docDir, dir, "", modelFiles...)
-		copyFiles(t, filepath.Dir(idfPath), dir, "", "idf.json")
+		dir := stfixture.WriteDir(t, stfixture.OpenSearch(t, idfPath, docDir))
 		enc, err := model.Load(ctx, dir, model.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -251,9 +164,7 @@ func TestInferenceFreeIDF(t *testing.T) {
 	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
 	tokDir := reference.Shared(t, "conformance/tokenizer")
 	qs := reference.IDFQueries(t, idfPath, 43)
-	dir := t.TempDir()
-	copyFiles(t, tokDir, dir, "", tokenizerFiles...)
-	copyFiles(t, filepath.Dir(idfPath), dir, "", "idf.json")
+	dir := stfixture.WriteDir(t, stfixture.IDF(t, idfPath, tokDir))
 
 	enc, err := model.Load(ctx, dir, model.Options{})
 	if err != nil {

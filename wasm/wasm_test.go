@@ -15,6 +15,7 @@ import (
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/stfixture"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -128,30 +129,6 @@ func TestPruningExact(t *testing.T) {
 	}
 }
 
-// readFiles copies the regular files of dir into a MapFS under prefix.
-func readFiles(t *testing.T, m fstest.MapFS, dir, prefix string, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(dir, n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[pathJoin(prefix, n)] = &fstest.MapFile{Data: data}
-	}
-}
-
-func pathJoin(prefix, name string) string {
-	if prefix == "" {
-		return name
-	}
-	return prefix + "/" + name
-}
-
-var (
-	modelFiles     = []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}
-	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
-)
-
 func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []reference.IDFQuery) {
 	t.Helper()
 	texts := make([]string, len(qs))
@@ -177,10 +154,7 @@ func TestInferenceFreeIDF(t *testing.T) {
 	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
 	tokDir := reference.Shared(t, "conformance/tokenizer")
 	qs := reference.IDFQueries(t, idfPath, 43)
-	m := fstest.MapFS{}
-	readFiles(t, m, tokDir, "", tokenizerFiles...)
-	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
-	enc, err := LoadWith(m, LoadOptions{Name: "idf"})
+	enc, err := LoadWith(stfixture.IDF(t, idfPath, tokDir), LoadOptions{Name: "idf"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,37 +191,7 @@ func TestRouterLayout(t *testing.T) {
 	exp := reference.LoadExpected(t, filepath.Join(docDir, "expected.json"))
 	qs := reference.IDFQueries(t, idfPath, 20)
 
-	// The query weights as SparseStaticEmbedding.save writes them: a
-	// "weight" tensor of the vocabulary size in model.safetensors.
-	idf := reference.IDF(t, idfPath)
-	vocab, _ := os.ReadFile(filepath.Join(tokDir, "vocab.txt"))
-	weight := &checkpoint.Tensor{Shape: []int{30522}, Data: make([]float32, 30522)}
-	for i, tok := range strings.Split(strings.TrimRight(string(vocab), "\n"), "\n") {
-		weight.Data[i] = float32(idf[tok])
-	}
-
-	m := fstest.MapFS{
-		"modules.json": {Data: []byte(`[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Router"}]`)},
-		"router_config.json": {Data: []byte(`{
-    "types": {
-        "query_0_SparseStaticEmbedding": "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding",
-        "document_0_MLMTransformer": "sentence_transformers.sparse_encoder.models.MLMTransformer",
-        "document_1_SpladePooling": "sentence_transformers.sparse_encoder.models.SpladePooling"
-    },
-    "structure": {
-        "query": ["query_0_SparseStaticEmbedding"],
-        "document": ["document_0_MLMTransformer", "document_1_SpladePooling"]
-    },
-    "parameters": {"default_route": "document", "allow_empty_key": true}
-}`)},
-		"query_0_SparseStaticEmbedding/config.json":           {Data: []byte(`{"frozen": true}`)},
-		"query_0_SparseStaticEmbedding/model.safetensors":     {Data: writeWeights(t, map[string]*checkpoint.Tensor{"weight": weight}, "F32")},
-		"document_0_MLMTransformer/sentence_bert_config.json": {Data: []byte(`{"max_seq_length": 512, "do_lower_case": false}`)},
-		"document_1_SpladePooling/config.json":                {Data: []byte(`{"pooling_strategy": "max", "activation_function": "relu", "word_embedding_dimension": 30522}`)},
-	}
-	readFiles(t, m, tokDir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
-	readFiles(t, m, docDir, "document_0_MLMTransformer", modelFiles...)
-	enc, err := LoadWith(m, LoadOptions{})
+	enc, err := LoadWith(stfixture.Router(t, idfPath, tokDir, docDir), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,10 +211,7 @@ func TestRouterLayout(t *testing.T) {
 	}
 
 	// The same document model with idf.json beside it (OpenSearch layout).
-	m = fstest.MapFS{}
-	readFiles(t, m, docDir, "", modelFiles...)
-	readFiles(t, m, filepath.Dir(idfPath), "", "idf.json")
-	enc, err = LoadWith(m, LoadOptions{})
+	enc, err = LoadWith(stfixture.OpenSearch(t, idfPath, docDir), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,15 +234,7 @@ func TestSparseEncoderLayout(t *testing.T) {
 	} {
 		dir := reference.Fixture(t, tc.fixture)
 		exp := reference.LoadExpected(t, filepath.Join(dir, tc.expected))
-		m := fstest.MapFS{
-			"modules.json": {Data: []byte(`[
-  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
-  {"idx": 1, "name": "1", "path": "1_SpladePooling", "type": "sentence_transformers.sparse_encoder.models.SpladePooling"}
-]`)},
-			"1_SpladePooling/config.json": {Data: []byte(fmt.Sprintf(`{"pooling_strategy": %q, "activation_function": %q, "word_embedding_dimension": 478}`, tc.pooling, tc.activation))},
-		}
-		readFiles(t, m, dir, "", modelFiles...)
-		enc, err := LoadWith(m, LoadOptions{Name: tc.fixture})
+		enc, err := LoadWith(stfixture.SparseEncoder(t, dir, tc.pooling, tc.activation, 0), LoadOptions{Name: tc.fixture})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,8 +264,7 @@ func TestFloat16Weights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := fstest.MapFS{}
-	readFiles(t, m, dir, "", modelFiles...)
+	m := stfixture.MaskedLM(t, dir)
 	m["model.safetensors"] = &fstest.MapFile{Data: writeWeights(t, ts, "F16")}
 	enc, err := LoadWith(m, LoadOptions{})
 	if err != nil {
@@ -363,9 +295,8 @@ func TestLoadErrors(t *testing.T) {
 		{"activation", fstest.MapFS{}, LoadOptions{Activation: "gelu"}, "unknown activation"},
 		{"module", fstest.MapFS{"modules.json": {Data: []byte(`[{"path": "", "type": "sentence_transformers.models.Transformer"}]`)}}, LoadOptions{}, "unsupported sentence-transformers module"},
 		{"weights", func() fs.FS {
-			m := fstest.MapFS{}
-			readFiles(t, m, dir, "", "config.json", "vocab.txt", "tokenizer_config.json")
-			return m
+			m := stfixture.MaskedLM(t, dir)
+			return fstest.MapFS{"config.json": m["config.json"], "vocab.txt": m["vocab.txt"], "tokenizer_config.json": m["tokenizer_config.json"]}
 		}(), LoadOptions{}, "wasm: model in ."},
 	} {
 		_, err := LoadWith(tc.fsys, tc.opts)
