@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,5 +127,54 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httpapi.Error(w, http.StatusInternalServerError, fmt.Sprintf("worker: internal error: %v", v))
 		}
 	}()
-	s.api.ServeHTTP(w, r)
+	raw, ok := w.(rawBodyWriter)
+	if !ok {
+		s.api.ServeHTTP(w, r)
+		return
+	}
+	// The API's responses are small JSON documents: buffer one and hand
+	// it to JavaScript as a single Uint8Array body. Writing to w instead
+	// streams the body through a pipe, a goroutine and a JavaScript
+	// FixedLengthStream, with promise round trips between Go and
+	// JavaScript for each request.
+	var buf bufferedResponse
+	buf.header = w.Header()
+	s.api.ServeHTTP(&buf, r)
+	w.WriteHeader(buf.statusCode())
+	body := js.Global().Get("Uint8Array").New(buf.body.Len())
+	js.CopyBytesToJS(body, buf.body.Bytes())
+	raw.WriteRawJSBody(body)
+}
+
+// rawBodyWriter is implemented by github.com/syumai/workers' response
+// writer: the body given is used as the JavaScript Response's body as is.
+type rawBodyWriter interface {
+	WriteRawJSBody(body js.Value)
+}
+
+// bufferedResponse is an http.ResponseWriter that keeps the body in memory.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+func (b *bufferedResponse) statusCode() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
 }
