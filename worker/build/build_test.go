@@ -294,6 +294,28 @@ func TestWorkerTinyBert(t *testing.T) {
 	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
 }
 
+// TestBuildCommand builds with the exact command line of the build
+// contract, from the repository root, and checks the served vectors
+// against the reference at the project's tolerance: the default build must
+// be exact.
+func TestBuildCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the go run of the build tool")
+	}
+	model := reference.Fixture(t, "tiny-bert")
+	workerdBinary(t)
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command("go", "run", "./worker/build", "-model", model, "-out", out)
+	cmd.Dir = reference.Root(t)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run ./worker/build: %v\n%s", err, msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, "wrangler.toml")); err != nil {
+		t.Errorf("no wrangler config: %v", err)
+	}
+	checkExpected(t, serve(t, out), reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+}
+
 func TestWorkerEdgeBert(t *testing.T) {
 	model := reference.Shared(t, "fixtures/edge-bert-30522")
 	workerdBinary(t)

@@ -10,9 +10,10 @@
 // inference-free folder (tokenizer files and idf.json). The build
 //
 //   - copies the model's JSON and text files to OUT/model and rewrites its
-//     weights as one model.safetensors per folder, in -dtype (default F16:
-//     half the size of F32, within about 1e-3 of it), leaving out a decoder
-//     weight that repeats the tied word embeddings;
+//     weights as one model.safetensors per folder, in -dtype (default F32,
+//     which gives the very vectors of the main library; F16 halves the
+//     size, and moved edge-bert-30522's weights by up to 0.0105), leaving
+//     out a decoder weight that repeats the tied word embeddings;
 //   - loads OUT/model with the worker's own encoder (package wasm), so a
 //     folder the worker cannot serve fails here rather than after deploying;
 //   - compiles the worker (GOOS=js GOARCH=wasm) to OUT/app.wasm and copies
@@ -40,7 +41,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.model, "model", "", "model `folder` (required)")
 	flag.StringVar(&o.out, "out", "", "output `folder` (required); replaced when it holds an earlier build")
-	flag.StringVar(&o.dtype, "dtype", "F16", "element type of the stored weights: F16, BF16 or F32")
+	flag.StringVar(&o.dtype, "dtype", "F32", "element type of the stored weights: F32 (exact), F16 (half the size) or BF16")
 	flag.StringVar(&o.name, "name", "", "model name shown in responses (default: the model folder's name)")
 	flag.StringVar(&o.workerName, "worker-name", "splade", "the worker's name in wrangler.toml")
 	flag.StringVar(&o.compatDate, "compatibility-date", defaultCompatDate, "Workers compatibility date (YYYY-MM-DD)")
