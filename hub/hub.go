@@ -40,6 +40,11 @@ func Resolve(ctx context.Context, nameOrDir string, opts Options) (dir string, e
 	}
 	o := opts.withEnv()
 	defer func() {
+		// A bare name such as "mymodel" may be a mistyped local folder as
+		// well as a legacy Hub id: say both.
+		if err != nil && !strings.Contains(nameOrDir, "/") {
+			err = fmt.Errorf("%w (there is no local folder %q either)", err, nameOrDir)
+		}
 		// No error text is built from the token; this only guards against a
 		// server that echoes it back. Tokens shorter than 8 characters are
 		// not real Hub tokens and would mangle ordinary words.

@@ -618,3 +618,14 @@ func TestRouterSnapshotIncomplete(t *testing.T) {
 		t.Errorf("complete with every module folder = %v", err)
 	}
 }
+
+// TestBareNameMentionsFolder: a bare name may be a mistyped folder as well
+// as a legacy Hub id, and the error says so.
+func TestBareNameMentionsFolder(t *testing.T) {
+	isolate(t)
+	srv := fakehub.New().Start(t)
+	_, err := Resolve(context.Background(), "mymodel", Options{Endpoint: srv.URL})
+	if err == nil || !strings.Contains(err.Error(), `no local folder "mymodel"`) {
+		t.Errorf("err = %v, want it to mention the missing local folder", err)
+	}
+}
