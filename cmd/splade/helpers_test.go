@@ -114,7 +114,20 @@ func tokenizerOnly(t *testing.T, dir string) string {
 // each joined onto one line: the 1400 abstracts.
 func cranfieldAbstracts(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(reference.Shared(t, "data/cranfield/cran.all.1400"))
+	return cranfieldTexts(t, "data/cranfield/cran.all.1400")
+}
+
+// cranfieldQueries returns the 225 Cranfield queries, each on one line.
+func cranfieldQueries(t testing.TB) []string {
+	t.Helper()
+	return cranfieldTexts(t, "data/cranfield/cran.qry")
+}
+
+// cranfieldTexts returns the .W sections of a Cranfield file under
+// ../shared, each joined onto one line.
+func cranfieldTexts(t testing.TB, rel string) []string {
+	t.Helper()
+	data, err := os.ReadFile(reference.Shared(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +25,7 @@ var listenRE = regexp.MustCompile(`listening on http://(\S+)`)
 // startServe runs "splade serve" in-process and returns its base URL, a
 // function that stops it (as SIGTERM does), and the channel of its exit
 // status.
-func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan int, *syncBuffer) {
+func startServe(t testing.TB, args ...string) (string, context.CancelFunc, <-chan int, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
@@ -204,4 +207,93 @@ func TestServeGracefulShutdown(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not exit after the last request")
 	}
+}
+
+// encodeOne posts one text to /encode and returns its vector.
+func encodeOne(c *http.Client, base, text string, kind string) (idx []uint32, val []float32, err error) {
+	body, _ := json.Marshal(map[string]any{"texts": []string{text}, "kind": kind})
+	resp, err := c.Post(base+"/encode", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	var enc struct {
+		Vectors []struct {
+			Indices []uint32
+			Values  []float32
+		}
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &enc); resp.StatusCode != 200 || err != nil || len(enc.Vectors) != 1 {
+		return nil, nil, fmt.Errorf("/encode: %d %v %s", resp.StatusCode, err, b)
+	}
+	return enc.Vectors[0].Indices, enc.Vectors[0].Values, nil
+}
+
+// TestServeConcurrent sends 32 concurrent one-text requests, queries and
+// texts of no kind: each answer matches the reference vector of its own
+// text.
+func TestServeConcurrent(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	base, _, _, _ := startServe(t, "--model", dir)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		c := exp.Cases[i%len(exp.Cases)]
+		kind := ""
+		if i%2 == 1 {
+			kind = "query" // a symmetric model encodes queries alike
+		}
+		wg.Go(func() {
+			idx, val, err := encodeOne(http.DefaultClient, base, c.Text, kind)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				return
+			}
+			checkVector(t, fmt.Sprintf("request %d", i), idx, val, c)
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkServeLoad measures the throughput of "splade serve" under 8
+// concurrent clients sending one-query requests (the Cranfield queries)
+// over loopback. Run it with a bounded load, for example 8 clients x 50
+// requests:
+//
+//	go test ./cmd/splade -run '^$' -bench ServeLoad -benchtime 400x
+func BenchmarkServeLoad(b *testing.B) {
+	dir := reference.Fixture(b, "small-bert-30522")
+	texts := cranfieldQueries(b)
+	const clients = 8
+	base, stop, done, _ := startServe(b, "--model", dir)
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	defer c.CloseIdleConnections()
+	var wg sync.WaitGroup
+	for i := range clients { // warm up: compile the shapes
+		wg.Go(func() { encodeOne(c, base, texts[i%len(texts)], "query") })
+	}
+	wg.Wait()
+	var next atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				if _, _, err := encodeOne(c, base, texts[i%len(texts)], "query"); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	b.StopTimer()
+	stop()
+	<-done
 }
