@@ -412,14 +412,8 @@ type decodeRequest struct {
 	Kind  string   `json:"kind"`
 }
 
-type term struct {
-	Token  string  `json:"token"`
-	ID     uint32  `json:"id"`
-	Weight float32 `json:"weight"`
-}
-
 type decodeResult struct {
-	Tokens []term `json:"tokens"`
+	Tokens []sparsevec.Term `json:"tokens"`
 }
 
 type decodeResponse struct {
@@ -459,12 +453,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := decodeResponse{Model: h.enc.Model(), Results: make([]decodeResult, len(vs))}
 	for i, v := range vs {
-		top := sparsevec.Top(v, k)
-		terms := make([]term, len(top))
-		for j, e := range top {
-			terms[j] = term{Token: h.enc.Token(int(e.Index)), ID: e.Index, Weight: e.Value}
-		}
-		resp.Results[i].Tokens = terms
+		resp.Results[i].Tokens = sparsevec.Terms(v, k, h.enc.Token)
 	}
 	return writeJSON(w, resp)
 }

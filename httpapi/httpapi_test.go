@@ -211,9 +211,9 @@ func TestDecode(t *testing.T) {
 	}
 	var got decodeResponse
 	decodeJSON(t, r, &got)
-	want := []term{
-		{fmt.Sprintf("tok%d", wordIndex("a")), wordIndex("a"), 3},
-		{fmt.Sprintf("tok%d", wordIndex("b")), wordIndex("b"), 2},
+	want := []sparsevec.Term{
+		{Token: fmt.Sprintf("tok%d", wordIndex("a")), ID: wordIndex("a"), Weight: 3},
+		{Token: fmt.Sprintf("tok%d", wordIndex("b")), ID: wordIndex("b"), Weight: 2},
 	}
 	if got.Model != "fake/model" || len(got.Results) != 2 || !reflect.DeepEqual(got.Results[0].Tokens, want) {
 		t.Errorf("got %s, want first result %v", r.body, want)

@@ -62,13 +62,6 @@ type network struct {
 	weights   *weights
 }
 
-// Term is one dimension of a sparse vector, named by its vocabulary token.
-type Term struct {
-	Token  string  `json:"token"`
-	ID     uint32  `json:"id"`
-	Weight float32 `json:"weight"`
-}
-
 // Load reads a SPLADE model from a local folder or a HuggingFace hub model
 // id (downloaded into the HuggingFace cache, see package hub), and prepares
 // it on the backend that opts names. The folder is read through package
@@ -365,13 +358,8 @@ func (e *Encoder) run(n *network, batch []int, encs []wordpiece.Encoding) ([]spa
 
 // Decode returns the k heaviest dimensions of v with their tokens,
 // heaviest first; k <= 0 returns them all.
-func (e *Encoder) Decode(v sparsevec.Vector, k int) []Term {
-	top := sparsevec.Top(v, k)
-	terms := make([]Term, len(top))
-	for i, t := range top {
-		terms[i] = Term{Token: e.tok.Token(int(t.Index)), ID: t.Index, Weight: t.Value}
-	}
-	return terms
+func (e *Encoder) Decode(v sparsevec.Vector, k int) []sparsevec.Term {
+	return sparsevec.Terms(v, k, e.tok.Token)
 }
 
 // Similarity scores every vector of a against every vector of b.

@@ -209,6 +209,25 @@ type Entry struct {
 	Value float32
 }
 
+// Term is one dimension of a vector named by its vocabulary token: what
+// decoding a SPLADE vector shows.
+type Term struct {
+	Token  string  `json:"token"`
+	ID     uint32  `json:"id"`
+	Weight float32 `json:"weight"`
+}
+
+// Terms returns the k heaviest dimensions of v (as Top picks them), named
+// by token, heaviest first; never nil.
+func Terms(v Vector, k int, token func(id int) string) []Term {
+	top := Top(v, k)
+	terms := make([]Term, len(top))
+	for i, e := range top {
+		terms[i] = Term{Token: token(int(e.Index)), ID: e.Index, Weight: e.Value}
+	}
+	return terms
+}
+
 // Top returns the k heaviest entries of v, largest value first; equal
 // values come in ascending index order. k <= 0 or k >= v.Len() returns all
 // entries. NaN values sort last.

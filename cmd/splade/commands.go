@@ -428,8 +428,8 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 	prog := newProgress(a.stderr, in, "encoding", total)
 	defer prog.done()
 	type line struct {
-		ID     json.RawMessage `json:"id"`
-		Tokens []model.Term    `json:"tokens"`
+		ID     json.RawMessage  `json:"id"`
+		Tokens []sparsevec.Term `json:"tokens"`
 	}
 	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
 		vs, err := encode(ctx, texts(recs))
@@ -438,9 +438,6 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 		}
 		for i, v := range vs {
 			terms := enc.Decode(v, *topK)
-			if terms == nil {
-				terms = []model.Term{}
-			}
 			if *asJSON {
 				if err := out.write(line{recs[i].id, terms}); err != nil {
 					return err
