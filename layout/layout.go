@@ -115,6 +115,18 @@ func (r Route) Tokenizer() *wordpiece.Tokenizer {
 	return nil
 }
 
+// MaxLength returns the route's token limit per text (0 for a missing
+// route): what an encoder truncates texts to.
+func (r Route) MaxLength() int {
+	switch {
+	case r.MLM != nil:
+		return r.MLM.MaxLength
+	case r.Static != nil:
+		return r.Static.MaxLength
+	}
+	return 0
+}
+
 // Read reads the model folder at the root of fsys; see the package
 // documentation for the layouts it understands. It loads the tokenizers
 // and the static query tables, and reads the masked-LM configs, but leaves

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,9 +17,9 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/internal/dbformat"
+	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/wordpiece"
@@ -163,11 +164,7 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := wordpiece.LoadDir(dir)
-	if err != nil {
-		return err
-	}
-	maxLen, err := tokenizeLength(dir, tok, m.maxLength)
+	tok, maxLen, err := m.tokenizer(dir)
 	if err != nil {
 		return err
 	}
@@ -191,26 +188,34 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	})
 }
 
-// tokenizeLength returns the truncation length that the encoder would
-// use: maxLen when set, else the tokenizer's model_max_length capped by
-// the model's max_position_embeddings when config.json is there.
-func tokenizeLength(dir string, tok *wordpiece.Tokenizer, maxLen int) (int, error) {
-	if maxLen > 0 {
-		return maxLen, nil
-	}
-	maxLen = tok.MaxLength()
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+// tokenizer returns the tokenizer and truncation length the encoder would
+// use on the folder dir for the texts the --query and --document flags
+// choose, read through package layout as model.Load reads it, without
+// loading weights. A folder of tokenizer files alone, which is no model
+// layout, gives its tokenizer and model_max_length.
+func (m *modelFlags) tokenizer(dir string) (*wordpiece.Tokenizer, int, error) {
+	fsys := os.DirFS(dir)
+	desc, err := layout.Read(fsys)
 	if err != nil {
-		return maxLen, nil // a tokenizer-only folder
+		for _, marker := range []string{"config.json", "modules.json", "idf.json"} {
+			if _, statErr := fs.Stat(fsys, marker); statErr == nil {
+				return nil, 0, err // a model folder that layout cannot read
+			}
+		}
+		tok, err := wordpiece.Load(fsys)
+		if err != nil {
+			return nil, 0, err
+		}
+		return tok, cmp.Or(m.maxLength, tok.MaxLength()), nil
 	}
-	cfg, err := checkpoint.ReadConfig(data)
-	if err != nil {
-		return 0, err
+	r := desc.Default
+	switch {
+	case m.query:
+		r = desc.Query
+	case m.document && !desc.QueryOnly():
+		r = desc.Document
 	}
-	if cfg.MaxPositions > 0 && (maxLen <= 0 || cfg.MaxPositions < maxLen) {
-		maxLen = cfg.MaxPositions
-	}
-	return maxLen, nil
+	return r.Tokenizer(), cmp.Or(m.maxLength, r.MaxLength()), nil
 }
 
 // encodeAll encodes every record of src.

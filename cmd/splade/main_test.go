@@ -17,6 +17,7 @@ import (
 
 	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/stfixture"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -149,6 +150,27 @@ func TestTokenizeTokenizerOnlyFolder(t *testing.T) {
 				t.Errorf("--max-length 4: %v", r.Tokens)
 			}
 		})
+	}
+}
+
+// TestTokenizeSparseEncoderFolder: on a sentence-transformers folder,
+// tokenize truncates as the encoder does, to the module's max_seq_length,
+// and the ids are the ones the encoder reads.
+func TestTokenizeSparseEncoderFolder(t *testing.T) {
+	src := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
+	dir := stfixture.WriteDir(t, stfixture.SparseEncoder(t, src, "max", "relu", 8))
+	var r struct {
+		IDs    []int32  `json:"ids"`
+		Tokens []string `json:"tokens"`
+	}
+	c := exp.Cases[7] // a long text
+	if err := json.Unmarshal([]byte(mustRun(t, nil, "tokenize", "--model", dir, c.Text)), &r); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(c.InputIDs[:7]), c.InputIDs[len(c.InputIDs)-1])
+	if !slices.Equal(r.IDs, want) || r.Tokens[7] != "[SEP]" {
+		t.Errorf("tokenize = %v %q, want %v", r.IDs, r.Tokens, want)
 	}
 }
 
