@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -683,5 +684,21 @@ func TestDecodeF16Table(t *testing.T) {
 				t.Fatalf("size %d: element %d (%#04x) = %v, want %v", size, i, uint16(i), got, want)
 			}
 		}
+	}
+}
+
+func TestWeightFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"config.json":                  {Data: []byte(`{}`)},
+		"model.safetensors":            {Data: []byte("x")},
+		"pytorch_model.bin.index.json": {Data: []byte(`{"weight_map": {"a": "p-2.bin", "b": "p-1.bin", "c": "p-2.bin"}}`)},
+	}
+	got, err := WeightFiles(fsys)
+	if want := []string{"model.safetensors", "pytorch_model.bin.index.json", "p-1.bin", "p-2.bin"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("WeightFiles = %v, %v; want %v", got, err, want)
+	}
+	fsys["pytorch_model.bin.index.json"] = &fstest.MapFile{Data: []byte(`{"weight_map": {}}`)}
+	if _, err := WeightFiles(fsys); err == nil {
+		t.Error("empty weight_map: no error")
 	}
 }

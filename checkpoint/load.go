@@ -34,7 +34,7 @@ func Load(fsys fs.FS) (*Params, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, err := readWeights(fsys)
+	ts, err := ReadWeights(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -46,8 +46,15 @@ func LoadDir(dir string) (*Params, error) {
 	return Load(os.DirFS(dir))
 }
 
-// readWeights reads the first weight file present.
-func readWeights(fsys fs.FS) (map[string]*Tensor, error) {
+// weightFiles are the weight files of a model folder, in the order Load
+// prefers them.
+var weightFiles = []string{safetensorsFile, safetensorsIndexFile, pytorchFile, pytorchIndexFile}
+
+// ReadWeights reads the tensors of the model folder at the root of fsys
+// from the first weight file present: model.safetensors, the shards of
+// model.safetensors.index.json, pytorch_model.bin, or the shards of
+// pytorch_model.bin.index.json.
+func ReadWeights(fsys fs.FS) (map[string]*Tensor, error) {
 	for _, try := range []struct {
 		name string
 		read func(fs.FS, string) (map[string]*Tensor, error)
@@ -115,24 +122,10 @@ func readSharded(read func(fs.FS, string) (map[string]*Tensor, error)) func(fs.F
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}
-		var idx struct {
-			WeightMap map[string]string `json:"weight_map"`
+		shards, err := IndexShards(data)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", index, err)
 		}
-		if err := json.Unmarshal(data, &idx); err != nil {
-			return nil, fmt.Errorf("checkpoint: %s: %v", index, err)
-		}
-		seen := make(map[string]bool)
-		var shards []string
-		for _, file := range idx.WeightMap {
-			if !seen[file] {
-				seen[file] = true
-				shards = append(shards, file)
-			}
-		}
-		if len(shards) == 0 {
-			return nil, fmt.Errorf("checkpoint: %s: empty weight_map", index)
-		}
-		sort.Strings(shards)
 		all := make(map[string]*Tensor)
 		for _, file := range shards {
 			if !fs.ValidPath(file) {
@@ -151,4 +144,55 @@ func readSharded(read func(fs.FS, string) (map[string]*Tensor, error)) func(fs.F
 		}
 		return all, nil
 	}
+}
+
+// IndexShards lists, sorted and once each, the shard files that a sharded
+// weights index (model.safetensors.index.json, pytorch_model.bin.index.json)
+// names in its weight_map.
+func IndexShards(indexJSON []byte) ([]string, error) {
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(indexJSON, &idx); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool)
+	var shards []string
+	for _, file := range idx.WeightMap {
+		if !seen[file] {
+			seen[file] = true
+			shards = append(shards, file)
+		}
+	}
+	if len(shards) == 0 {
+		return nil, errors.New("empty weight_map")
+	}
+	sort.Strings(shards)
+	return shards, nil
+}
+
+// WeightFiles lists every weight file of the model folder at the root of
+// fsys: each weight file present (see ReadWeights) and the shards that
+// each index present names, alternatives included.
+func WeightFiles(fsys fs.FS) ([]string, error) {
+	var files []string
+	for _, w := range weightFiles {
+		if _, err := fs.Stat(fsys, w); err != nil {
+			continue
+		}
+		files = append(files, w)
+		if w != safetensorsIndexFile && w != pytorchIndexFile {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, w)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		shards, err := IndexShards(data)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %s: %w", w, err)
+		}
+		files = append(files, shards...)
+	}
+	return files, nil
 }

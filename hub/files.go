@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
 )
 
@@ -164,25 +165,19 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 	return nil, nil
 }
 
-// indexShards lists the distinct shard files of a safetensors index.
+// indexShards lists the shard files of a safetensors index (see
+// checkpoint.IndexShards), each checked to stay inside the snapshot.
 func indexShards(data []byte) ([]string, error) {
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(data, &idx); err != nil {
+	shards, err := checkpoint.IndexShards(data)
+	if err != nil {
 		return nil, err
 	}
-	if len(idx.WeightMap) == 0 {
-		return nil, errors.New("empty weight_map")
-	}
-	set := map[string]bool{}
-	for _, f := range idx.WeightMap {
+	for _, f := range shards {
 		if !safeRelPath(f) {
 			return nil, fmt.Errorf("invalid shard name %q", f)
 		}
-		set[f] = true
 	}
-	return sortedKeys(set), nil
+	return shards, nil
 }
 
 // moduleFolders lists the non-root module paths of a modules.json.

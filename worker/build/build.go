@@ -77,10 +77,6 @@ type outFile struct {
 	Gzip int64
 }
 
-// weightFiles are the weight files of one model folder, in order of
-// preference (as checkpoint.Load reads them).
-var weightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
-
 // safeName is what a module name may look like: workerd.capnp, wrangler
 // globs and JavaScript imports all take it without quoting trouble.
 var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*$`)
@@ -273,7 +269,7 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 	}
 	for _, dir := range sortedKeys(dirs) {
 		names := dirs[dir]
-		weights, skip, err := weightsOf(src, dir, names)
+		weights, skip, err := weightsOf(src, dir)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -338,83 +334,30 @@ func modelFile(name string) bool {
 	return !strings.HasPrefix(name, "expected") && name != "trainer_state.json" && name != "training_args.json"
 }
 
-// weightsOf reads the weights of folder dir of src, if it has any: the
-// first of weightFiles present, with its shards. skip names the files that
-// the rewritten model.safetensors replaces.
-func weightsOf(src fs.FS, dir string, names []string) (map[string]*checkpoint.Tensor, map[string]bool, error) {
+// weightsOf reads the weights of folder dir of src, if it has any (see
+// checkpoint.ReadWeights). skip names the files that the rewritten
+// model.safetensors replaces: every weight file and shard of the folder.
+func weightsOf(src fs.FS, dir string) (map[string]*checkpoint.Tensor, map[string]bool, error) {
+	sub, err := fs.Sub(src, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("worker/build: %w", err)
+	}
+	files, err := checkpoint.WeightFiles(sub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
+	}
 	skip := map[string]bool{}
-	for _, w := range weightFiles {
-		skip[w] = true
+	for _, f := range files {
+		skip[f] = true
 	}
-	for _, w := range weightFiles {
-		if !slices.Contains(names, w) {
-			continue
-		}
-		var shards []string
-		if strings.HasSuffix(w, ".index.json") {
-			data, err := fs.ReadFile(src, path.Join(dir, w))
-			if err != nil {
-				return nil, nil, fmt.Errorf("worker/build: %w", err)
-			}
-			var idx struct {
-				WeightMap map[string]string `json:"weight_map"`
-			}
-			if err := json.Unmarshal(data, &idx); err != nil {
-				return nil, nil, fmt.Errorf("worker/build: %s: %v", path.Join(dir, w), err)
-			}
-			for _, s := range idx.WeightMap {
-				if !slices.Contains(shards, s) {
-					shards = append(shards, s)
-				}
-			}
-			slices.Sort(shards)
-		} else {
-			shards = []string{w}
-		}
-		all := map[string]*checkpoint.Tensor{}
-		for _, s := range shards {
-			skip[s] = true
-			p := path.Join(dir, s)
-			if !fs.ValidPath(p) {
-				return nil, nil, fmt.Errorf("worker/build: %s: invalid shard name %q", path.Join(dir, w), s)
-			}
-			data, err := fs.ReadFile(src, p)
-			if err != nil {
-				return nil, nil, fmt.Errorf("worker/build: %w", err)
-			}
-			var ts map[string]*checkpoint.Tensor
-			if strings.HasPrefix(w, "pytorch_model") {
-				ts, err = checkpoint.ReadPyTorch(bytes.NewReader(data), int64(len(data)))
-			} else {
-				ts, err = checkpoint.ReadSafetensors(data)
-			}
-			if err != nil {
-				return nil, nil, fmt.Errorf("worker/build: %s: %w", p, err)
-			}
-			for name, t := range ts {
-				all[name] = t
-			}
-		}
-		// The other weight files are alternatives (model.safetensors
-		// beside pytorch_model.bin): drop their shards too.
-		for _, other := range weightFiles {
-			if other == w || !strings.HasSuffix(other, ".index.json") || !slices.Contains(names, other) {
-				continue
-			}
-			if data, err := fs.ReadFile(src, path.Join(dir, other)); err == nil {
-				var idx struct {
-					WeightMap map[string]string `json:"weight_map"`
-				}
-				if json.Unmarshal(data, &idx) == nil {
-					for _, s := range idx.WeightMap {
-						skip[s] = true
-					}
-				}
-			}
-		}
-		return all, skip, nil
+	if len(files) == 0 {
+		return nil, skip, nil
 	}
-	return nil, skip, nil
+	ts, err := checkpoint.ReadWeights(sub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
+	}
+	return ts, skip, nil
 }
 
 // dropTiedDecoder removes a masked-LM decoder weight that holds exactly the
