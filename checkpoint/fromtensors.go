@@ -160,8 +160,32 @@ func (g *getter) tied(wordEmb *Tensor, shape []int, name string) *Tensor {
 	if t == nil || wordEmb == nil {
 		return t
 	}
-	if t == wordEmb || slices.EqualFunc(t.Data, wordEmb.Data, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+	if t == wordEmb || sameData(t, wordEmb) {
 		return wordEmb
 	}
 	return t
+}
+
+// sameData reports whether a and b hold bit-identical values.
+func sameData(a, b *Tensor) bool {
+	return slices.EqualFunc(a.Data, b.Data, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
+}
+
+// DropTiedDecoder removes from ts a masked-LM decoder weight that holds
+// exactly the word embeddings (a tied weight saved twice, as
+// pytorch_model.bin files do). FromTensors ties a missing decoder to the
+// embeddings, so the copy only costs size where the tensors are written
+// again.
+func DropTiedDecoder(ts map[string]*Tensor) {
+	for _, pair := range [][2]string{
+		{"cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"},
+		{"cls.predictions.decoder.weight", "embeddings.word_embeddings.weight"},
+		{"vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"},
+		{"vocab_projector.weight", "embeddings.word_embeddings.weight"},
+	} {
+		dec, emb := ts[pair[0]], ts[pair[1]]
+		if dec != nil && emb != nil && slices.Equal(dec.Shape, emb.Shape) && sameData(dec, emb) {
+			delete(ts, pair[0])
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"os/exec"
 	"path"
@@ -296,7 +295,7 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
-		dropTiedDecoder(weights)
+		checkpoint.DropTiedDecoder(weights)
 		for _, t := range weights {
 			paramBytes += 4 * int64(len(t.Data))
 		}
@@ -358,27 +357,6 @@ func weightsOf(src fs.FS, dir string) (map[string]*checkpoint.Tensor, map[string
 		return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
 	}
 	return ts, skip, nil
-}
-
-// dropTiedDecoder removes a masked-LM decoder weight that holds exactly the
-// word embeddings (a tied weight saved twice, as pytorch_model.bin files
-// do): checkpoint.FromTensors ties a missing decoder to the embeddings, so
-// the copy only costs size.
-func dropTiedDecoder(ts map[string]*checkpoint.Tensor) {
-	for _, pair := range [][2]string{
-		{"cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"},
-		{"cls.predictions.decoder.weight", "embeddings.word_embeddings.weight"},
-		{"vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"},
-		{"vocab_projector.weight", "embeddings.word_embeddings.weight"},
-	} {
-		dec, emb := ts[pair[0]], ts[pair[1]]
-		if dec == nil || emb == nil || !slices.Equal(dec.Shape, emb.Shape) {
-			continue
-		}
-		if slices.EqualFunc(dec.Data, emb.Data, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
-			delete(ts, pair[0])
-		}
-	}
 }
 
 func writeFile(root, p string, data []byte) error {
