@@ -20,6 +20,11 @@ type Config struct {
 	LayerNormEps  float64 // layer_norm_eps (1e-12 for DistilBERT)
 	HiddenAct     string  // hidden_act / activation: "gelu" (exact erf form)
 	PadTokenID    int     // pad_token_id
+	// PositionOffset is the first position id: 0 for BERT/DistilBERT,
+	// pad_token_id+1 for RoBERTa (whose padding positions take
+	// pad_token_id). Every engine computes position ids as
+	// PositionOffset + i for real tokens.
+	PositionOffset int
 }
 
 // Layer holds one post-LayerNorm transformer encoder layer.

@@ -1,0 +1,54 @@
+package native
+
+import (
+	"golang.org/x/sys/cpu"
+)
+
+//go:noescape
+func tileAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+//go:noescape
+func quarterAVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// tileAVX512Go is the AVX-512 micro-kernel (gemm_amd64.s) behind the
+// tileKernel signature. The drivers guarantee the slices' sizes; the
+// checks keep a wrong call from reading or writing out of bounds.
+func tileAVX512Go(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
+	if k == 0 {
+		clearTile(c, ldc)
+		return
+	}
+	_ = a[(tileRows-1)*lda+k-1]
+	_ = panel[k*panelWidth-1]
+	_ = c[(tileRows-1)*ldc+panelWidth-1]
+	tileAVX512(k, &a[0], lda, &panel[0], &c[0], ldc)
+}
+
+// tileAVX2Go computes a tile as four 4 x 16 quarters (16 ymm registers
+// hold no more).
+func tileAVX2Go(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
+	if k == 0 {
+		clearTile(c, ldc)
+		return
+	}
+	_ = a[(tileRows-1)*lda+k-1]
+	_ = panel[k*panelWidth-1]
+	_ = c[(tileRows-1)*ldc+panelWidth-1]
+	quarterAVX2(k, &a[0], lda, &panel[0], &c[0], ldc)
+	quarterAVX2(k, &a[0], lda, &panel[16], &c[16], ldc)
+	quarterAVX2(k, &a[4*lda], lda, &panel[0], &c[4*ldc], ldc)
+	quarterAVX2(k, &a[4*lda], lda, &panel[16], &c[4*ldc+16], ldc)
+}
+
+// fp32Kernels lists the fp32 micro-kernels this CPU runs, fastest first;
+// the plain-Go one is always last.
+func fp32Kernels() []namedKernel {
+	var ks []namedKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, namedKernel{"avx512", tileAVX512Go})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, namedKernel{"avx2", tileAVX2Go})
+	}
+	return append(ks, namedKernel{"go", tileGo})
+}

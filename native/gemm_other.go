@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package native
+
+// fp32Kernels lists the fp32 micro-kernels this CPU runs: only the
+// plain-Go one off amd64.
+func fp32Kernels() []namedKernel {
+	return []namedKernel{{"go", tileGo}}
+}

@@ -1,0 +1,318 @@
+package native
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// Options configure New.
+type Options struct {
+	Pooling    splade.Pooling    // empty: max
+	Activation splade.Activation // empty: relu
+	Precision  splade.Precision  // empty: fp32
+	// Kernel names the micro-kernel: "avx512", "avx2" or "go"; empty
+	// means the fastest this CPU runs (see Kernels).
+	Kernel string
+}
+
+// Model is a masked-LM model with SPLADE pooling, its weights packed for
+// the micro-kernel. It is safe for concurrent use: each Encode call has
+// its own buffers.
+type Model struct {
+	hidden, heads, inter, vocab int
+	maxPos, posOffset           int
+	eps                         float64
+	act                         func([]float32)
+	pooling                     splade.Pooling
+	activation                  splade.Activation
+	kernel                      namedKernel
+
+	wordEmb, posEmb, typeEmb0 []float32 // typeEmb0: row 0 of the token-type table, nil for DistilBERT
+	embNormW, embNormB        []float32
+	layers                    []layer
+	headT                     linear
+	headNormW, headNormB      []float32
+	dec                       packed // [H, V]
+	decB                      []float32
+}
+
+// layer is one post-LayerNorm encoder layer.
+type layer struct {
+	qkv, attnOut, ffIn, ffOut linear
+	n1W, n1B, n2W, n2B        []float32
+}
+
+// linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out].
+type linear struct {
+	w packed
+	b []float32
+}
+
+// Kernels lists the micro-kernels this CPU runs, fastest first.
+func Kernels() []string {
+	var names []string
+	for _, k := range fp32Kernels() {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// New packs the weights of p for the native engine. It consumes p: each
+// tensor's data is dropped once packed, so that loading holds little more
+// than one copy of the weights.
+func New(p *checkpoint.Params, opts Options) (*Model, error) {
+	c := p.Config
+	H, V, I := c.Hidden, c.VocabSize, c.Intermediate
+	if H <= 0 || V <= 0 || I <= 0 || c.Heads <= 0 || H%c.Heads != 0 {
+		return nil, fmt.Errorf("native: config: hidden %d, vocab %d, intermediate %d, heads %d do not make a model (hidden must be a multiple of heads)", H, V, I, c.Heads)
+	}
+	if opts.Precision != "" && opts.Precision != splade.PrecisionFP32 {
+		return nil, fmt.Errorf("native: precision %s is not available in this build (fp32 only)", opts.Precision)
+	}
+	act, ok := activationFor(c.HiddenAct)
+	if !ok {
+		return nil, fmt.Errorf("native: config: unsupported hidden_act %q (want gelu, gelu_new or relu)", c.HiddenAct)
+	}
+	pooling, activation := splade.Settings{Pooling: opts.Pooling, Activation: opts.Activation}.Resolve("", "")
+	m := &Model{hidden: H, heads: c.Heads, inter: I, vocab: V, eps: c.LayerNormEps, act: act, pooling: pooling, activation: activation}
+	if m.eps <= 0 {
+		m.eps = 1e-12
+	}
+	ks := fp32Kernels()
+	m.kernel = ks[0]
+	if opts.Kernel != "" {
+		found := false
+		for _, k := range ks {
+			if k.name == opts.Kernel {
+				m.kernel, found = k, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("native: kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels())
+		}
+	}
+
+	var err error
+	get := func(name string, t *checkpoint.Tensor, n int) []float32 {
+		if err != nil {
+			return nil
+		}
+		if t == nil {
+			err = fmt.Errorf("native: weights: %s missing", name)
+			return nil
+		}
+		if len(t.Data) != n {
+			err = fmt.Errorf("native: weights: %s has %d values (shape %v), want %d", name, len(t.Data), t.Shape, n)
+			return nil
+		}
+		return t.Data
+	}
+	// lin packs the nn.Linear weights ws (stacked along out) and their
+	// biases into one layer, and drops their data.
+	lin := func(name string, in int, ws, bs []*checkpoint.Tensor, out int) linear {
+		if err != nil {
+			return linear{}
+		}
+		w := make([]float32, 0, len(ws)*out*in)
+		b := make([]float32, 0, len(ws)*out)
+		for i := range ws {
+			w = append(w, get(name+" weight", ws[i], out*in)...)
+			b = append(b, get(name+" bias", bs[i], out)...)
+		}
+		if err != nil {
+			return linear{}
+		}
+		for i := range ws {
+			ws[i].Data, bs[i].Data = nil, nil
+		}
+		return linear{w: pack(nil, w, in, len(ws)*out, 1, in), b: b}
+	}
+
+	m.wordEmb = get("word embeddings", p.WordEmb, V*H)
+	if p.PosEmb != nil {
+		m.maxPos = len(p.PosEmb.Data) / H
+		m.posEmb = get("position embeddings", p.PosEmb, m.maxPos*H)
+	} else {
+		err = fmt.Errorf("native: weights: position embeddings missing")
+	}
+	if c.MaxPositions > 0 && c.MaxPositions < m.maxPos {
+		m.maxPos = c.MaxPositions
+	}
+	if c.PositionOffset < 0 || c.PositionOffset >= m.maxPos {
+		return nil, fmt.Errorf("native: config: position offset %d outside the %d positions", c.PositionOffset, m.maxPos)
+	}
+	m.posOffset = c.PositionOffset
+	m.maxPos -= c.PositionOffset
+	if p.TypeEmb != nil {
+		if len(p.TypeEmb.Data) < H {
+			return nil, fmt.Errorf("native: weights: token type embeddings have %d values, want at least %d", len(p.TypeEmb.Data), H)
+		}
+		m.typeEmb0 = p.TypeEmb.Data[:H]
+	}
+	m.embNormW = get("embedding LayerNorm weight", p.EmbNormW, H)
+	m.embNormB = get("embedding LayerNorm bias", p.EmbNormB, H)
+	for i, l := range p.Layers {
+		n := func(s string) string { return fmt.Sprintf("layer %d %s", i, s) }
+		m.layers = append(m.layers, layer{
+			qkv:     lin(n("query/key/value"), H, []*checkpoint.Tensor{l.QueryW, l.KeyW, l.ValueW}, []*checkpoint.Tensor{l.QueryB, l.KeyB, l.ValueB}, H),
+			attnOut: lin(n("attention output"), H, []*checkpoint.Tensor{l.AttnOutW}, []*checkpoint.Tensor{l.AttnOutB}, H),
+			ffIn:    lin(n("intermediate"), H, []*checkpoint.Tensor{l.FFInW}, []*checkpoint.Tensor{l.FFInB}, I),
+			ffOut:   lin(n("output"), I, []*checkpoint.Tensor{l.FFOutW}, []*checkpoint.Tensor{l.FFOutB}, H),
+			n1W:     get(n("attention LayerNorm weight"), l.AttnNormW, H), n1B: get(n("attention LayerNorm bias"), l.AttnNormB, H),
+			n2W: get(n("output LayerNorm weight"), l.OutNormW, H), n2B: get(n("output LayerNorm bias"), l.OutNormB, H),
+		})
+	}
+	if len(p.Layers) == 0 && err == nil {
+		err = fmt.Errorf("native: weights: no encoder layers")
+	}
+	m.headNormW = get("MLM head LayerNorm weight", p.HeadNormW, H)
+	m.headNormB = get("MLM head LayerNorm bias", p.HeadNormB, H)
+	m.headT = lin("MLM head transform", H, []*checkpoint.Tensor{p.HeadTransformW}, []*checkpoint.Tensor{p.HeadTransformB}, H)
+	dec := get("MLM decoder weight", p.DecoderW, V*H)
+	if p.DecoderB != nil {
+		m.decB = get("MLM decoder bias", p.DecoderB, V)
+	} else {
+		m.decB = make([]float32, V)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.dec = pack(nil, dec, H, V, 1, H)
+	if p.DecoderW != p.WordEmb {
+		p.DecoderW.Data = nil
+	}
+	return m, nil
+}
+
+// Kernel names the micro-kernel in use.
+func (m *Model) Kernel() string { return m.kernel.name }
+
+// MaxPositions is the longest sequence the model takes: the position
+// table's length less PositionOffset.
+func (m *Model) MaxPositions() int { return m.maxPos }
+
+// Encode returns the SPLADE vector of each token id sequence ([CLS] …
+// [SEP], at most MaxPositions long), computed as one batch.
+func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
+	S := len(seqs)
+	if S == 0 {
+		return nil, nil
+	}
+	offs := make([]int, S+1)
+	for s, ids := range seqs {
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("native: sequence %d is empty", s)
+		}
+		if len(ids) > m.maxPos {
+			return nil, fmt.Errorf("native: sequence %d has %d tokens; the model has %d positions", s, len(ids), m.maxPos)
+		}
+		for _, id := range ids {
+			if id < 0 || int(id) >= m.vocab {
+				return nil, fmt.Errorf("native: token id %d outside the vocabulary (%d)", id, m.vocab)
+			}
+		}
+		offs[s+1] = offs[s] + len(ids)
+	}
+	h, err := m.forward(ctx, seqs, offs)
+	if err != nil {
+		return nil, err
+	}
+	V := m.vocab
+	pooled := make([]float32, S*V)
+	pool(m.kernel.fn, h, m.hidden, offs, m.dec, m.decB, m.pooling, m.activation, pooled)
+	out := make([]sparsevec.Vector, S)
+	for s := range S {
+		out[s] = sparsevec.FromDense(pooled[s*V : (s+1)*V])
+	}
+	return out, nil
+}
+
+// forward runs the embeddings, the encoder layers and the MLM head
+// transform on the packed tokens and returns h [N, H], the decoder's input.
+func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int) ([]float32, error) {
+	H, I, N := m.hidden, m.inter, offs[len(seqs)]
+	x := make([]float32, N*H)
+	for s, ids := range seqs {
+		for i, id := range ids {
+			t := offs[s] + i
+			row := x[t*H : (t+1)*H]
+			copy(row, m.wordEmb[int(id)*H:int(id+1)*H])
+			pos := m.posOffset + i
+			addRows(row, m.posEmb[pos*H:(pos+1)*H])
+			if m.typeEmb0 != nil {
+				addRows(row, m.typeEmb0)
+			}
+		}
+	}
+	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+
+	qkv := make([]float32, N*3*H)
+	attnCtx := make([]float32, N*H)
+	tmp := make([]float32, N*H)
+	ff := make([]float32, N*I)
+	nw := workers()
+	attn := make([]attnScratch, nw)
+	kern := m.kernel.fn
+	for li := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		l := &m.layers[li]
+		m.apply(&l.qkv, x, N, qkv, nil)
+		parallel(len(seqs)*m.heads, func(w, i int) {
+			s, head := i/m.heads, i%m.heads
+			lo, hi := offs[s], offs[s+1]
+			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
+		})
+		// x = LN(x + ctx·Woᵀ + bo)
+		m.apply(&l.attnOut, attnCtx, N, tmp, func(lo, hi int) {
+			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
+			layerNorm(x[lo*H:hi*H], hi-lo, l.n1W, l.n1B, m.eps)
+		})
+		// x = LN(x + FFOut(act(FFIn(x))))
+		m.apply(&l.ffIn, x, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
+		m.apply(&l.ffOut, ff, N, tmp, func(lo, hi int) {
+			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
+			layerNorm(x[lo*H:hi*H], hi-lo, l.n2W, l.n2B, m.eps)
+		})
+	}
+	// h = LN(act(x·Wᵀ + b))
+	h := tmp
+	m.apply(&m.headT, x, N, h, func(lo, hi int) {
+		m.act(h[lo*H : hi*H])
+		layerNorm(h[lo*H:hi*H], hi-lo, m.headNormW, m.headNormB, m.eps)
+	})
+	return h, nil
+}
+
+// chunkRows is how many token rows one goroutine multiplies at a time:
+// 64 rows of A (192 KB at K=768) stay in L2 while the weight panels pass.
+const chunkRows = 64
+
+// apply computes dst [N, out] = x [N, in]·Wᵀ + b for the layer l, on all
+// cores, chunk by chunk of rows; post(lo, hi) then finishes rows lo to hi
+// (activation, residual, LayerNorm) while they are still in cache.
+func (m *Model) apply(l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
+	in, out := l.w.k, l.w.n
+	chunks := (N + chunkRows - 1) / chunkRows
+	tiles := make([]scratchTile, workers())
+	parallel(chunks, func(w, c int) {
+		lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
+		d := dst[lo*out : hi*out]
+		gemm(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, d, out, &tiles[w])
+		addBias(d, hi-lo, l.b)
+		if post != nil {
+			post(lo, hi)
+		}
+	})
+}
+
+// rows runs fn on chunks of rows of [N, ·] on all cores.
+func (m *Model) rows(N int, fn func(lo, hi int)) {
+	chunks := (N + chunkRows - 1) / chunkRows
+	parallel(chunks, func(_, c int) { fn(c*chunkRows, min((c+1)*chunkRows, N)) })
+}

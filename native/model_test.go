@@ -1,0 +1,61 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/reference"
+)
+
+var parityCases = []struct {
+	fixture, expected string
+}{
+	{"tiny-bert", "expected.json"},
+	{"tiny-bert", "expected.sum.json"},
+	{"tiny-distilbert", "expected.json"},
+	{"tiny-distilbert", "expected.log1p_relu.json"},
+	{"small-bert-30522", "expected.json"},
+	{"edge-bert-30522", "expected.json"},
+}
+
+// TestParity holds the engine, on every micro-kernel this CPU runs, to the
+// PyTorch reference: each text alone, and all texts as one batch.
+func TestParity(t *testing.T) {
+	for _, pc := range parityCases {
+		for _, kernel := range Kernels() {
+			t.Run(fmt.Sprintf("%s/%s/%s", pc.fixture, pc.expected, kernel), func(t *testing.T) {
+				dir := reference.Fixture(t, pc.fixture)
+				exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
+				p, err := checkpoint.LoadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := New(p, Options{Pooling: splade.Pooling(exp.Pooling), Activation: splade.Activation(exp.Activation), Kernel: kernel})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := context.Background()
+				var seqs [][]int32
+				for _, c := range exp.Cases {
+					vs, err := m.Encode(ctx, [][]int32{c.InputIDs})
+					if err != nil {
+						t.Fatal(err)
+					}
+					reference.CheckVector(t, "alone: "+c.Text, vs[0].Indices, vs[0].Values, c)
+					seqs = append(seqs, c.InputIDs)
+				}
+				vs, err := m.Encode(ctx, seqs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, c := range exp.Cases {
+					reference.CheckVector(t, "batch: "+c.Text, vs[i].Indices, vs[i].Values, c)
+				}
+			})
+		}
+	}
+}
