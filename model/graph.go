@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -269,7 +270,7 @@ func bucketLength(n, maxLength int) int {
 
 // encode runs seqs as one padded batch, its length rounded up by
 // bucketLength.
-func (g *graphEngine) encode(seqs [][]int32) ([]sparsevec.Vector, error) {
+func (g *graphEngine) encode(_ context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
 	longest := 0
 	for _, s := range seqs {
 		longest = max(longest, len(s))

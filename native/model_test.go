@@ -3,11 +3,13 @@ package native
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/randmodel"
 	"github.com/splade-go/splade/internal/reference"
 )
 
@@ -58,4 +60,30 @@ func TestParity(t *testing.T) {
 			})
 		}
 	}
+}
+
+// BenchmarkBERTBase encodes 8 random sequences of 128 tokens on a
+// BERT-base-sized model with the fastest kernel; go test -cpuprofile
+// shows where the time goes.
+func BenchmarkBERTBase(b *testing.B) {
+	const vocab = 30522
+	m, err := New(randmodel.BERT(12, 768, 12, 3072, vocab, 512), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	seqs := make([][]int32, 8)
+	for i := range seqs {
+		seqs[i] = make([]int32, 128)
+		for j := range seqs[i] {
+			seqs[i][j] = int32(r.IntN(vocab))
+		}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := m.Encode(ctx, seqs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(seqs))*float64(b.N)/b.Elapsed().Seconds(), "seq/s")
 }
