@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend, always present
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/native"
 )
 
@@ -32,7 +33,7 @@ const DefaultBackend = "go:ops_sequential,creation_order"
 // (see the README's performance table); else GoMLX's pure-Go backend,
 // which has kernels for more architectures.
 func autoBackend() string {
-	if native.Kernels()[0] != "go" {
+	if native.Kernels(splade.PrecisionFP32)[0] != "go" {
 		return NativeBackend
 	}
 	return DefaultBackend
@@ -40,8 +41,9 @@ func autoBackend() string {
 
 // newBackend starts the GoMLX backend that spec names (see
 // Options.Backend) and returns it with the resolved spec; for the native
-// engine it returns a nil backend and the spec "native:KERNEL".
-func newBackend(spec string) (b compute.Backend, resolved string, err error) {
+// engine it returns a nil backend and the spec "native:KERNEL", the
+// kernel of precision prec.
+func newBackend(spec string, prec splade.Precision) (b compute.Backend, resolved string, err error) {
 	if spec == "" {
 		spec = os.Getenv(compute.ConfigEnvVar)
 	}
@@ -50,9 +52,12 @@ func newBackend(spec string) (b compute.Backend, resolved string, err error) {
 	}
 	name, kernel, _ := strings.Cut(spec, ":")
 	if name == NativeBackend {
-		ks := native.Kernels()
+		ks := native.Kernels(prec)
 		if kernel == "" {
 			kernel = ks[0]
+			if prec == splade.PrecisionBF16 && kernel == "go" {
+				return nil, "", fmt.Errorf("model: precision bf16: this CPU has no AMX-BF16, and the plain-Go bf16 kernel is far slower than fp32 (use fp32, or --backend native:go to run it anyway)")
+			}
 		}
 		if !slices.Contains(ks, kernel) {
 			return nil, "", fmt.Errorf("model: backend %q: kernel %q does not run on this CPU (available: native:%s)", spec, kernel, strings.Join(ks, ", native:"))

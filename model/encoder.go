@@ -134,7 +134,7 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 				return route{}, err
 			}
 			if e.backendSpec == "static" {
-				b, spec, err := newBackend(opts.Backend)
+				b, spec, err := newBackend(opts.Backend, opts.Precision)
 				if err != nil {
 					return route{}, err
 				}

@@ -32,7 +32,7 @@ var parityCases = []parityCase{
 // engine on each kernel this CPU runs, and GoMLX's pure-Go backend.
 func parityBackends() []string {
 	var bs []string
-	for _, k := range native.Kernels() {
+	for _, k := range native.Kernels(splade.PrecisionFP32) {
 		bs = append(bs, "native:"+k)
 	}
 	return append(bs, model.DefaultBackend)

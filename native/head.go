@@ -12,17 +12,39 @@ import (
 const headGroup = 16
 
 // pool computes the SPLADE-pooled vectors of the sequences packed in h
-// [N, H] (sequence s has rows offs[s] to offs[s+1]) through the decoder
-// dec [H, V] and its bias decB, fused: each tile of logits is reduced into
+// [N, H] (sequence s has rows offs[s] to offs[s+1]) through m's decoder
+// [H, V] and its bias, fused: each tile of logits is reduced into
 // the pooled [S, V] result (max pooling: the raw maximum, activated once
 // at the end, since the activation is monotone; sum pooling: the sum of
-// the activated logits) and dropped. pooled is overwritten.
-func pool(kern tileKernel, h []float32, H int, offs []int, dec packed, decB []float32, pooling splade.Pooling, act splade.Activation, pooled []float32) {
-	S, V := len(offs)-1, dec.n
+// the activated logits) and dropped. pooled is overwritten. In bf16 the
+// tiles are AMX's 32-row blocks, else the fp32 kernel's 8-row tiles.
+func pool(m *Model, h []float32, offs []int, pooled []float32) {
+	S, V, H := len(offs)-1, m.vocab, m.hidden
 	N := offs[S]
-	rows := (N + tileRows - 1) / tileRows * tileRows
-	hp := make([]float32, rows*H) // h with zero rows up to a whole tile
-	copy(hp, h[:N*H])
+	// block computes rows [r, r+R) of panel p of the logits into c.
+	var block func(r, p int, c []float32)
+	R := tileRows
+	if m.bf16 != nil {
+		R = blockRows
+	}
+	rows := (N + R - 1) / R * R
+	if m.bf16 == nil {
+		hp := make([]float32, rows*H) // h with zero rows up to a whole tile
+		copy(hp, h[:N*H])
+		kern := m.kernel.fn
+		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
+	} else {
+		kp := m.decBF16.kp
+		hb := make([]uint16, rows*kp) // h in bf16, zero-padded
+		for t := range N {
+			for k, v := range h[t*H : (t+1)*H] {
+				hb[t*kp+k] = bf16(v)
+			}
+		}
+		kern := m.bf16.fn
+		block = func(r, p int, c []float32) { kern(kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth) }
+	}
+	pooling, act, decB := m.pooling, m.activation, m.decB
 	seqOf := make([]int32, rows)
 	for s := range S {
 		for t := offs[s]; t < offs[s+1]; t++ {
@@ -43,16 +65,15 @@ func pool(kern tileKernel, h []float32, H int, offs []int, dec packed, decB []fl
 	}
 	groups := (panels(V) + headGroup - 1) / headGroup
 	parallel(groups, func(_, g int) {
-		var c [tileRows * panelWidth]float32
+		var c [blockRows * panelWidth]float32
 		p0, p1 := g*headGroup, min((g+1)*headGroup, panels(V))
-		for m := 0; m < rows; m += tileRows {
-			a := hp[m*H:]
+		for t0 := 0; t0 < rows; t0 += R {
 			for p := p0; p < p1; p++ {
 				n0 := p * panelWidth
 				w := min(panelWidth, V-n0)
-				kern(H, a, H, dec.panel(p), c[:], panelWidth)
-				for r := range tileRows {
-					s := seqOf[m+r]
+				block(t0, p, c[:])
+				for r := range R {
+					s := seqOf[t0+r]
 					if s < 0 {
 						break
 					}

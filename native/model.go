@@ -29,14 +29,16 @@ type Model struct {
 	act                         func([]float32)
 	pooling                     splade.Pooling
 	activation                  splade.Activation
-	kernel                      namedKernel
+	kernel                      namedKernel       // fp32: every product; bf16: attention's
+	bf16                        *namedBlockKernel // bf16 precision: the linear layers' and the head's kernel; nil for fp32
 
 	wordEmb, posEmb, typeEmb0 []float32 // typeEmb0: row 0 of the token-type table, nil for DistilBERT
 	embNormW, embNormB        []float32
 	layers                    []layer
 	headT                     linear
 	headNormW, headNormB      []float32
-	dec                       packed // [H, V]
+	dec                       packed     // [H, V]; fp32 only
+	decBF16                   packedBF16 // [H, V]; bf16 only
 	decB                      []float32
 }
 
@@ -46,15 +48,25 @@ type layer struct {
 	n1W, n1B, n2W, n2B        []float32
 }
 
-// linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out].
+// linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out],
+// in fp32 (w) or bf16 (wb).
 type linear struct {
-	w packed
-	b []float32
+	w  packed
+	wb packedBF16
+	b  []float32
 }
 
-// Kernels lists the micro-kernels this CPU runs, fastest first.
-func Kernels() []string {
+// Kernels lists the micro-kernels this CPU runs at precision p (empty:
+// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx", "go"
+// for bf16. The last, plain Go, runs everywhere.
+func Kernels(p splade.Precision) []string {
 	var names []string
+	if p == splade.PrecisionBF16 {
+		for _, k := range bf16Kernels() {
+			names = append(names, k.name)
+		}
+		return names
+	}
 	for _, k := range fp32Kernels() {
 		names = append(names, k.name)
 	}
@@ -70,8 +82,8 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	if H <= 0 || V <= 0 || I <= 0 || c.Heads <= 0 || H%c.Heads != 0 {
 		return nil, fmt.Errorf("native: config: hidden %d, vocab %d, intermediate %d, heads %d do not make a model (hidden must be a multiple of heads)", H, V, I, c.Heads)
 	}
-	if opts.Precision != "" && opts.Precision != splade.PrecisionFP32 {
-		return nil, fmt.Errorf("native: precision %s is not available in this build (fp32 only)", opts.Precision)
+	if err := (splade.Settings{Precision: opts.Precision}).Validate(); err != nil {
+		return nil, fmt.Errorf("native: %w", err)
 	}
 	act, ok := activationFor(c.HiddenAct)
 	if !ok {
@@ -82,17 +94,30 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	if m.eps <= 0 {
 		m.eps = 1e-12
 	}
-	ks := fp32Kernels()
-	m.kernel = ks[0]
-	if opts.Kernel != "" {
+	m.kernel = fp32Kernels()[0]
+	if opts.Precision == splade.PrecisionBF16 {
+		ks := bf16Kernels()
+		m.bf16 = &ks[0]
+		if opts.Kernel != "" {
+			m.bf16 = nil
+			for i := range ks {
+				if ks[i].name == opts.Kernel {
+					m.bf16 = &ks[i]
+				}
+			}
+		}
+		if m.bf16 == nil {
+			return nil, fmt.Errorf("native: bf16 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
+		}
+	} else if opts.Kernel != "" {
 		found := false
-		for _, k := range ks {
+		for _, k := range fp32Kernels() {
 			if k.name == opts.Kernel {
 				m.kernel, found = k, true
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("native: kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels())
+			return nil, fmt.Errorf("native: kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
 		}
 	}
 
@@ -128,6 +153,9 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		}
 		for i := range ws {
 			ws[i].Data, bs[i].Data = nil, nil
+		}
+		if m.bf16 != nil {
+			return linear{wb: packBF16(w, in, len(ws)*out, 1, in), b: b}
 		}
 		return linear{w: pack(nil, w, in, len(ws)*out, 1, in), b: b}
 	}
@@ -181,15 +209,25 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.dec = pack(nil, dec, H, V, 1, H)
+	if m.bf16 != nil {
+		m.decBF16 = packBF16(dec, H, V, 1, H)
+	} else {
+		m.dec = pack(nil, dec, H, V, 1, H)
+	}
 	if p.DecoderW != p.WordEmb {
 		p.DecoderW.Data = nil
 	}
 	return m, nil
 }
 
-// Kernel names the micro-kernel in use.
-func (m *Model) Kernel() string { return m.kernel.name }
+// Kernel names the micro-kernel of the linear layers and the head: the
+// bf16 one at bf16 precision, else the fp32 one.
+func (m *Model) Kernel() string {
+	if m.bf16 != nil {
+		return m.bf16.name
+	}
+	return m.kernel.name
+}
 
 // MaxPositions is the longest sequence the model takes: the position
 // table's length less PositionOffset.
@@ -223,7 +261,7 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 	}
 	V := m.vocab
 	pooled := make([]float32, S*V)
-	pool(m.kernel.fn, h, m.hidden, offs, m.dec, m.decB, m.pooling, m.activation, pooled)
+	pool(m, h, offs, pooled)
 	out := make([]sparsevec.Vector, S)
 	for s := range S {
 		out[s] = sparsevec.FromDense(pooled[s*V : (s+1)*V])
@@ -298,12 +336,20 @@ const chunkRows = 64
 // (activation, residual, LayerNorm) while they are still in cache.
 func (m *Model) apply(l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
 	in, out := l.w.k, l.w.n
+	if m.bf16 != nil {
+		in, out = l.wb.k, l.wb.n
+	}
 	chunks := (N + chunkRows - 1) / chunkRows
 	tiles := make([]scratchTile, workers())
+	tilesBF16 := make([]bf16Scratch, workers())
 	parallel(chunks, func(w, c int) {
 		lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 		d := dst[lo*out : hi*out]
-		gemm(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, d, out, &tiles[w])
+		if m.bf16 != nil {
+			gemmBF16(m.bf16.fn, hi-lo, x[lo*in:hi*in], in, l.wb, d, out, &tilesBF16[w])
+		} else {
+			gemm(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, d, out, &tiles[w])
+		}
 		addBias(d, hi-lo, l.b)
 		if post != nil {
 			post(lo, hi)

@@ -28,7 +28,7 @@ var parityCases = []struct {
 // PyTorch reference: each text alone, and all texts as one batch.
 func TestParity(t *testing.T) {
 	for _, pc := range parityCases {
-		for _, kernel := range Kernels() {
+		for _, kernel := range Kernels("") {
 			t.Run(fmt.Sprintf("%s/%s/%s", pc.fixture, pc.expected, kernel), func(t *testing.T) {
 				dir := reference.Fixture(t, pc.fixture)
 				exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))

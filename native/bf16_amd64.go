@@ -1,0 +1,59 @@
+package native
+
+import (
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/cpu"
+)
+
+//go:noescape
+func amxBlock(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte)
+
+// amxConfig is the tile configuration amxBlock loads: palette 1, tiles
+// tmm0-7 of 16 rows by 64 bytes.
+var amxConfig = func() *[64]byte {
+	var c [64]byte
+	c[0] = 1
+	for t := range 8 {
+		c[16+2*t] = 64 // bytes per row
+		c[48+t] = 16   // rows
+	}
+	return &c
+}()
+
+// amxUsable reports whether the CPU has AMX-BF16 and Linux lets this
+// process use the tile registers: it asks once, with
+// arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
+var amxUsable = sync.OnceValue(func() bool {
+	if !cpu.X86.HasAMXTile || !cpu.X86.HasAMXBF16 {
+		return false
+	}
+	const archReqXcompPerm, xfeatureXtiledata = 0x1023, 18
+	_, _, errno := syscall.RawSyscall(syscall.SYS_ARCH_PRCTL, archReqXcompPerm, xfeatureXtiledata, 0)
+	return errno == 0
+})
+
+// blockAMX is the AMX block kernel behind the blockKernel signature.
+func blockAMX(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
+	if kp == 0 {
+		for r := range blockRows {
+			clear(c[r*ldc : r*ldc+panelWidth])
+		}
+		return
+	}
+	_ = a[blockRows*kp-1]
+	_ = panel[kp*panelWidth-1]
+	_ = c[(blockRows-1)*ldc+panelWidth-1]
+	amxBlock(kp/bf16Step, &a[0], kp*2, &panel[0], &c[0], ldc*4, &amxConfig[0])
+}
+
+// bf16Kernels lists the bf16 block kernels this CPU runs, fastest first;
+// the plain-Go one is always last.
+func bf16Kernels() []namedBlockKernel {
+	var ks []namedBlockKernel
+	if amxUsable() {
+		ks = append(ks, namedBlockKernel{"amx", blockAMX})
+	}
+	return append(ks, namedBlockKernel{"go", blockGo})
+}
