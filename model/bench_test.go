@@ -14,6 +14,7 @@ import (
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/randmodel"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -62,8 +63,12 @@ func benchmarkBERTBase(b *testing.B, batch, length int) {
 		prec    splade.Precision
 	}{
 		{"native", NativeBackend, ""},
+		{"native-bf16", NativeBackend, splade.PrecisionBF16},
 		{"go", DefaultBackend, ""},
 	} {
+		if eng.prec == splade.PrecisionBF16 && native.Kernels(eng.prec)[0] == "go" {
+			continue // no fast bf16 kernel on this CPU
+		}
 		b.Run(eng.name, func(b *testing.B) { benchmarkBERTBaseOn(b, batch, length, eng.backend, eng.prec) })
 	}
 }

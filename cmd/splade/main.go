@@ -10,6 +10,7 @@
 //	splade stats      --model ID_OR_DIR [flags] [TEXT...]   sparsity statistics
 //	splade decode     --model ID_OR_DIR [flags] [TEXT...]   heaviest tokens per text
 //	splade serve      --model ID_OR_DIR [--addr HOST:PORT]  HTTP JSON API
+//	splade bench      --model ID_OR_DIR [flags]             texts/s per engine and precision
 //
 // Texts come from the arguments or, when there are none, from standard
 // input: one text per line (--input text, the default; every line is a
