@@ -11,7 +11,7 @@ import (
 // tileRows rows of C by one panel; the drivers below split C into tiles and
 // handle the edges.
 const (
-	tileRows   = 8
+	tileRows   = 12
 	panelWidth = 32
 )
 
@@ -37,13 +37,24 @@ func pack(dst []float32, src []float32, K, N, sk, sn int) packed {
 		n0 := p * panelWidth
 		w := min(panelWidth, N-n0)
 		pd := dst[p*K*panelWidth : (p+1)*K*panelWidth]
+		if w < panelWidth {
+			clear(pd)
+		}
+		if sk == 1 { // read each column of B (a weight row) in order
+			for j := range w {
+				col := src[(n0+j)*sn : (n0+j)*sn+K]
+				for k, v := range col {
+					pd[k*panelWidth+j] = v
+				}
+			}
+			continue
+		}
 		for k := range K {
 			row := pd[k*panelWidth : (k+1)*panelWidth]
 			base := k*sk + n0*sn
 			for j := range w {
 				row[j] = src[base+j*sn]
 			}
-			clear(row[w:])
 		}
 	}
 	return packed{k: K, n: N, data: dst}

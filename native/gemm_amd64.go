@@ -24,8 +24,8 @@ func tileAVX512Go(k int, a []float32, lda int, panel []float32, c []float32, ldc
 	tileAVX512(k, &a[0], lda, &panel[0], &c[0], ldc)
 }
 
-// tileAVX2Go computes a tile as four 4 x 16 quarters (16 ymm registers
-// hold no more).
+// tileAVX2Go computes a tile as 4 x 16 pieces (16 ymm registers hold no
+// more).
 func tileAVX2Go(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
 	if k == 0 {
 		clearTile(c, ldc)
@@ -34,10 +34,10 @@ func tileAVX2Go(k int, a []float32, lda int, panel []float32, c []float32, ldc i
 	_ = a[(tileRows-1)*lda+k-1]
 	_ = panel[k*panelWidth-1]
 	_ = c[(tileRows-1)*ldc+panelWidth-1]
-	quarterAVX2(k, &a[0], lda, &panel[0], &c[0], ldc)
-	quarterAVX2(k, &a[0], lda, &panel[16], &c[16], ldc)
-	quarterAVX2(k, &a[4*lda], lda, &panel[0], &c[4*ldc], ldc)
-	quarterAVX2(k, &a[4*lda], lda, &panel[16], &c[4*ldc+16], ldc)
+	for r := 0; r < tileRows; r += 4 {
+		quarterAVX2(k, &a[r*lda], lda, &panel[0], &c[r*ldc], ldc)
+		quarterAVX2(k, &a[r*lda], lda, &panel[16], &c[r*ldc+16], ldc)
+	}
 }
 
 // fp32Kernels lists the fp32 micro-kernels this CPU runs, fastest first;
