@@ -8,6 +8,9 @@ import (
 )
 
 //go:noescape
+func dpbf16Block(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
+
+//go:noescape
 func amxBlock(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte)
 
 // amxConfig is the tile configuration amxBlock loads: palette 1, tiles
@@ -48,12 +51,31 @@ func blockAMX(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 	amxBlock(kp/bf16Step, &a[0], kp*2, &panel[0], &c[0], ldc*4, &amxConfig[0])
 }
 
+// blockAVX512BF16 computes a block as four 8-row pieces with VDPBF16PS.
+func blockAVX512BF16(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
+	if kp == 0 {
+		for r := range blockRows {
+			clear(c[r*ldc : r*ldc+panelWidth])
+		}
+		return
+	}
+	_ = a[blockRows*kp-1]
+	_ = panel[kp*panelWidth-1]
+	_ = c[(blockRows-1)*ldc+panelWidth-1]
+	for r := 0; r < blockRows; r += 8 {
+		dpbf16Block(kp/bf16Step, &a[r*kp], kp*2, &panel[0], &c[r*ldc], ldc*4)
+	}
+}
+
 // bf16Kernels lists the bf16 block kernels this CPU runs, fastest first;
 // the plain-Go one is always last.
 func bf16Kernels() []namedBlockKernel {
 	var ks []namedBlockKernel
 	if amxUsable() {
 		ks = append(ks, namedBlockKernel{"amx", blockAMX})
+	}
+	if cpu.X86.HasAVX512BF16 {
+		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16})
 	}
 	return append(ks, namedBlockKernel{"go", blockGo})
 }

@@ -57,8 +57,8 @@ type linear struct {
 }
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
-// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx", "go"
-// for bf16. The last, plain Go, runs everywhere.
+// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
+// "avx512bf16", "go" for bf16. The last, plain Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionBF16 {
