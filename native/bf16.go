@@ -99,6 +99,11 @@ type bf16Scratch struct {
 // gemmBF16 computes C [M, N] = A [M, K] · B in bf16 into c with leading
 // dimension ldc, on one goroutine.
 func gemmBF16(kern blockKernel, M int, a []float32, lda int, b packedBF16, c []float32, ldc int, st *bf16Scratch) {
+	gemmBF16Panels(kern, M, a, lda, b, 0, panels(b.n), c, ldc, st)
+}
+
+// gemmBF16Panels is gemmBF16 for the columns of panels p0 to p1 of B only.
+func gemmBF16Panels(kern blockKernel, M int, a []float32, lda int, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
 	K, kp, N := b.k, b.kp, b.n
 	if cap(st.a) < blockRows*kp {
 		st.a = make([]uint16, blockRows*kp)
@@ -118,7 +123,7 @@ func gemmBF16(kern blockKernel, M int, a []float32, lda int, b packedBF16, c []f
 			}
 			clear(dst[K:])
 		}
-		for p := range panels(N) {
+		for p := p0; p < p1; p++ {
 			n0 := p * panelWidth
 			w := min(panelWidth, N-n0)
 			if rows == blockRows && w == panelWidth {

@@ -102,6 +102,11 @@ type scratchTile struct {
 // gemm computes C [M, N] = A [M, K] · B into c with leading dimension
 // ldc, on one goroutine. st holds the edge tiles' buffers.
 func gemm(kern tileKernel, M int, a []float32, lda int, b packed, c []float32, ldc int, st *scratchTile) {
+	gemmPanels(kern, M, a, lda, b, 0, panels(b.n), c, ldc, st)
+}
+
+// gemmPanels is gemm for the columns of panels p0 to p1 of B only.
+func gemmPanels(kern tileKernel, M int, a []float32, lda int, b packed, p0, p1 int, c []float32, ldc int, st *scratchTile) {
 	K, N := b.k, b.n
 	full := M / tileRows * tileRows
 	var edgeA []float32
@@ -115,7 +120,7 @@ func gemm(kern tileKernel, M int, a []float32, lda int, b packed, c []float32, l
 			copy(edgeA[(r-full)*K:(r-full+1)*K], a[r*lda:r*lda+K])
 		}
 	}
-	for p := range panels(N) {
+	for p := p0; p < p1; p++ {
 		pn := b.panel(p)
 		n0 := p * panelWidth
 		w := min(panelWidth, N-n0)

@@ -334,32 +334,54 @@ const chunkRows = 96
 
 // apply computes dst [N, out] = x [N, in]·Wᵀ + b for the layer l, on all
 // cores, chunk by chunk of rows; post(lo, hi) then finishes rows lo to hi
-// (activation, residual, LayerNorm) while they are still in cache.
+// (activation, residual, LayerNorm) while they are still in cache. With
+// fewer chunks than cores (a short query), the cores split the columns
+// instead, and post runs once all of them are done.
 func (m *Model) apply(l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
 	in, out := l.w.k, l.w.n
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
-	chunks := (N + chunkRows - 1) / chunkRows
-	tiles := make([]scratchTile, workers())
-	tilesBF16 := make([]bf16Scratch, workers())
-	parallel(chunks, func(w, c int) {
-		lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
-		d := dst[lo*out : hi*out]
+	nw := workers()
+	tiles := make([]scratchTile, nw)
+	tilesBF16 := make([]bf16Scratch, nw)
+	product := func(w, lo, hi, p0, p1 int) {
 		if m.bf16 != nil {
-			gemmBF16(m.bf16.fn, hi-lo, x[lo*in:hi*in], in, l.wb, d, out, &tilesBF16[w])
+			gemmBF16Panels(m.bf16.fn, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
 		} else {
-			gemm(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, d, out, &tiles[w])
+			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}
-		addBias(d, hi-lo, l.b)
+	}
+	chunks := (N + chunkRows - 1) / chunkRows
+	if chunks >= 2*nw || nw == 1 {
+		parallel(chunks, func(w, c int) {
+			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
+			product(w, lo, hi, 0, panels(out))
+			addBias(dst[lo*out:hi*out], hi-lo, l.b)
+			if post != nil {
+				post(lo, hi)
+			}
+		})
+		return
+	}
+	const groupPanels = 4
+	groups := (panels(out) + groupPanels - 1) / groupPanels
+	parallel(chunks*groups, func(w, i int) {
+		c, g := i/groups, i%groups
+		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
+	})
+	m.rows(N, func(lo, hi int) {
+		addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		if post != nil {
 			post(lo, hi)
 		}
 	})
 }
 
-// rows runs fn on chunks of rows of [N, ·] on all cores.
+// rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
+// time, or fewer when that leaves cores idle.
 func (m *Model) rows(N int, fn func(lo, hi int)) {
-	chunks := (N + chunkRows - 1) / chunkRows
-	parallel(chunks, func(_, c int) { fn(c*chunkRows, min((c+1)*chunkRows, N)) })
+	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	chunks := (N + size - 1) / size
+	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
 }

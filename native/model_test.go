@@ -57,6 +57,23 @@ func TestParity(t *testing.T) {
 				for i, c := range exp.Cases {
 					reference.CheckVector(t, "batch: "+c.Text, vs[i].Indices, vs[i].Values, c)
 				}
+				// A batch long enough that the cores split it by rows, not
+				// by columns (see Model.apply).
+				var long [][]int32
+				for n := 0; n < 4*chunkRows*workers(); {
+					for _, s := range seqs {
+						long = append(long, s)
+						n += len(s)
+					}
+				}
+				vs, err = m.Encode(ctx, long)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range long {
+					c := exp.Cases[i%len(exp.Cases)]
+					reference.CheckVector(t, "long batch: "+c.Text, vs[i].Indices, vs[i].Values, c)
+				}
 			})
 		}
 	}
