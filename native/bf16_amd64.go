@@ -2,7 +2,6 @@ package native
 
 import (
 	"sync"
-	"syscall"
 
 	"golang.org/x/sys/cpu"
 )
@@ -25,16 +24,10 @@ var amxConfig = func() *[64]byte {
 	return &c
 }()
 
-// amxUsable reports whether the CPU has AMX-BF16 and Linux lets this
-// process use the tile registers: it asks once, with
-// arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
+// amxUsable reports whether the CPU has AMX-BF16 and the kernel lets
+// this process use the tile registers (asked once; see amxPermit).
 var amxUsable = sync.OnceValue(func() bool {
-	if !cpu.X86.HasAMXTile || !cpu.X86.HasAMXBF16 {
-		return false
-	}
-	const archReqXcompPerm, xfeatureXtiledata = 0x1023, 18
-	_, _, errno := syscall.RawSyscall(syscall.SYS_ARCH_PRCTL, archReqXcompPerm, xfeatureXtiledata, 0)
-	return errno == 0
+	return cpu.X86.HasAMXTile && cpu.X86.HasAMXBF16 && amxPermit()
 })
 
 // blockAMX is the AMX block kernel behind the blockKernel signature.
