@@ -8,6 +8,22 @@ import (
 func tileAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 
 //go:noescape
+func maxRowsAVX512(acc *float32, c *float32, rows int)
+
+// maxRows is maxRowsGo, on AVX-512 where the CPU has it.
+func maxRows(acc *[panelWidth]float32, c []float32) {
+	if !hasAVX512 {
+		maxRowsGo(acc, c)
+		return
+	}
+	if rows := len(c) / panelWidth; rows > 0 {
+		maxRowsAVX512(&acc[0], &c[0], rows)
+	}
+}
+
+var hasAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
 func quarterAVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 
 // tileAVX512Go is the AVX-512 micro-kernel (gemm_amd64.s) behind the

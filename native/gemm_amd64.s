@@ -175,3 +175,27 @@ store2:
 	VMOVUPS Y7, 32(DI)
 	VZEROUPPER
 	RET
+
+// func maxRowsAVX512(acc *float32, c *float32, rows int)
+// acc[j] = max(acc[j], c[r*32+j]) for j < 32 and r < rows.
+TEXT ·maxRowsAVX512(SB), NOSPLIT, $0-24
+	MOVQ    acc+0(FP), DI
+	MOVQ    c+8(FP), SI
+	MOVQ    rows+16(FP), CX
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	TESTQ   CX, CX
+	JZ      maxdone
+
+maxloop:
+	VMAXPS (SI), Z0, Z0
+	VMAXPS 64(SI), Z1, Z1
+	ADDQ   $128, SI
+	DECQ   CX
+	JNZ    maxloop
+
+maxdone:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET

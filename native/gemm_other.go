@@ -7,3 +7,6 @@ package native
 func fp32Kernels() []namedKernel {
 	return []namedKernel{{"go", tileGo}}
 }
+
+// maxRows is maxRowsGo off amd64.
+func maxRows(acc *[panelWidth]float32, c []float32) { maxRowsGo(acc, c) }

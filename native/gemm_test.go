@@ -79,3 +79,30 @@ func BenchmarkGEMM(b *testing.B) {
 		})
 	}
 }
+
+func TestMaxRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, rows := range []int{0, 1, 12, 32} {
+		c := randSlice(r, rows*panelWidth)
+		var got, want [panelWidth]float32
+		for j := range got {
+			got[j] = float32(r.NormFloat64())
+		}
+		want = got
+		orig := got
+		for j := range want {
+			for i := range rows {
+				want[j] = max(want[j], c[i*panelWidth+j])
+			}
+		}
+		maxRows(&got, c)
+		if got != want {
+			t.Errorf("%d rows: maxRows = %v, want %v", rows, got, want)
+		}
+		ref := orig
+		maxRowsGo(&ref, c)
+		if ref != want {
+			t.Errorf("%d rows: maxRowsGo = %v, want %v", rows, ref, want)
+		}
+	}
+}

@@ -13,48 +13,63 @@ const headGroup = 16
 
 // pool computes the SPLADE-pooled vectors of the sequences packed in h
 // [N, H] (sequence s has rows offs[s] to offs[s+1]) through m's decoder
-// [H, V] and its bias, fused: each tile of logits is reduced into
-// the pooled [S, V] result (max pooling: the raw maximum, activated once
-// at the end, since the activation is monotone; sum pooling: the sum of
-// the activated logits) and dropped. pooled is overwritten. In bf16 the
-// tiles are AMX's 32-row blocks, else the fp32 kernel's 8-row tiles.
+// [H, V] and its bias, fused: each tile of logits is reduced into the
+// pooled [S, V] result and dropped. pooled is overwritten.
+//
+// Max pooling takes the raw maximum and activates it once at the end
+// (the activation is monotone). Each sequence's rows are padded to whole
+// tiles with copies of its last row, which leave the maximum as it is, so
+// that every tile belongs to one sequence and reduces with maxRows. Sum
+// pooling sums the activated logits row by row, padding rows skipped.
 func pool(m *Model, h []float32, offs []int, pooled []float32) {
 	S, V, H := len(offs)-1, m.vocab, m.hidden
-	N := offs[S]
-	// block computes rows [r, r+R) of panel p of the logits into c.
-	var block func(r, p int, c []float32)
+	sum := m.pooling == splade.PoolingSum
 	R := tileRows
 	if m.bf16 != nil {
 		R = blockRows
 	}
-	rows := (N + R - 1) / R * R
+	// The padded rows: sequence s has rows starts[s] to starts[s+1], of
+	// which the first offs[s+1]-offs[s] are real.
+	starts := make([]int, S+1)
+	for s := range S {
+		n := offs[s+1] - offs[s]
+		starts[s+1] = starts[s] + (n+R-1)/R*R
+	}
+	rows := starts[S]
+	seqOf := make([]int32, rows) // -1 for padding
+	src := make([]int, rows)     // the row of h each padded row copies
+	for s := range S {
+		for t := starts[s]; t < starts[s+1]; t++ {
+			i := t - starts[s]
+			seqOf[t], src[t] = int32(s), offs[s]+i
+			if offs[s]+i >= offs[s+1] {
+				seqOf[t], src[t] = -1, offs[s+1]-1
+			}
+		}
+	}
+
+	// block computes rows [r, r+R) of panel p of the logits into c.
+	var block func(r, p int, c []float32)
 	if m.bf16 == nil {
-		hp := make([]float32, rows*H) // h with zero rows up to a whole tile
-		copy(hp, h[:N*H])
+		hp := make([]float32, rows*H)
+		for t, i := range src {
+			copy(hp[t*H:(t+1)*H], h[i*H:(i+1)*H])
+		}
 		kern := m.kernel.fn
 		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
 	} else {
 		kp := m.decBF16.kp
-		hb := make([]uint16, rows*kp) // h in bf16, zero-padded
-		for t := range N {
-			for k, v := range h[t*H : (t+1)*H] {
+		hb := make([]uint16, rows*kp)
+		for t, i := range src {
+			for k, v := range h[i*H : (i+1)*H] {
 				hb[t*kp+k] = bf16(v)
 			}
 		}
 		kern := m.bf16.fn
 		block = func(r, p int, c []float32) { kern(kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth) }
 	}
-	pooling, act, decB := m.pooling, m.activation, m.decB
-	seqOf := make([]int32, rows)
-	for s := range S {
-		for t := offs[s]; t < offs[s+1]; t++ {
-			seqOf[t] = int32(s)
-		}
-	}
-	for t := N; t < rows; t++ {
-		seqOf[t] = -1
-	}
-	sum := pooling == splade.PoolingSum
+
+	act, decB := m.activation, m.decB
 	loglog := act == splade.ActivationLog1pReLU
 	init := float32(math.Inf(-1))
 	if sum {
@@ -66,30 +81,30 @@ func pool(m *Model, h []float32, offs []int, pooled []float32) {
 	groups := (panels(V) + headGroup - 1) / headGroup
 	parallel(groups, func(_, g int) {
 		var c [blockRows * panelWidth]float32
+		var acc [panelWidth]float32
 		p0, p1 := g*headGroup, min((g+1)*headGroup, panels(V))
 		for t0 := 0; t0 < rows; t0 += R {
+			s := int(seqOf[t0]) // a tile's first row is always real
 			for p := p0; p < p1; p++ {
 				n0 := p * panelWidth
 				w := min(panelWidth, V-n0)
 				block(t0, p, c[:])
+				dst := pooled[s*V+n0 : s*V+n0+w]
+				if !sum {
+					copy(acc[:w], dst)
+					maxRows(&acc, c[:R*panelWidth])
+					copy(dst, acc[:w])
+					continue
+				}
+				b := decB[n0 : n0+w]
 				for r := range R {
-					s := seqOf[t0+r]
-					if s < 0 {
+					if seqOf[t0+r] < 0 {
 						break
 					}
-					dst := pooled[int(s)*V+n0 : int(s)*V+n0+w]
-					src := c[r*panelWidth : r*panelWidth+w]
-					if sum {
-						b := decB[n0 : n0+w]
-						for j, z := range src {
-							if z += b[j]; z > 0 {
-								dst[j] += activate(z, loglog)
-							}
+					for j, z := range c[r*panelWidth : r*panelWidth+w] {
+						if z += b[j]; z > 0 {
+							dst[j] += activate(z, loglog)
 						}
-						continue
-					}
-					for j, z := range src {
-						dst[j] = max(dst[j], z)
 					}
 				}
 			}
@@ -108,6 +123,17 @@ func pool(m *Model, h []float32, offs []int, pooled []float32) {
 			}
 		}
 	})
+}
+
+// maxRowsGo sets acc[j] to the maximum of acc[j] and c[r*panelWidth+j]
+// over the rows r of c: the plain-Go reference of maxRows.
+func maxRowsGo(acc *[panelWidth]float32, c []float32) {
+	for r := 0; r+panelWidth <= len(c); r += panelWidth {
+		row := (*[panelWidth]float32)(c[r:])
+		for j := range acc {
+			acc[j] = max(acc[j], row[j])
+		}
+	}
 }
 
 // activate is the SPLADE activation of a positive logit z: log(1+z), or
