@@ -20,7 +20,7 @@ go build -o "$work/splade" ./cmd/splade
 m=$work/model
 [ -f "$m/model.safetensors" ] || /usr/bin/python3 bench/torch_bert_base.py write-model "$m"
 awk '/^\.I/{if(n++)print t; t=""; w=0; next} /^\.W/{w=1; next} /^\./{w=0; next} w{t=t (t==""?"":" ") $0} END{print t}' \
-    ../shared/data/cranfield/cran.all.1400 | head -96 > "$work/texts.txt"
+    ../shared/data/cranfield/cran.all.1400 | sed -n 1,96p > "$work/texts.txt"
 "$work/splade" tokenize --model "$m" --max-length 256 < "$work/texts.txt" > "$work/ids.jsonl"
 n=$(wc -l < "$work/texts.txt")
 tokens=$(awk -F'"ids":\\[' '{split($2, a, "]"); t += split(a[1], b, ",")} END{printf "%.0f", t/NR}' "$work/ids.jsonl")
