@@ -48,9 +48,9 @@
 // "xla:cuda" or "xla:/abs/path/plugin.so". All engines give the same
 // vectors (to 1e-4) in fp32.
 //
-// For the GoMLX graph, each distinct [batch, length] shape compiles its own graph; Encode sorts
-// texts by length and rounds lengths up to a few buckets so that few shapes
-// occur. The masked-LM head runs over chunks of 16 token positions and
+// For the GoMLX graph, each distinct [batch, length] shape compiles its
+// own graph; Encode sorts texts by length and rounds lengths up to a few
+// buckets so that few shapes occur. The masked-LM head runs over chunks of 16 token positions and
 // keeps only the pooled [batch, vocabulary] result, so memory stays near
 // the weights' size even for long batches.
 package model
