@@ -117,10 +117,7 @@ func gemmBF16Panels(kern blockKernel, M int, a []float32, lda int, b packedBF16,
 				clear(dst)
 				continue
 			}
-			src := a[(m+r)*lda : (m+r)*lda+K]
-			for k, v := range src {
-				dst[k] = bf16(v)
-			}
+			toBF16(dst[:K], a[(m+r)*lda:(m+r)*lda+K])
 			clear(dst[K:])
 		}
 		for p := p0; p < p1; p++ {

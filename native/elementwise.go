@@ -32,22 +32,11 @@ func layerNorm(x []float32, rows int, w, b []float32, eps float64) {
 	}
 }
 
-// addRows adds src to dst element-wise.
-func addRows(dst, src []float32) {
-	src = src[:len(dst)]
-	for i := range dst {
-		dst[i] += src[i]
-	}
-}
-
 // addBias adds b to each row of x [rows, len(b)].
 func addBias(x []float32, rows int, b []float32) {
 	n := len(b)
 	for r := range rows {
-		row := x[r*n : (r+1)*n : (r+1)*n]
-		for i := range row {
-			row[i] += b[i]
-		}
+		addRows(x[r*n:(r+1)*n], b)
 	}
 }
 
@@ -148,8 +137,9 @@ func expNeg(x float32) float32 {
 	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
 
-// softmaxRow replaces x by softmax(scale·x) in place.
-func softmaxRow(x []float32, scale float32) {
+// softmaxRowGo replaces x by softmax(scale·x) in place: the plain-Go
+// softmax, the reference of the AVX-512 one.
+func softmaxRowGo(x []float32, scale float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)

@@ -83,3 +83,43 @@ func TestLayerNormSoftmax(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxAddBF16 holds the vectorised softmax, addition and bf16
+// rounding to their plain-Go references, at lengths around the vector
+// width.
+func TestSoftmaxAddBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{1, 15, 16, 17, 33, 185, 256} {
+		x := randSlice(r, n)
+		for i := range x {
+			x[i] *= 20 // logits spread wide: exp underflows for some
+		}
+		want := append([]float32(nil), x...)
+		softmaxRowGo(want, 0.125)
+		got := append([]float32(nil), x...)
+		softmaxRow(got, 0.125)
+		for i := range got {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-6*(1+float64(want[i])) {
+				t.Fatalf("n=%d: softmax[%d] = %g, want %g", n, i, got[i], want[i])
+			}
+		}
+		a, b := randSlice(r, n), randSlice(r, n)
+		sum := make([]float32, n)
+		for i := range sum {
+			sum[i] = a[i] + b[i]
+		}
+		addRows(a, b)
+		for i := range a {
+			if a[i] != sum[i] {
+				t.Fatalf("n=%d: addRows[%d] = %g, want %g", n, i, a[i], sum[i])
+			}
+		}
+		h := make([]uint16, n)
+		toBF16(h, b)
+		for i := range h {
+			if h[i] != bf16(b[i]) {
+				t.Fatalf("n=%d: toBF16(%g) = %#x, want %#x", n, b[i], h[i], bf16(b[i]))
+			}
+		}
+	}
+}

@@ -61,9 +61,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32) {
 		kp := m.decBF16.kp
 		hb := make([]uint16, rows*kp)
 		for t, i := range src {
-			for k, v := range h[i*H : (i+1)*H] {
-				hb[t*kp+k] = bf16(v)
-			}
+			toBF16(hb[t*kp:t*kp+H], h[i*H:(i+1)*H])
 		}
 		kern := m.bf16.fn
 		block = func(r, p int, c []float32) { kern(kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth) }

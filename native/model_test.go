@@ -104,3 +104,30 @@ func BenchmarkBERTBase(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(seqs))*float64(b.N)/b.Elapsed().Seconds(), "seq/s")
 }
+
+// BenchmarkQuery encodes one 16-token query on a BERT-base-sized model:
+// the latency of a search request.
+func BenchmarkQuery(b *testing.B) {
+	for _, prec := range []splade.Precision{splade.PrecisionFP32, splade.PrecisionBF16} {
+		b.Run(string(prec), func(b *testing.B) {
+			if Kernels(prec)[0] == "go" {
+				b.Skip("no fast kernel for", prec)
+			}
+			m, err := New(randmodel.BERT(12, 768, 12, 3072, 30522, 512), Options{Precision: prec})
+			if err != nil {
+				b.Fatal(err)
+			}
+			seq := []int32{101}
+			for i := range 14 {
+				seq = append(seq, int32(2000+37*i))
+			}
+			seq = append(seq, 102)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := m.Encode(ctx, [][]int32{seq}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,83 @@
+package native
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func maxAVX512(x *float32, n int, out *[16]float32)
+
+//go:noescape
+func expSumAVX512(x *float32, n int, m float32, scale float32, out *[16]float32)
+
+//go:noescape
+func scaleAVX512(x *float32, n int, s float32)
+
+//go:noescape
+func addAVX512(dst, src *float32, n int)
+
+//go:noescape
+func toBF16AVX512(dst *uint16, src *float32, n int)
+
+var hasAVX512BF16 = cpu.X86.HasAVX512BF16
+
+// softmaxRow replaces x by softmax(scale·x) in place: softmaxRowGo, on
+// AVX-512 for whole vectors of 16.
+func softmaxRow(x []float32, scale float32) {
+	n := len(x) / 16 * 16
+	if !hasAVX512 || n == 0 {
+		softmaxRowGo(x, scale)
+		return
+	}
+	var lanes [16]float32
+	maxAVX512(&x[0], n, &lanes)
+	m := lanes[0]
+	for _, v := range lanes[1:] {
+		m = max(m, v)
+	}
+	for _, v := range x[n:] {
+		m = max(m, v)
+	}
+	expSumAVX512(&x[0], n, m, scale, &lanes)
+	var sum float32
+	for _, v := range lanes {
+		sum += v
+	}
+	for i, v := range x[n:] {
+		e := expNeg((v - m) * scale)
+		x[n+i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	scaleAVX512(&x[0], n, inv)
+	for i := n; i < len(x); i++ {
+		x[i] *= inv
+	}
+}
+
+// addRows adds src to dst element-wise.
+func addRows(dst, src []float32) {
+	n := len(dst) / 16 * 16
+	src = src[:len(dst)]
+	if hasAVX512 && n > 0 {
+		addAVX512(&dst[0], &src[0], n)
+	} else {
+		n = 0
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
+// toBF16 rounds src to bfloat16 into dst (VCVTNEPS2BF16 where the CPU has
+// it; the same rounding as bf16).
+func toBF16(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
+	n := len(src) / 16 * 16
+	if hasAVX512BF16 && n > 0 {
+		toBF16AVX512(&dst[0], &src[0], n)
+	} else {
+		n = 0
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = bf16(src[i])
+	}
+}

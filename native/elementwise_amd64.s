@@ -1,0 +1,148 @@
+#include "textflag.h"
+
+// AVX-512 loops of the element-wise kernels (elementwise.go holds their
+// plain-Go references). Each handles n/16*16 elements; the Go wrappers do
+// the rest.
+
+// func maxAVX512(x *float32, n int, out *[16]float32)
+// out[l] = max over i ≡ l (mod 16) of x[i], for i < n (n a multiple of 16, > 0).
+TEXT ·maxAVX512(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    out+16(FP), DI
+	SHRQ    $4, CX
+	VMOVUPS (SI), Z0
+	ADDQ    $64, SI
+	DECQ    CX
+	JZ      maxout
+
+maxnext:
+	VMAXPS (SI), Z0, Z0
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    maxnext
+
+maxout:
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func expSumAVX512(x *float32, n int, m float32, scale float32, out *[16]float32)
+// x[i] = e^((x[i]-m)·scale) in place, for arguments <= 0, and out[l] = the
+// sum of the lanes. e^y = 2^k · p(r), k = round(y·log2 e), r = y - k·ln 2
+// (in two parts), p the Taylor polynomial of degree 7; VSCALEFPS applies
+// 2^k (0 on underflow).
+TEXT ·expSumAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS m+16(FP), Z1
+	VBROADCASTSS scale+20(FP), Z2
+	MOVQ         out+24(FP), DI
+	SHRQ         $4, CX
+	VXORPS       Z0, Z0, Z0     // the sums
+	MOVL         $0x3fb8aa3b, AX // log2(e)
+	VPBROADCASTD AX, Z3
+	MOVL         $0x3f317200, AX // ln2, high part
+	VPBROADCASTD AX, Z4
+	MOVL         $0x35bfbe8e, AX // ln2, low part
+	VPBROADCASTD AX, Z5
+	MOVL         $0x39500d01, AX // 1/5040
+	VPBROADCASTD AX, Z6
+	MOVL         $0x3ab60b61, AX // 1/720
+	VPBROADCASTD AX, Z7
+	MOVL         $0x3c088889, AX // 1/120
+	VPBROADCASTD AX, Z8
+	MOVL         $0x3d2aaaab, AX // 1/24
+	VPBROADCASTD AX, Z9
+	MOVL         $0x3e2aaaab, AX // 1/6
+	VPBROADCASTD AX, Z10
+	MOVL         $0x3f000000, AX // 1/2
+	VPBROADCASTD AX, Z11
+	MOVL         $0x3f800000, AX // 1
+	VPBROADCASTD AX, Z12
+	MOVL         $0xc2b00000, AX // -88: below it, e^y is 0 in float32
+	VPBROADCASTD AX, Z13
+
+expnext:
+	VMOVUPS      (SI), Z14
+	VSUBPS       Z1, Z14, Z14
+	VMULPS       Z2, Z14, Z14       // y
+	VMAXPS       Z13, Z14, Z14      // clamp: keeps r finite
+	VMULPS       Z3, Z14, Z15
+	VRNDSCALEPS  $0, Z15, Z15       // k
+	VMOVAPS      Z14, Z16
+	VFNMADD231PS Z4, Z15, Z16       // r = y - k·ln2hi
+	VFNMADD231PS Z5, Z15, Z16       // r -= k·ln2lo
+	VMOVAPS      Z6, Z17
+	VFMADD213PS  Z7, Z16, Z17       // p = p·r + 1/720
+	VFMADD213PS  Z8, Z16, Z17
+	VFMADD213PS  Z9, Z16, Z17
+	VFMADD213PS  Z10, Z16, Z17
+	VFMADD213PS  Z11, Z16, Z17
+	VFMADD213PS  Z12, Z16, Z17
+	VFMADD213PS  Z12, Z16, Z17      // p = p·r + 1
+	VSCALEFPS    Z15, Z17, Z17      // p·2^k
+	VMOVUPS      Z17, (SI)
+	VADDPS       Z17, Z0, Z0
+	ADDQ         $64, SI
+	DECQ         CX
+	JNZ          expnext
+
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func scaleAVX512(x *float32, n int, s float32)
+// x[i] *= s.
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS s+16(FP), Z1
+	SHRQ         $4, CX
+
+scalenext:
+	VMULPS  (SI), Z1, Z0
+	VMOVUPS Z0, (SI)
+	ADDQ    $64, SI
+	DECQ    CX
+	JNZ     scalenext
+	VZEROUPPER
+	RET
+
+// func addAVX512(dst, src *float32, n int)
+// dst[i] += src[i].
+TEXT ·addAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+
+addnext:
+	VMOVUPS (DI), Z0
+	VADDPS  (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     addnext
+	VZEROUPPER
+	RET
+
+// func toBF16AVX512(dst *uint16, src *float32, n int)
+// dst[i] = bf16(src[i]), rounded to nearest even (VCVTNEPS2BF16, as bytes).
+TEXT ·toBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+
+cvtnext:
+	VMOVUPS (SI), Z0
+	BYTE $0x62; BYTE $0xF2; BYTE $0x7E; BYTE $0x48; BYTE $0x72; BYTE $0xC8 // VCVTNEPS2BF16 Z0, Y1
+	VMOVDQU Y1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     cvtnext
+	VZEROUPPER
+	RET
