@@ -64,8 +64,8 @@ var geluTable = func() [][2]float32 {
 	return t
 }()
 
-// geluErf applies x·Φ(x) in place.
-func geluErf(x []float32) {
+// geluErfGo applies x·Φ(x) in place: the plain-Go GELU.
+func geluErfGo(x []float32) {
 	t := geluTable
 	const lo, hi = -geluRange, geluRange
 	for i, v := range x {

@@ -146,3 +146,95 @@ cvtnext:
 	JNZ     cvtnext
 	VZEROUPPER
 	RET
+
+// func geluAVX512(x *float32, n int)
+// x[i] = x[i]·Φ(x[i]) in place, n a multiple of 16. With u = |x|/√2,
+// erf(u) = 1 - q, q = t·(a1 + t·(a2 + … + t·a5))·e^(-u²), t = 1/(1 + p·u)
+// (Abramowitz and Stegun 7.1.26, |error| <= 1.5e-7), so that
+// x·Φ(x) = max(x, 0) - |x|·q/2 without cancellation for x < 0; e^(-u²)
+// as in expSumAVX512.
+TEXT ·geluAVX512(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $4, CX
+	MOVL         $0x3fb8aa3b, AX // log2(e)
+	VPBROADCASTD AX, Z3
+	MOVL         $0x3f317200, AX // ln2 high
+	VPBROADCASTD AX, Z4
+	MOVL         $0x35bfbe8e, AX // ln2 low
+	VPBROADCASTD AX, Z5
+	MOVL         $0x39500d01, AX // 1/5040
+	VPBROADCASTD AX, Z6
+	MOVL         $0x3ab60b61, AX // 1/720
+	VPBROADCASTD AX, Z7
+	MOVL         $0x3c088889, AX // 1/120
+	VPBROADCASTD AX, Z8
+	MOVL         $0x3d2aaaab, AX // 1/24
+	VPBROADCASTD AX, Z9
+	MOVL         $0x3e2aaaab, AX // 1/6
+	VPBROADCASTD AX, Z10
+	MOVL         $0x3f000000, AX // 1/2
+	VPBROADCASTD AX, Z11
+	MOVL         $0x3f800000, AX // 1
+	VPBROADCASTD AX, Z12
+	MOVL         $0xc2b00000, AX // -88
+	VPBROADCASTD AX, Z13
+	MOVL         $0x3f3504f3, AX // 1/sqrt(2)
+	VPBROADCASTD AX, Z20
+	MOVL         $0x3ea7ba05, AX // p
+	VPBROADCASTD AX, Z21
+	MOVL         $0x3f87dc22, AX // a5
+	VPBROADCASTD AX, Z22
+	MOVL         $0xbfba00e3, AX // a4
+	VPBROADCASTD AX, Z23
+	MOVL         $0x3fb5f0e3, AX // a3
+	VPBROADCASTD AX, Z24
+	MOVL         $0xbe91a98e, AX // a2
+	VPBROADCASTD AX, Z25
+	MOVL         $0x3e827906, AX // a1
+	VPBROADCASTD AX, Z26
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z27 // |·| mask
+	VXORPS       Z28, Z28, Z28 // 0
+
+gelunext:
+	VMOVUPS      (SI), Z0
+	VPANDD       Z27, Z0, Z1        // |x|
+	VMULPS       Z20, Z1, Z2        // u
+	VMOVAPS      Z12, Z14
+	VFMADD231PS  Z21, Z2, Z14       // 1 + p·u
+	VDIVPS       Z14, Z12, Z14      // t
+	VMOVAPS      Z22, Z15
+	VFMADD213PS  Z23, Z14, Z15      // poly·t + a4
+	VFMADD213PS  Z24, Z14, Z15
+	VFMADD213PS  Z25, Z14, Z15
+	VFMADD213PS  Z26, Z14, Z15
+	VMULPS       Z14, Z15, Z15      // t·(a1 + …)
+	VMULPS       Z2, Z2, Z16
+	VSUBPS       Z16, Z28, Z16      // y = -u²
+	VMAXPS       Z13, Z16, Z16
+	VMULPS       Z3, Z16, Z17
+	VRNDSCALEPS  $0, Z17, Z17       // k
+	VMOVAPS      Z16, Z18
+	VFNMADD231PS Z4, Z17, Z18
+	VFNMADD231PS Z5, Z17, Z18       // r
+	VMOVAPS      Z6, Z19
+	VFMADD213PS  Z7, Z18, Z19
+	VFMADD213PS  Z8, Z18, Z19
+	VFMADD213PS  Z9, Z18, Z19
+	VFMADD213PS  Z10, Z18, Z19
+	VFMADD213PS  Z11, Z18, Z19
+	VFMADD213PS  Z12, Z18, Z19
+	VFMADD213PS  Z12, Z18, Z19
+	VSCALEFPS    Z17, Z19, Z19      // e^(-u²)
+	VMULPS       Z19, Z15, Z15      // q
+	VMULPS       Z11, Z1, Z1        // |x|/2
+	VMULPS       Z15, Z1, Z1        // |x|·q/2
+	VMAXPS       Z28, Z0, Z0        // max(x, 0)
+	VSUBPS       Z1, Z0, Z0
+	VMOVUPS      Z0, (SI)
+	ADDQ         $64, SI
+	DECQ         CX
+	JNZ          gelunext
+	VZEROUPPER
+	RET

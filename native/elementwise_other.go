@@ -20,3 +20,6 @@ func toBF16(dst []uint16, src []float32) {
 		dst[i] = bf16(v)
 	}
 }
+
+// geluErf applies x·Φ(x) in place.
+func geluErf(x []float32) { geluErfGo(x) }

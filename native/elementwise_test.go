@@ -6,19 +6,30 @@ import (
 	"testing"
 )
 
+// TestGELU holds the table GELU (geluErfGo) and the vectorised one
+// (geluErf) to x·Φ(x) computed with math.Erf.
 func TestGELU(t *testing.T) {
-	var worst float64
+	var xs []float32
 	for i := -20000; i <= 20000; i++ {
-		v := float32(i) / 1000
-		x := []float32{v}
-		geluErf(x)
-		f := float64(v)
-		want := 0.5 * f * (1 + math.Erf(f/math.Sqrt2))
-		d := math.Abs(float64(x[0]) - want)
-		worst = max(worst, d/(1+math.Abs(want)))
+		xs = append(xs, float32(i)/1000)
 	}
-	if worst > 2e-7 {
-		t.Errorf("geluErf: worst relative error %g, want <= 2e-7", worst)
+	xs = append(xs, 30, -30, 1e-8, -1e-8)
+	for _, c := range []struct {
+		name  string
+		fn    func([]float32)
+		bound float64
+	}{{"geluErfGo", geluErfGo, 2e-7}, {"geluErf", geluErf, 1e-6}} {
+		x := append([]float32(nil), xs...)
+		c.fn(x)
+		var worst float64
+		for i, v := range xs {
+			f := float64(v)
+			want := 0.5 * f * (1 + math.Erf(f/math.Sqrt2))
+			worst = max(worst, math.Abs(float64(x[i])-want)/(1+math.Abs(want)))
+		}
+		if worst > c.bound {
+			t.Errorf("%s: worst relative error %g, want <= %g", c.name, worst, c.bound)
+		}
 	}
 }
 
