@@ -21,7 +21,7 @@ const headGroup = 16
 // tiles with copies of its last row, which leave the maximum as it is, so
 // that every tile belongs to one sequence and reduces with maxRows. Sum
 // pooling sums the activated logits row by row, padding rows skipped.
-func pool(m *Model, h []float32, offs []int, pooled []float32) {
+func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	S, V, H := len(offs)-1, m.vocab, m.hidden
 	sum := m.pooling == splade.PoolingSum
 	R := tileRows
@@ -51,7 +51,8 @@ func pool(m *Model, h []float32, offs []int, pooled []float32) {
 	// block computes rows [r, r+R) of panel p of the logits into c.
 	var block func(r, p int, c []float32)
 	if m.bf16 == nil {
-		hp := make([]float32, rows*H)
+		ws.hp = grow(ws.hp, rows*H)
+		hp := ws.hp
 		for t, i := range src {
 			copy(hp[t*H:(t+1)*H], h[i*H:(i+1)*H])
 		}
@@ -59,9 +60,11 @@ func pool(m *Model, h []float32, offs []int, pooled []float32) {
 		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
 	} else {
 		kp := m.decBF16.kp
-		hb := make([]uint16, rows*kp)
+		ws.hb = grow(ws.hb, rows*kp)
+		hb := ws.hb
 		for t, i := range src {
 			toBF16(hb[t*kp:t*kp+H], h[i*H:(i+1)*H])
+			clear(hb[t*kp+H : (t+1)*kp])
 		}
 		kern := m.bf16.fn
 		block = func(r, p int, c []float32) { kern(kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth) }

@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
@@ -40,6 +41,27 @@ type Model struct {
 	dec                       packed     // [H, V]; fp32 only
 	decBF16                   packedBF16 // [H, V]; bf16 only
 	decB                      []float32
+
+	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+}
+
+// workspace holds the buffers of one Encode call. Reusing them spares the
+// garbage collector hundreds of megabytes per batch.
+type workspace struct {
+	x, qkv, ctx, tmp, ff, hp, pooled []float32
+	hb                               []uint16
+	attn                             []attnScratch
+	tiles                            []scratchTile
+	tilesBF16                        []bf16Scratch
+}
+
+// grow returns s resliced to n elements, reallocated when too small; the
+// contents are not cleared.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // layer is one post-LayerNorm encoder layer.
@@ -255,13 +277,20 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		}
 		offs[s+1] = offs[s] + len(ids)
 	}
-	h, err := m.forward(ctx, seqs, offs)
+	ws, _ := m.workspaces.Get().(*workspace)
+	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
+		nw := workers()
+		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw)}
+	}
+	defer m.workspaces.Put(ws)
+	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
 		return nil, err
 	}
 	V := m.vocab
-	pooled := make([]float32, S*V)
-	pool(m, h, offs, pooled)
+	ws.pooled = grow(ws.pooled, S*V)
+	pooled := ws.pooled
+	pool(m, h, offs, pooled, ws)
 	out := make([]sparsevec.Vector, S)
 	for s := range S {
 		out[s] = sparsevec.FromDense(pooled[s*V : (s+1)*V])
@@ -271,9 +300,10 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 
 // forward runs the embeddings, the encoder layers and the MLM head
 // transform on the packed tokens and returns h [N, H], the decoder's input.
-func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int) ([]float32, error) {
+func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *workspace) ([]float32, error) {
 	H, I, N := m.hidden, m.inter, offs[len(seqs)]
-	x := make([]float32, N*H)
+	ws.x = grow(ws.x, N*H)
+	x := ws.x
 	for s, ids := range seqs {
 		for i, id := range ids {
 			t := offs[s] + i
@@ -288,39 +318,35 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int) ([]floa
 	}
 	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
 
-	qkv := make([]float32, N*3*H)
-	attnCtx := make([]float32, N*H)
-	tmp := make([]float32, N*H)
-	ff := make([]float32, N*I)
-	nw := workers()
-	attn := make([]attnScratch, nw)
+	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
+	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
 	kern := m.kernel.fn
 	for li := range m.layers {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		l := &m.layers[li]
-		m.apply(&l.qkv, x, N, qkv, nil)
+		m.apply(ws, &l.qkv, x, N, qkv, nil)
 		parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
 			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
 		})
 		// x = LN(x + ctx·Woᵀ + bo)
-		m.apply(&l.attnOut, attnCtx, N, tmp, func(lo, hi int) {
+		m.apply(ws, &l.attnOut, attnCtx, N, tmp, func(lo, hi int) {
 			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
 			layerNorm(x[lo*H:hi*H], hi-lo, l.n1W, l.n1B, m.eps)
 		})
 		// x = LN(x + FFOut(act(FFIn(x))))
-		m.apply(&l.ffIn, x, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
-		m.apply(&l.ffOut, ff, N, tmp, func(lo, hi int) {
+		m.apply(ws, &l.ffIn, x, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
+		m.apply(ws, &l.ffOut, ff, N, tmp, func(lo, hi int) {
 			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
 			layerNorm(x[lo*H:hi*H], hi-lo, l.n2W, l.n2B, m.eps)
 		})
 	}
 	// h = LN(act(x·Wᵀ + b))
 	h := tmp
-	m.apply(&m.headT, x, N, h, func(lo, hi int) {
+	m.apply(ws, &m.headT, x, N, h, func(lo, hi int) {
 		m.act(h[lo*H : hi*H])
 		layerNorm(h[lo*H:hi*H], hi-lo, m.headNormW, m.headNormB, m.eps)
 	})
@@ -337,14 +363,13 @@ const chunkRows = 96
 // (activation, residual, LayerNorm) while they are still in cache. With
 // fewer chunks than cores (a short query), the cores split the columns
 // instead, and post runs once all of them are done.
-func (m *Model) apply(l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
+func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
 	in, out := l.w.k, l.w.n
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
-	nw := workers()
-	tiles := make([]scratchTile, nw)
-	tilesBF16 := make([]bf16Scratch, nw)
+	nw := len(ws.tiles)
+	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
 	product := func(w, lo, hi, p0, p1 int) {
 		if m.bf16 != nil {
 			gemmBF16Panels(m.bf16.fn, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
