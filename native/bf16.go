@@ -98,12 +98,12 @@ type bf16Scratch struct {
 
 // gemmBF16 computes C [M, N] = A [M, K] · B in bf16 into c with leading
 // dimension ldc, on one goroutine.
-func gemmBF16(kern blockKernel, M int, a []float32, lda int, b packedBF16, c []float32, ldc int, st *bf16Scratch) {
+func gemmBF16(kern namedBlockKernel, M int, a []float32, lda int, b packedBF16, c []float32, ldc int, st *bf16Scratch) {
 	gemmBF16Panels(kern, M, a, lda, b, 0, panels(b.n), c, ldc, st)
 }
 
 // gemmBF16Panels is gemmBF16 for the columns of panels p0 to p1 of B only.
-func gemmBF16Panels(kern blockKernel, M int, a []float32, lda int, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
+func gemmBF16Panels(kern namedBlockKernel, M int, a []float32, lda int, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
 	K, kp, N := b.k, b.kp, b.n
 	if cap(st.a) < blockRows*kp {
 		st.a = make([]uint16, blockRows*kp)
@@ -120,14 +120,20 @@ func gemmBF16Panels(kern blockKernel, M int, a []float32, lda int, b packedBF16,
 			toBF16(dst[:K], a[(m+r)*lda:(m+r)*lda+K])
 			clear(dst[K:])
 		}
+		if full := min(p1, N/panelWidth); kern.multi != nil && rows == blockRows && full > p0 {
+			// The whole panels in one call; the loop below does the rest.
+			kern.multi(kp, ab, b.data[p0*kp*panelWidth:], c[m*ldc+p0*panelWidth:], ldc, full-p0)
+		}
 		for p := p0; p < p1; p++ {
 			n0 := p * panelWidth
 			w := min(panelWidth, N-n0)
 			if rows == blockRows && w == panelWidth {
-				kern(kp, ab, b.panel(p), c[m*ldc+n0:], ldc)
+				if kern.multi == nil {
+					kern.fn(kp, ab, b.panel(p), c[m*ldc+n0:], ldc)
+				}
 				continue
 			}
-			kern(kp, ab, b.panel(p), st.c[:], panelWidth)
+			kern.fn(kp, ab, b.panel(p), st.c[:], panelWidth)
 			for r := range rows {
 				copy(c[(m+r)*ldc+n0:(m+r)*ldc+n0+w], st.c[r*panelWidth:])
 			}
@@ -135,8 +141,11 @@ func gemmBF16Panels(kern blockKernel, M int, a []float32, lda int, b packedBF16,
 	}
 }
 
-// namedBlockKernel is a bf16 block kernel with the name Kernel reports.
+// namedBlockKernel is a bf16 block kernel with the name Kernel reports,
+// and optionally a version that computes n consecutive full panels at
+// once (panels and c advance by one panel and panelWidth columns each).
 type namedBlockKernel struct {
-	name string
-	fn   blockKernel
+	name  string
+	fn    blockKernel
+	multi func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
 }

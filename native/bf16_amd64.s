@@ -3,24 +3,29 @@
 // Go's assembler has no AMX instructions: they are written as bytes, each
 // line's instruction in its comment (checked with objdump -d).
 
-// func amxBlock(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte)
-// A 32 x 32 block of C = A·B in bf16 with f32 accumulation on AMX tiles:
-// C tiles tmm0-3 (2 x 2 of 16 x 16 f32), A tiles tmm4-5 (16 rows x 32
-// bf16 each), B tiles tmm6-7 (16 pairs of rows x 16 columns, VNNI
-// layout). steps is K/32; lda and ldc are in bytes.
-TEXT ·amxBlock(SB), NOSPLIT, $0-56
+// func amxBlock(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte, npanels int)
+// npanels 32 x 32 blocks of C = A·B in bf16 with f32 accumulation on AMX
+// tiles, for consecutive panels of B (each steps*2048 bytes) into
+// consecutive 32-column strips of C: C tiles tmm0-3 (2 x 2 of 16 x 16
+// f32), A tiles tmm4-5 (16 rows x 32 bf16 each), B tiles tmm6-7 (16 pairs
+// of rows x 16 columns, VNNI layout). steps is K/32; lda and ldc are in
+// bytes. The tile configuration is loaded once per call.
+TEXT ·amxBlock(SB), NOSPLIT, $0-64
 	MOVQ cfg+48(FP), AX
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
-	MOVQ steps+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), DX
 	MOVQ b+24(FP), BX
 	MOVQ c+32(FP), DI
 	MOVQ ldc+40(FP), R8
+	MOVQ lda+16(FP), DX
+	MOVQ $64, R10
+	MOVQ npanels+56(FP), R12
+
+panel:
+	MOVQ steps+0(FP), CX
+	MOVQ a+8(FP), SI
 	MOVQ DX, AX
 	SHLQ $4, AX
 	ADDQ SI, AX // A rows 16-31
-	MOVQ $64, R10
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC0 // TILEZERO tmm0
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC8 // TILEZERO tmm1
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xD0 // TILEZERO tmm2
@@ -51,6 +56,9 @@ store:
 	ADDQ DI, SI // C rows 16-31
 	BYTE $0xC4; BYTE $0xA2; BYTE $0x7A; BYTE $0x4B; BYTE $0x14; BYTE $0x06 // TILESTORED (SI)(R8*1), tmm2
 	BYTE $0xC4; BYTE $0xA2; BYTE $0x7A; BYTE $0x4B; BYTE $0x5C; BYTE $0x06; BYTE $0x40 // TILESTORED 64(SI)(R8*1), tmm3
+	ADDQ $128, DI // the next 32 columns of C
+	DECQ R12
+	JNZ  panel
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0xC0 // TILERELEASE
 	RET
 

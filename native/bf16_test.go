@@ -29,7 +29,7 @@ func TestBF16Kernels(t *testing.T) {
 			for i := range c {
 				c[i] = float32(math.NaN())
 			}
-			gemmBF16(nk.fn, M, a, lda, b, c, ldc, &bf16Scratch{})
+			gemmBF16(nk, M, a, lda, b, c, ldc, &bf16Scratch{})
 			for m := range M {
 				for n := range N {
 					got, exp := c[m*ldc+n], want[m*N+n]
@@ -73,7 +73,7 @@ func BenchmarkGEMMBF16(b *testing.B) {
 	for _, nk := range bf16Kernels() {
 		b.Run(nk.name, func(b *testing.B) {
 			for b.Loop() {
-				gemmBF16(nk.fn, M, a, K, w, c, N, &bf16Scratch{})
+				gemmBF16(nk, M, a, K, w, c, N, &bf16Scratch{})
 			}
 			b.ReportMetric(2*M*N*K*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
