@@ -7,9 +7,10 @@ import "math"
 // work; the matrix products are the rest). Each has a float64 reference
 // in elementwise_test.go.
 
-// layerNorm normalises each row of x [rows, len(w)] in place:
+// layerNormGo normalises each row of x [rows, len(w)] in place:
 // (x - mean) / sqrt(var + eps) * w + b, with the statistics in float64.
-func layerNorm(x []float32, rows int, w, b []float32, eps float64) {
+// The plain-Go LayerNorm, the reference of the AVX-512 one.
+func layerNormGo(x []float32, rows int, w, b []float32, eps float64) {
 	n := len(w)
 	b = b[:n]
 	for r := range rows {

@@ -1,6 +1,10 @@
 package native
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func maxAVX512(x *float32, n int, out *[16]float32)
@@ -94,5 +98,42 @@ func toBF16(dst []uint16, src []float32) {
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = bf16(src[i])
+	}
+}
+
+//go:noescape
+func sumAVX512(x *float32, n int, out *[16]float32)
+
+//go:noescape
+func sqDevAVX512(x *float32, n int, mean float32, out *[16]float32)
+
+//go:noescape
+func normAVX512(x *float32, n int, mean, inv float32, w, b *float32)
+
+// layerNorm is layerNormGo, on AVX-512 for rows of whole vectors of 16
+// (statistics in float32 lanes, summed in float64).
+func layerNorm(x []float32, rows int, w, b []float32, eps float64) {
+	n := len(w)
+	if !hasAVX512 || n%16 != 0 || n == 0 {
+		layerNormGo(x, rows, w, b, eps)
+		return
+	}
+	b = b[:n]
+	var lanes [16]float32
+	for r := range rows {
+		row := x[r*n : (r+1)*n]
+		sumAVX512(&row[0], n, &lanes)
+		var sum float64
+		for _, v := range lanes {
+			sum += float64(v)
+		}
+		mean := float32(sum / float64(n))
+		sqDevAVX512(&row[0], n, mean, &lanes)
+		var ss float64
+		for _, v := range lanes {
+			ss += float64(v)
+		}
+		inv := float32(1 / math.Sqrt(ss/float64(n)+eps))
+		normAVX512(&row[0], n, mean, inv, &w[0], &b[0])
 	}
 }

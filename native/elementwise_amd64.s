@@ -238,3 +238,67 @@ gelunext:
 	JNZ          gelunext
 	VZEROUPPER
 	RET
+
+// func sumAVX512(x *float32, n int, out *[16]float32)
+// out[l] = Σ x[i] over i ≡ l (mod 16), n a multiple of 16.
+TEXT ·sumAVX512(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	MOVQ   out+16(FP), DI
+	SHRQ   $4, CX
+	VXORPS Z0, Z0, Z0
+
+sumnext:
+	VADDPS (SI), Z0, Z0
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    sumnext
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func sqDevAVX512(x *float32, n int, mean float32, out *[16]float32)
+// out[l] = Σ (x[i]-mean)² over i ≡ l (mod 16), n a multiple of 16.
+TEXT ·sqDevAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mean+16(FP), Z1
+	MOVQ         out+24(FP), DI
+	SHRQ         $4, CX
+	VXORPS       Z0, Z0, Z0
+
+sqnext:
+	VSUBPS      (SI), Z1, Z2
+	VFMADD231PS Z2, Z2, Z0
+	ADDQ        $64, SI
+	DECQ        CX
+	JNZ         sqnext
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func normAVX512(x *float32, n int, mean, inv float32, w, b *float32)
+// x[i] = (x[i]-mean)·inv·w[i] + b[i], n a multiple of 16.
+TEXT ·normAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS mean+16(FP), Z1
+	VBROADCASTSS inv+20(FP), Z2
+	MOVQ         w+24(FP), R8
+	MOVQ         b+32(FP), R9
+	SHRQ         $4, CX
+
+normnext:
+	VMOVUPS     (SI), Z0
+	VSUBPS      Z1, Z0, Z0
+	VMULPS      Z2, Z0, Z0
+	VMOVUPS     (R9), Z3
+	VFMADD231PS (R8), Z0, Z3
+	VMOVUPS     Z3, (SI)
+	ADDQ        $64, SI
+	ADDQ        $64, R8
+	ADDQ        $64, R9
+	DECQ        CX
+	JNZ         normnext
+	VZEROUPPER
+	RET

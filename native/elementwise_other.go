@@ -23,3 +23,6 @@ func toBF16(dst []uint16, src []float32) {
 
 // geluErf applies x·Φ(x) in place.
 func geluErf(x []float32) { geluErfGo(x) }
+
+// layerNorm normalises each row of x in place (see layerNormGo).
+func layerNorm(x []float32, rows int, w, b []float32, eps float64) { layerNormGo(x, rows, w, b, eps) }

@@ -54,29 +54,48 @@ func TestExpNeg(t *testing.T) {
 
 func TestLayerNormSoftmax(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	const n, rows = 37, 3
+	for _, n := range []int{37, 64, 768} {
+		testLayerNorm(t, r, n)
+	}
+	testSoftmax(t, r)
+}
+
+func testLayerNorm(t *testing.T, r *rand.Rand, n int) {
+	const rows = 3
 	x := randSlice(r, n*rows)
+	for i := range x {
+		x[i] = 3 + 2*x[i] // an offset, as in real activations
+	}
 	w, b := randSlice(r, n), randSlice(r, n)
 	want := make([]float64, len(x))
 	for row := range rows {
 		var mean, v float64
 		for i := range n {
-			mean += float64(x[row*n+i]) / n
+			mean += float64(x[row*n+i]) / float64(n)
 		}
 		for i := range n {
 			d := float64(x[row*n+i]) - mean
-			v += d * d / n
+			v += d * d / float64(n)
 		}
 		for i := range n {
 			want[row*n+i] = (float64(x[row*n+i])-mean)/math.Sqrt(v+1e-12)*float64(w[i]) + float64(b[i])
 		}
 	}
+	y := append([]float32(nil), x...)
 	layerNorm(x, rows, w, b, 1e-12)
+	layerNormGo(y, rows, w, b, 1e-12)
 	for i := range x {
 		if d := math.Abs(float64(x[i]) - want[i]); d > 1e-5 {
-			t.Fatalf("layerNorm[%d] = %g, want %g", i, x[i], want[i])
+			t.Fatalf("n=%d: layerNorm[%d] = %g, want %g", n, i, x[i], want[i])
+		}
+		if d := math.Abs(float64(y[i]) - want[i]); d > 1e-5 {
+			t.Fatalf("n=%d: layerNormGo[%d] = %g, want %g", n, i, y[i], want[i])
 		}
 	}
+}
+
+func testSoftmax(t *testing.T, r *rand.Rand) {
+	const n = 37
 
 	s := randSlice(r, n)
 	var z float64

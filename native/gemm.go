@@ -52,6 +52,10 @@ func pack(dst []float32, src []float32, K, N, sk, sn int) packed {
 		for k := range K {
 			row := pd[k*panelWidth : (k+1)*panelWidth]
 			base := k*sk + n0*sn
+			if sn == 1 { // a row of B is contiguous
+				copy(row[:w], src[base:base+w])
+				continue
+			}
 			for j := range w {
 				row[j] = src[base+j*sn]
 			}
