@@ -18,8 +18,9 @@ import (
 
 // record is one input text and its id (a JSON value).
 type record struct {
-	id   json.RawMessage
-	text string
+	id       json.RawMessage
+	text     string
+	replaced bool // invalid UTF-8 was replaced by U+FFFD
 }
 
 // inputFlags choose how texts are read.
@@ -32,7 +33,7 @@ type inputFlags struct {
 func (in *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.format, "input", "text", "format of standard input: text (one text per line) or jsonl (one {\"id\": ..., \"text\": \"...\"} per line)")
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
-	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
+	fs.BoolVar(&in.quiet, "quiet", false, "no progress bar and no warnings")
 }
 
 func (in *inputFlags) check(fs *flag.FlagSet) error {
@@ -61,7 +62,8 @@ func (s *argSource) next() (record, error) {
 	if s.i >= len(s.texts) {
 		return record{}, io.EOF
 	}
-	r := record{id: strconv.AppendInt(nil, int64(s.i), 10), text: validUTF8(s.texts[s.i])}
+	text, replaced := validUTF8(s.texts[s.i])
+	r := record{id: strconv.AppendInt(nil, int64(s.i), 10), text: text, replaced: replaced}
 	s.i++
 	return r, nil
 }
@@ -91,9 +93,9 @@ func (s *lineSource) next() (record, error) {
 		s.line++
 		b = bytes.TrimSuffix(b, []byte("\n"))
 		b = bytes.TrimSuffix(b, []byte("\r"))
-		text := validUTF8(string(b))
+		text, replaced := validUTF8(string(b))
 		if !s.jsonl {
-			r := record{id: strconv.AppendInt(nil, int64(s.n), 10), text: text}
+			r := record{id: strconv.AppendInt(nil, int64(s.n), 10), text: text, replaced: replaced}
 			s.n++
 			return r, nil
 		}
@@ -114,7 +116,7 @@ func (s *lineSource) next() (record, error) {
 		if obj.Text == nil {
 			return record{}, fmt.Errorf("%s line %d: no \"text\" string in the JSON object", s.name, s.line)
 		}
-		r := record{id: obj.ID, text: *obj.Text}
+		r := record{id: obj.ID, text: *obj.Text, replaced: replaced}
 		if len(r.id) == 0 {
 			r.id = strconv.AppendInt(nil, int64(s.n), 10)
 		}
@@ -125,16 +127,17 @@ func (s *lineSource) next() (record, error) {
 
 // validUTF8 returns s with invalid UTF-8 replaced by U+FFFD, one per
 // maximal invalid subsequence, as Python's bytes.decode("utf-8",
-// errors="replace") does (and as Hugging Face tokenizers see such text).
-func validUTF8(s string) string {
+// errors="replace") does (and as Hugging Face tokenizers see such text),
+// and whether anything was replaced.
+func validUTF8(s string) (string, bool) {
 	if utf8.ValidString(s) {
-		return s
+		return s, false
 	}
 	out, err := unicode.UTF8.NewDecoder().String(s)
 	if err != nil {
-		return string([]rune(s)) // one U+FFFD per invalid byte; never happens
+		return string([]rune(s)), true // one U+FFFD per invalid byte; never happens
 	}
-	return out
+	return out, true
 }
 
 // countRecords counts the records of a regular file without moving its

@@ -117,8 +117,11 @@ func TestInvalidUTF8(t *testing.T) {
 	if bad != good {
 		t.Errorf("invalid UTF-8 encodes as\n%s\nwant (U+FFFD)\n%s", bad, good)
 	}
-	if got := validUTF8("a\xe2\x82b\xff\xfec"); got != "a\uFFFDb\uFFFD\uFFFDc" {
-		t.Errorf("validUTF8 = %q", got)
+	if got, replaced := validUTF8("a\xe2\x82b\xff\xfec"); got != "a\uFFFDb\uFFFD\uFFFDc" || !replaced {
+		t.Errorf("validUTF8 = %q, %v", got, replaced)
+	}
+	if got, replaced := validUTF8("café"); got != "café" || replaced {
+		t.Errorf("validUTF8 of valid text = %q, %v", got, replaced)
 	}
 }
 
@@ -500,7 +503,7 @@ func TestFlagsAfterTexts(t *testing.T) {
 	}
 }
 
-// TestStreaming checks that output comes chunk by chunk while the input
+// TestStreaming checks that output comes batch by batch while the input
 // is still open, and that an interrupt keeps every finished line.
 func TestStreaming(t *testing.T) {
 	dir := reference.Fixture(t, "tiny-bert")
@@ -511,13 +514,13 @@ func TestStreaming(t *testing.T) {
 	var errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"encode", "--model", dir, "--batch-size", "2"}, pr, outW, &errb) }()
-	const chunk = 2 * chunkBatches
+	const chunk = 2 * 3
 	go func() {
-		for i := range chunk + 5 { // a full chunk and part of the next
+		for i := range chunk + 1 { // three full batches and part of the next
 			fmt.Fprintf(pw, "text number %d\n", i)
 		}
 	}()
-	// The first chunk must arrive although the input is still open.
+	// The first three batches must arrive although the input is still open.
 	lines := make(chan string)
 	go func() {
 		buf := make([]byte, 1<<20)
