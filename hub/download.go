@@ -134,8 +134,9 @@ func (c *client) get(ctx context.Context, u string) (*http.Response, []http.Head
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, nil, fmt.Errorf("hub: %s: %w", c.repo.id, ctxErr)
 		}
-		return nil, nil, fmt.Errorf("hub: %s: cannot reach the Hub at %s (set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use only the cache): %w",
-			c.repo.id, c.opts.Endpoint, err)
+		return nil, nil, fmt.Errorf("hub: %s: cannot reach the Hub at %s, and the cache (%s) does not hold the model: "+
+			"pass a local model folder instead (a path such as ./my-model), or download it once where the Hub is reachable (HF_ENDPOINT sets its address): %w",
+			c.repo.id, c.opts.Endpoint, c.opts.CacheDir, err)
 	}
 	return resp, append(hops, resp.Header), nil
 }

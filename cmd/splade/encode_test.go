@@ -292,3 +292,63 @@ func TestTextWarnings(t *testing.T) {
 		t.Errorf("a text of 65 tokens: stderr %q", errs)
 	}
 }
+
+// TestNewcomerErrors checks the errors a new user meets first: a mistyped
+// model folder, an unreachable Hub, a wrong --backend.
+func TestNewcomerErrors(t *testing.T) {
+	root := reference.Root(t)
+	t.Chdir(root) // relative paths as the README writes them
+	t.Setenv("HF_HUB_CACHE", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "")
+	// Nothing listens on port 1: a request would fail at once, and any
+	// request at all is a failure of the path checks.
+	t.Setenv("HF_ENDPOINT", "http://127.0.0.1:1")
+	for _, tc := range []struct {
+		model string
+		want  []string
+		not   []string
+	}{
+		{"testdata/tiny-ber", []string{"no such folder testdata/tiny-ber", "testdata holds tiny-bert, tiny-distilbert"}, []string{"127.0.0.1:1", "Hub at"}},
+		{"./tiny-bert", []string{"no such folder ./tiny-bert"}, []string{"127.0.0.1:1"}},
+		{".cache/model", []string{"no such folder .cache/model"}, []string{"127.0.0.1:1"}},
+		{"/no/such/model", []string{"no such folder /no/such/model", "/ holds"}, []string{"127.0.0.1:1"}},
+		{"test-org/tiny-bert", []string{"cannot reach the Hub at http://127.0.0.1:1", "pass a local model folder"}, []string{"HF_HUB_OFFLINE"}},
+	} {
+		_, errs, code := runCLI(t, nil, "encode", "--model", tc.model, "hello")
+		if code != 1 || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--model %s: exit %d, stderr %q; want one error line", tc.model, code, errs)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("--model %s: stderr %q lacks %q", tc.model, errs, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(errs, n) {
+				t.Errorf("--model %s: stderr %q has %q", tc.model, errs, n)
+			}
+		}
+	}
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	_, errs, _ := runCLI(t, nil, "encode", "--model", "test-org/tiny-bert", "hello")
+	if !strings.Contains(errs, "offline mode is on") || !strings.Contains(errs, "pass a local model folder") {
+		t.Errorf("offline: stderr %q, want the offline error saying how to pass a local folder", errs)
+	}
+
+	dir := reference.Fixture(t, "tiny-bert")
+	for _, tc := range []struct{ backend, want string }{
+		{"foo", "splade: --backend foo: no such backend; want one of "},
+		{"xla:/no/such/plugin.so", "splade: --backend xla:/no/such/plugin.so: "},
+		{"go:bogus", `splade: --backend go:bogus: unknown option "bogus" of the go backend`},
+	} {
+		_, errs, code := runCLI(t, nil, "encode", "--model", dir, "--backend", tc.backend, "hello")
+		if code != 1 || !strings.HasPrefix(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--backend %s: exit %d, stderr %q; want one line starting %q", tc.backend, code, errs, tc.want)
+		}
+		for _, n := range []string{"import", "model:", "GOMLX_BACKEND=", "hlo"} {
+			if strings.Contains(errs, n) {
+				t.Errorf("--backend %s: stderr %q speaks of %q, which a command-line user has no use for", tc.backend, errs, n)
+			}
+		}
+	}
+}

@@ -449,7 +449,7 @@ func TestErrors(t *testing.T) {
 		code  int
 		want  string // in stderr
 	}{
-		{"no command", "", nil, 2, "usage"},
+		{"no command", "", nil, 2, "missing command"},
 		{"unknown command", "", []string{"encrypt"}, 2, `unknown command "encrypt"`},
 		{"unknown flag", "", []string{"encode", "--model", tiny, "--frobnicate", "x"}, 2, "flag provided but not defined: -frobnicate"},
 		{"missing model", "", []string{"encode", "x"}, 2, "missing --model"},
@@ -481,8 +481,11 @@ func TestErrors(t *testing.T) {
 					t.Errorf("runtime error is not one \"splade: ...\" line: %q", errs)
 				}
 			}
-			if code == 2 && !strings.Contains(errs, "usage: splade") {
-				t.Errorf("usage error without usage: %q", errs)
+			if code == 2 && (strings.Count(errs, "\n") != 1 || !strings.HasSuffix(errs, " --help\n") || !strings.Contains(errs, "; see splade ")) {
+				t.Errorf("usage error is not one line ending \"; see splade [CMD] --help\": %q", errs)
+			}
+			if code == 2 && len(tc.args) > 1 && !strings.HasSuffix(errs, "see splade "+tc.args[0]+" --help\n") {
+				t.Errorf("usage error does not point at splade %s --help: %q", tc.args[0], errs)
 			}
 			if tc.name == "malformed JSON line" && jsonLines[vectorLine](t, out) == nil {
 				t.Errorf("the good line before the bad one was not written")
