@@ -6,8 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/splade-go/splade/internal/reference"
 )
@@ -106,9 +108,23 @@ func TestREADMECommands(t *testing.T) {
 		}
 		env = append(env, kv)
 	}
-	bin := filepath.Join(tmp, "bin")
-	env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "HF_HUB_OFFLINE=1", "HF_HUB_CACHE="+filepath.Join(tmp, "hf"))
+	// go test puts its own toolchain's bin first on PATH; a newcomer's
+	// shell has the system's go.
+	path := []string{filepath.Join(tmp, "bin")}
+	for _, p := range filepath.SplitList(os.Getenv("PATH")) {
+		if p != filepath.Join(runtime.GOROOT(), "bin") && !strings.Contains(p, "golang.org/toolchain") {
+			path = append(path, p)
+		}
+	}
+	bin := path[0]
+	env = append(env, "PATH="+strings.Join(path, string(os.PathListSeparator)), "HF_HUB_OFFLINE=1", "HF_HUB_CACHE="+filepath.Join(tmp, "hf"))
 	sh := func(dir, script string) (string, error) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 5*time.Second {
+				t.Logf("%.1f s: %.60s", d.Seconds(), script)
+			}
+		}()
 		cmd := exec.Command("bash", "-e", "-o", "pipefail", "-c", script)
 		cmd.Dir, cmd.Env = dir, env
 		var out, errb bytes.Buffer
