@@ -28,7 +28,7 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	format := fs.String("format", "jsonl", "output format: jsonl, tokens, qdrant, milvus, pinecone or pgvector")
 	vectorName := fs.String("vector-name", "", "name of the sparse vector: the qdrant vector name (default \"text\") or the milvus field (default \"sparse_vector\")")
 	dot := fs.String("dot-replacement", dbformat.DefaultDotReplacement, "replaces \".\" in token names in the tokens format (Elasticsearch and OpenSearch reject dots)")
-	shardFlag := fs.String("shard", "", "encode only shard I of N (\"I/N\", 0 <= I < N): the texts whose 0-based record number k has k % N == I; ids stay those of the whole input")
+	shardFlag := fs.String("shard", "", "encode only shard `I/N` (0 <= I < N): the texts whose 0-based record number k has k % N == I; ids stay those of the whole input")
 	resume := fs.String("resume", "", "write to the file `OUT` instead of standard output, appending, and skip the texts whose lines OUT already holds (rerun the same command after a kill)")
 	pos, err := parse(fs, args, &m, &in)
 	if err != nil {

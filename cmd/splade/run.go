@@ -235,7 +235,7 @@ type modelFlags struct {
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "model: a local folder or a Hugging Face hub id (required)")
 	fs.StringVar(&m.revision, "revision", "", "hub revision: branch, tag or commit (default \"main\")")
-	fs.StringVar(&m.backend, "backend", "", "compute backend: go (built-in, pure Go), xla:cpu, xla:cuda or xla:/abs/path/plugin.so (XLA, needs a PJRT plugin) (empty: $GOMLX_BACKEND, else "+model.DefaultBackend+")")
+	fs.StringVar(&m.backend, "backend", "", "GoMLX backend: go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so (empty: $GOMLX_BACKEND, else "+model.DefaultBackend+")")
 	fs.IntVar(&m.maxLength, "max-length", 0, "most tokens per text, [CLS] and [SEP] included; longer texts are truncated (0: the model's maximum)")
 	fs.StringVar(&m.pooling, "pooling", "", "pooling over tokens: max or sum (empty: the model's SpladePooling setting, else max)")
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
