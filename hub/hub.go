@@ -12,7 +12,10 @@ import (
 // Resolve returns a local folder holding the model nameOrDir.
 //
 // When nameOrDir is an existing directory it is returned as is, without
-// looking at the network or the cache. Otherwise nameOrDir is a Hub
+// looking at the network or the cache. A nameOrDir that is meant as a path
+// (it starts with ".", "/" or "~", or its first element is an existing
+// folder, as in "testdata/tiny-ber") and does not exist is a "no such
+// folder" error, never a Hub request. Otherwise nameOrDir is a Hub
 // repository id ("org/name"): Resolve returns its snapshot folder in the
 // cache, <cache>/models--org--name/snapshots/<commit>, downloading first the
 // files an encoder needs (config.json, tokenizer.json, vocab.txt,
