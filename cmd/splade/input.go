@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
@@ -174,40 +175,101 @@ func countRecords(f *os.File, format string) int {
 
 // chunks reads src in the background and sends its records in chunks of
 // up to size, so that reading overlaps encoding and a blocked read does
-// not delay an interrupt. The last value sent carries the error that
-// ended the input (nil at EOF); the channel is closed after it.
+// not delay an interrupt. When the input has no record ready (a person
+// typing, a slow pipe), the records read so far go out as a shorter chunk
+// after [linger], rather than waiting for a full one. The last value sent
+// carries the error that ended the input (nil at EOF); the channel is
+// closed after it.
 type chunk struct {
 	recs []record
 	err  error
 }
 
+// linger is how long a partial chunk waits for more input.
+const linger = 100 * time.Millisecond
+
 func chunks(ctx context.Context, src source, size int) <-chan chunk {
-	ch := make(chan chunk, 1)
+	type item struct {
+		r   record
+		err error
+	}
+	items := make(chan item, size)
 	go func() {
-		defer close(ch)
+		defer close(items)
 		for {
-			recs := make([]record, 0, size)
-			var err error
-			for len(recs) < size {
-				var r record
-				if r, err = src.next(); err != nil {
-					break
-				}
-				recs = append(recs, r)
-			}
-			if err == io.EOF {
-				err = nil
-				if len(recs) == 0 {
-					return
-				}
-			}
+			r, err := src.next()
 			select {
-			case ch <- chunk{recs, err}:
+			case items <- item{r, err}:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || len(recs) < size {
+			if err != nil {
 				return
+			}
+		}
+	}()
+	ch := make(chan chunk, 1)
+	go func() {
+		defer close(ch)
+		send := func(c chunk) bool {
+			select {
+			case ch <- c:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		recs := make([]record, 0, size)
+		var timer *time.Timer
+		for {
+			var it item
+			var ok bool
+			select {
+			case it, ok = <-items:
+			case <-ctx.Done():
+				return
+			default:
+				// Nothing ready: wait, but send what there is after linger.
+				var timeout <-chan time.Time
+				if len(recs) > 0 {
+					if timer == nil {
+						timer = time.NewTimer(linger)
+					} else {
+						timer.Reset(linger)
+					}
+					timeout = timer.C
+				}
+				select {
+				case it, ok = <-items:
+				case <-timeout:
+					if !send(chunk{recs: recs}) {
+						return
+					}
+					recs = make([]record, 0, size)
+					continue
+				case <-ctx.Done():
+					return
+				}
+			}
+			if !ok {
+				return // the reader stopped for ctx
+			}
+			if it.err != nil {
+				err := it.err
+				if err == io.EOF {
+					err = nil
+				}
+				if len(recs) > 0 || err != nil {
+					send(chunk{recs, err})
+				}
+				return
+			}
+			recs = append(recs, it.r)
+			if len(recs) == size {
+				if !send(chunk{recs: recs}) {
+					return
+				}
+				recs = make([]record, 0, size)
 			}
 		}
 	}()
@@ -227,6 +289,9 @@ func eachChunk(ctx context.Context, src source, size int, fn func([]record) erro
 			return errInterrupted
 		case c, ok := <-ch:
 			if !ok {
+				if ctx.Err() != nil {
+					return errInterrupted // chunks stopped for the interrupt
+				}
 				return nil
 			}
 			if len(c.recs) > 0 {

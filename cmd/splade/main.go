@@ -18,7 +18,8 @@
 // "..."}; blank lines are skipped, and a missing id becomes the 0-based
 // record number). Input is read, encoded and written batch by batch, so
 // memory stays flat however long the input is, and encode, decode and
-// tokenize write (and flush) each batch as soon as it is done. Invalid
+// tokenize write (and flush) each batch as soon as it is done; when the
+// input pauses, the texts read so far go out as a shorter batch. Invalid
 // UTF-8 is replaced by U+FFFD, one per maximal invalid subsequence, as
 // Python's bytes.decode("utf-8", errors="replace") does; a warning line
 // on standard error counts the texts so changed, and another the texts

@@ -517,13 +517,14 @@ func TestStreaming(t *testing.T) {
 	var errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"encode", "--model", dir, "--batch-size", "2"}, pr, outW, &errb) }()
-	const chunk = 2 * 3
+	const chunk = 2*3 + 1
 	go func() {
-		for i := range chunk + 1 { // three full batches and part of the next
+		for i := range chunk { // three full batches and one text of the next
 			fmt.Fprintf(pw, "text number %d\n", i)
 		}
 	}()
-	// The first three batches must arrive although the input is still open.
+	// The three batches must arrive although the input is still open, and
+	// the last text too, as a batch of one, once no more input comes.
 	lines := make(chan string)
 	go func() {
 		buf := make([]byte, 1<<20)
