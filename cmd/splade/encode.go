@@ -312,8 +312,8 @@ func newTextWarnings(enc *model.Encoder) *textWarnings {
 }
 
 // tokenWarnings returns the counters for texts split by ids (the token ids
-// of a text, without special tokens) and cut to maxLength tokens, specials
-// of them special (0: no limit).
+// of a text, without special tokens) and cut to maxLength tokens (0: no
+// limit), specials of which are special tokens such as [CLS] and [SEP].
 func tokenWarnings(ids func(string) []int32, maxLength, specials int) *textWarnings {
 	w := &textWarnings{maxLength: maxLength}
 	if maxLength > 0 {
@@ -332,6 +332,8 @@ func (w *textWarnings) add(recs []record) {
 			}
 			w.replaced++
 		}
+		// Every token covers at least one byte of the text: shorter texts
+		// need no second tokenization.
 		if w.ids != nil && len(r.text) > w.limit && len(w.ids(r.text)) > w.limit {
 			if w.truncated == 0 {
 				w.firstTrunc = r.id
