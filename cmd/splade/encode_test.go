@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -351,4 +352,58 @@ func TestNewcomerErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestInterruptKeepsBatches is the Ctrl-C case: small-bert-30522
+// on the Cranfield abstracts, interrupted once the first batch is out
+// (before, the first line came after 512 texts, and Ctrl-C at 3 s left
+// none). Every line written before the signal is complete and in order.
+func TestInterruptKeepsBatches(t *testing.T) {
+	modelDir := reference.Shared(t, "fixtures/small-bert-30522")
+	docs := cranfieldAbstracts(t)
+	bin := buildSplade(t)
+	input := filepath.Join(t.TempDir(), "cran.txt")
+	if err := os.WriteFile(input, []byte(strings.Join(docs, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(bin, "encode", "--model", modelDir)
+	cmd.Stdin = f
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	first, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no first line: %v; stderr: %s", err, stderr.String())
+	}
+	firstAfter := time.Since(start)
+	cmd.Process.Signal(syscall.SIGINT)
+	rest, _ := io.ReadAll(r)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130; stderr %q", code, stderr.String())
+	}
+	lines := splitLines(first + string(rest))
+	if len(first)+len(rest) != len(strings.Join(lines, "")) {
+		t.Errorf("a partial line after SIGINT")
+	}
+	if len(lines) < 32 || len(lines) >= len(docs) {
+		t.Errorf("%d lines after SIGINT once the first line was out, want at least the first batch (32) and not all %d", len(lines), len(docs))
+	}
+	for i, l := range lines {
+		if id := idOf(t, l); id != fmt.Sprint(i) {
+			t.Fatalf("line %d has id %s", i, id)
+		}
+	}
+	t.Logf("first line after %v; %d lines kept after SIGINT", firstAfter.Round(time.Millisecond), len(lines))
 }
