@@ -345,18 +345,21 @@ func templateSpecials(single json.RawMessage) (first, last string) {
 // tokens, the token of each id, is built from vocab when nil.
 func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, prefix, unk string, added []addedToken) error {
 	if tokens == nil {
-		n := int32(0)
+		// n is the id bound, in int64 so that an id of 2147483647 cannot
+		// wrap around: every id must index the token table made below.
+		n := int64(0)
 		for tok, id := range vocab {
 			if id < 0 {
 				return fmt.Errorf("wordpiece: %s: token %q has a negative id %d", file, tok, id)
 			}
-			n = max(n, id+1)
+			n = max(n, int64(id)+1)
 		}
 		for _, a := range added {
-			n = max(n, a.id+1)
+			n = max(n, int64(a.id)+1)
 		}
-		if int(n) > 2*len(vocab)+1024 {
-			return fmt.Errorf("wordpiece: %s: token id %d is too large for a vocabulary of %d tokens (the file is damaged: download it again)", file, n-1, len(vocab))
+		if n > 2*int64(len(vocab))+1024 {
+			return fmt.Errorf("wordpiece: %s: token id %d is too large for a vocabulary of %d tokens, the limit being %d (the file is damaged: download it again)",
+				file, n-1, len(vocab), 2*len(vocab)+1024-1)
 		}
 		tokens = make([]string, n)
 		for tok, id := range vocab {
