@@ -63,8 +63,9 @@
 // Fields left zero in Options are taken from the environment, with the same
 // variables and order as huggingface_hub (see FromEnv): HF_HUB_CACHE,
 // HF_HOME, XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH,
-// HF_HUB_OFFLINE, HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT. The token is sent as "Authorization: Bearer <token>" and
-// never appears in returned errors.
+// HF_HUB_OFFLINE, HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT. The
+// token is sent as "Authorization: Bearer <token>" and never appears in
+// returned errors.
 //
 // # Relation to go-huggingface
 //
