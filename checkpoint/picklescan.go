@@ -63,6 +63,11 @@ func checkPickle(data []byte) error {
 		if err := need(uint64(fixed)); err != nil {
 			return err
 		}
+		if op == 0x95 { // FRAME: the unpickler allocates the frame's length first
+			if n := binary.LittleEndian.Uint64(data[i:]); n > uint64(len(data)) || need(8+n) != nil {
+				return fmt.Errorf("corrupt pickle: frame at byte %d runs past the end (%d bytes)", i-1, len(data))
+			}
+		}
 		i += fixed
 		if lenBytes > 0 {
 			if err := need(uint64(lenBytes)); err != nil {
