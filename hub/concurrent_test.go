@@ -50,7 +50,11 @@ func TestConcurrentProcesses(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("child process")
 	}
-	const rounds, procs = 30, 3
+	const procs = 3
+	rounds := 30
+	if testing.Short() {
+		rounds = 5 // the race-detector run of CI
+	}
 	src := reference.Fixture(t, "tiny-bert")
 	fakehub.Isolate(t)
 	h := fakehub.New()
