@@ -503,6 +503,12 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, err
 	}
+	// A token id past the embedding table would index out of it in every
+	// encoder.
+	if tok.VocabSize() > cfg.VocabSize {
+		return Route{}, fmt.Errorf("layout: model in %s: the tokenizer has ids up to %d, past config.json's vocab_size %d: the tokenizer files do not belong to this model",
+			dir, tok.VocabSize()-1, cfg.VocabSize)
+	}
 	m := &MLM{Dir: dir, FS: fsys, Config: cfg, Tokenizer: tok, Pooling: poolingMax, Activation: activationReLU, Name: named.Name}
 	if poolDir != "" {
 		var pc struct {
