@@ -5,6 +5,7 @@ package checkpoint
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -57,9 +58,10 @@ func TestOnlyRegularFiles(t *testing.T) {
 	for _, d := range []string{blobs, filepath.Join(snap, "sub")} {
 		os.MkdirAll(d, 0o755)
 	}
-	os.WriteFile(filepath.Join(blobs, "cfg"), mustRead(t, filepath.Join(src, "config.json")), 0o644)
+	etag := strings.Repeat("0123456789abcdef", 4)
+	os.WriteFile(filepath.Join(blobs, etag), mustRead(t, filepath.Join(src, "config.json")), 0o644)
 	os.WriteFile(filepath.Join(snap, "sub", "w"), mustRead(t, filepath.Join(src, "model.safetensors")), 0o644)
-	os.Symlink("../../blobs/cfg", filepath.Join(snap, "config.json"))
+	os.Symlink("../../blobs/"+etag, filepath.Join(snap, "config.json"))
 	os.Symlink("sub/w", filepath.Join(snap, "model.safetensors"))
 	if _, err := LoadDir(snap); err != nil {
 		t.Errorf("HF cache snapshot with links: %v", err)

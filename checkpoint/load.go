@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+
+	"github.com/splade-go/splade/internal/safefs"
 )
 
 // Weight files Load looks for, in order of preference.
@@ -23,9 +25,9 @@ const (
 // model.safetensors (preferred), a sharded model.safetensors.index.json,
 // pytorch_model.bin, or a sharded pytorch_model.bin.index.json.
 func Load(fsys fs.FS) (*Params, error) {
-	data, err := readRegular(fsys, "config.json")
+	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {
-		if errNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errors.New("checkpoint: no config.json in the model folder")
 		}
 		return nil, fmt.Errorf("checkpoint: %w", err)
@@ -77,7 +79,7 @@ func ReadWeights(fsys fs.FS) (map[string]*Tensor, error) {
 }
 
 func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
-	data, err := readRegular(fsys, name)
+	data, err := safefs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -89,7 +91,7 @@ func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 }
 
 func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
-	if err := checkRegular(fsys, name); err != nil {
+	if err := safefs.Check(fsys, name); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	f, err := fsys.Open(name)
@@ -121,7 +123,7 @@ func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 // readSharded reads the shards an index file lists in its weight_map.
 func readSharded(read func(fs.FS, string) (map[string]*Tensor, error)) func(fs.FS, string) (map[string]*Tensor, error) {
 	return func(fsys fs.FS, index string) (map[string]*Tensor, error) {
-		data, err := readRegular(fsys, index)
+		data, err := safefs.ReadFile(fsys, index)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}

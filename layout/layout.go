@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/wordpiece"
 )
 
@@ -188,7 +189,7 @@ func (r *reader) exists(name string) bool {
 }
 
 func (r *reader) readJSON(name string, v any) error {
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return fmt.Errorf("layout: %w", err)
 	}
@@ -334,7 +335,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 	if !r.exists(name) {
 		name = path.Join(dir, "config.json") // the older Asym file name
 	}
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("layout: Router: %w", err)
 	}
@@ -487,7 +488,7 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, err
 	}
-	data, err := fs.ReadFile(fsys, "config.json")
+	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
 	}
@@ -576,7 +577,7 @@ func (r *reader) static(dir string) (Route, error) {
 		}
 		return Route{}, fmt.Errorf("layout: SparseStaticEmbedding in %s: no model.safetensors or idf.json (pytorch_model.bin is not supported here; re-save with safe_serialization=True)", dir)
 	}
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: %w", err)
 	}

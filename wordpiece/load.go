@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/splade-go/splade/internal/safefs"
 )
 
 // Defaults of HuggingFace's BertTokenizer.
@@ -35,12 +37,12 @@ func Load(fsys fs.FS) (*Tokenizer, error) {
 		return nil, err
 	}
 	var t *Tokenizer
-	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer.json")
 	switch {
 	case err == nil:
 		t, err = fromTokenizerJSON(data, cfg)
 	case errors.Is(err, fs.ErrNotExist):
-		data, err = fs.ReadFile(fsys, "vocab.txt")
+		data, err = safefs.ReadFile(fsys, "vocab.txt")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errors.New("wordpiece: the model folder has neither tokenizer.json nor vocab.txt (want the files of a BERT WordPiece tokenizer)")
 		}
@@ -110,14 +112,14 @@ func readConfig(fsys fs.FS) (config, error) {
 		lowercase:    true,
 		chinese:      true,
 	}
-	if data, err := fs.ReadFile(fsys, "special_tokens_map.json"); err == nil {
+	if data, err := safefs.ReadFile(fsys, "special_tokens_map.json"); err == nil {
 		if err := json.Unmarshal(data, &cfg.specialsJSON); err != nil {
 			return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %v (fix or remove the file)", err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %w", err)
 	}
-	data, err := fs.ReadFile(fsys, "tokenizer_config.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer_config.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		return cfg, nil
 	}

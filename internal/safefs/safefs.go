@@ -1,21 +1,26 @@
-package checkpoint
+// Package safefs reads the files of a model folder that strangers made:
+// only regular files inside the folder, so that a model file that is a
+// device (a link to /dev/zero reads until memory runs out), a FIFO
+// (opening it blocks forever), a folder or a link to elsewhere gives an
+// error instead. The checkpoint, tokenizer and layout readers all read
+// through it.
+package safefs
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"strings"
 )
 
-// checkRegular refuses to read name from fsys unless it is a regular file
+// Check refuses to read name from fsys unless it is a regular file
 // inside the model folder: a device (a symlink to /dev/zero reads until
 // memory runs out), a FIFO (opening it blocks forever) or a folder is
 // refused, and so is a symbolic link whose target leaves the folder, except
 // into the blobs folder of a Hugging Face cache, whose snapshots are links
 // to ../../blobs/<etag>. Where fsys cannot read links (fs.ReadLinkFS), only
 // the file type is checked.
-func checkRegular(fsys fs.FS, name string) error {
+func Check(fsys fs.FS, name string) error {
 	if rl, ok := fsys.(fs.ReadLinkFS); ok {
 		fi, err := rl.Lstat(name)
 		if err != nil {
@@ -43,7 +48,10 @@ func checkRegular(fsys fs.FS, name string) error {
 
 // linkInside reports whether the symbolic link name, pointing at target,
 // stays inside the folder, or goes to a Hugging Face cache blob: from
-// snapshots/<commit>/<dir...>/<name> to blobs/<etag>.
+// snapshots/<commit>/[<module>/...]<name> up to blobs/<etag>, the etag
+// being a sha256 or a git blob id in hex. (A module folder read through
+// fs.Sub does not know how deep it sits, so any number of ".." may lead
+// there.)
 func linkInside(name, target string) bool {
 	if target == "" || path.IsAbs(target) || strings.HasPrefix(target, `\`) || strings.Contains(target, ":") {
 		return false
@@ -52,17 +60,27 @@ func linkInside(name, target string) bool {
 	if fs.ValidPath(resolved) {
 		return true
 	}
-	blob, ok := strings.CutPrefix(resolved, "../../blobs/")
-	return ok && blob != "" && !strings.ContainsAny(blob, `/\`) && blob != ".."
+	rest := resolved
+	for strings.HasPrefix(rest, "../") {
+		rest = rest[3:]
+	}
+	blob, ok := strings.CutPrefix(rest, "blobs/")
+	return ok && rest != resolved && (len(blob) == 40 || len(blob) == 64) && isHex(blob)
 }
 
-// readRegular is fs.ReadFile of a file that checkRegular accepts.
-func readRegular(fsys fs.FS, name string) ([]byte, error) {
-	if err := checkRegular(fsys, name); err != nil {
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadFile is fs.ReadFile of a file that Check accepts.
+func ReadFile(fsys fs.FS, name string) ([]byte, error) {
+	if err := Check(fsys, name); err != nil {
 		return nil, err
 	}
 	return fs.ReadFile(fsys, name)
 }
-
-// errNotExist reports whether err says a file is missing.
-func errNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
