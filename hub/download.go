@@ -333,7 +333,7 @@ func (c *client) checkBody(ctx context.Context, name string, got, want int64, er
 		}
 		var stall *stallError
 		if errors.As(err, &stall) {
-			return retryable(fmt.Errorf("hub: %s: downloading %s: stalled after %d bytes: %v", c.repo.id, name, got, stall), 0)
+			return timedOut(fmt.Errorf("hub: %s: downloading %s: stalled after %d bytes: %v", c.repo.id, name, got, stall))
 		}
 		return retryable(fmt.Errorf("hub: %s: downloading %s: connection lost after %d bytes (%v); run again to retry", c.repo.id, name, got, err), 0)
 	}

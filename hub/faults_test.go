@@ -71,7 +71,7 @@ func TestFaults(t *testing.T) {
 		file   string   // the file that must not be trusted after an error
 	}{
 		// Row 6: a server that stalls hangs no more.
-		{"stall before headers", fakehub.Faults{StallHeaders: true}, []string{"no answer from", "within 300ms", "HF_HUB_ETAG_TIMEOUT", "gave up after 3 tries"}, "config.json"},
+		{"stall before headers", fakehub.Faults{StallHeaders: true}, []string{"no answer from", "within 300ms", "HF_HUB_ETAG_TIMEOUT", "gave up after 2 tries"}, "config.json"},
 		{"stall mid-body (small file)", fakehub.Faults{StallBody: "tokenizer.json"}, []string{"tokenizer.json", "stalled after", "HF_HUB_DOWNLOAD_TIMEOUT"}, "tokenizer.json"},
 		{"stall mid-body (LFS)", fakehub.Faults{StallBody: "model.safetensors"}, []string{"model.safetensors", "stalled after"}, "model.safetensors"},
 		{"stall once, then resume", fakehub.Faults{StallBody: "model.safetensors", Times: 1}, nil, ""},

@@ -18,8 +18,9 @@ import (
 // connection, a timeout, HTTP 429 or 5xx. after is the server's
 // Retry-After, 0 when it sent none.
 type retryableError struct {
-	err   error
-	after time.Duration
+	err     error
+	after   time.Duration
+	timeout bool // a timeout: retried at most maxTimeoutRetries times
 }
 
 func (e *retryableError) Error() string { return e.err.Error() }
@@ -27,12 +28,20 @@ func (e *retryableError) Unwrap() error { return e.err }
 
 func retryable(err error, after time.Duration) error { return &retryableError{err: err, after: after} }
 
+// timedOut is a retryable timeout. A server that stalls once likely stalls
+// again, so timeouts are retried only maxTimeoutRetries times, that a
+// stalled Hub fails in about twice the timeout rather than six times.
+func timedOut(err error) error { return &retryableError{err: err, timeout: true} }
+
+const maxTimeoutRetries = 1
+
 // retry runs try until it succeeds, fails for good (an error that is not a
 // retryableError), or has been retried c.opts.Retries times, waiting
 // between tries with exponential backoff (and jitter) or what Retry-After
 // asks. The last error says how many tries were made.
 func (c *client) retry(ctx context.Context, try func() error) error {
 	wait := c.opts.RetryWait
+	timeouts := 0
 	for attempt := 0; ; attempt++ {
 		err := try()
 		var r *retryableError
@@ -42,7 +51,10 @@ func (c *client) retry(ctx context.Context, try func() error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("hub: %s: %w", c.repo.id, ctxErr)
 		}
-		if attempt >= c.opts.Retries {
+		if r.timeout {
+			timeouts++
+		}
+		if attempt >= c.opts.Retries || timeouts > maxTimeoutRetries {
 			if attempt == 0 {
 				return r.err
 			}
@@ -138,8 +150,8 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 			return nil, nil, fmt.Errorf("hub: %s: %w", c.repo.id, ctxErr)
 		}
 		if cause == errHeaderTimeout || isTimeout(err) {
-			return nil, nil, retryable(fmt.Errorf("hub: %s: no answer from %s within %v (a stalled server or network; set HF_HUB_ETAG_TIMEOUT or Options.HeaderTimeout to wait longer)",
-				c.repo.id, redactURL(u), c.opts.HeaderTimeout), 0)
+			return nil, nil, timedOut(fmt.Errorf("hub: %s: no answer from %s within %v (a stalled server or network; set HF_HUB_ETAG_TIMEOUT or Options.HeaderTimeout to wait longer)",
+				c.repo.id, redactURL(u), c.opts.HeaderTimeout))
 		}
 		return nil, nil, retryable(fmt.Errorf("hub: %s: cannot reach the Hub at %s (set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use only the cache): %v",
 			c.repo.id, redactURL(c.opts.Endpoint), redactText(err.Error(), c.opts.Endpoint)), 0)

@@ -52,10 +52,10 @@ type Options struct {
 	// (seconds) when zero, else 10 s.
 	IdleTimeout time.Duration
 	// Retries is how many times a request that failed on the network (a
-	// dropped connection, a timeout, HTTP 429 or 5xx) is tried again, with
-	// a backoff of RetryWait, 2 RetryWait, 4 RetryWait... capped at 8
-	// RetryWait, or what Retry-After asks up to a minute. 5 when zero;
-	// negative for none.
+	// dropped connection, HTTP 429 or 5xx; a timeout only once) is tried
+	// again, with a backoff of RetryWait, 2 RetryWait, 4 RetryWait...
+	// capped at 8 RetryWait, or what Retry-After asks up to a minute. 5
+	// when zero; negative for none.
 	Retries int
 	// RetryWait is the first backoff; 1 s when zero.
 	RetryWait time.Duration
