@@ -54,10 +54,10 @@
 // default. A dropped connection, HTTP 429 or 5xx is retried
 // (Options.Retries, 5 by default) with exponential backoff, or after the
 // server's Retry-After; a timeout is retried once, so that a stalled Hub
-// fails in about twice the timeout. The token is sent only to the endpoint's own
-// scheme, host and port, never along a redirect elsewhere (a CDN, another
-// port), and neither it nor the endpoint's userinfo (user:password@)
-// appears in an error.
+// fails in about twice the timeout. The token is sent only to the
+// endpoint's own scheme, host and port, never along a redirect elsewhere
+// (a CDN, another port), and neither it nor the endpoint's userinfo
+// (user:password@) appears in an error.
 //
 // # Configuration
 //
