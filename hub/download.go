@@ -247,7 +247,7 @@ func (c *client) fetchLFS(ctx context.Context, u, blobs, sha string, f sibling) 
 	if err := c.retry(ctx, func() error { return c.transfer(ctx, u, f.Name, part, want, sha) }); err != nil {
 		return "", err
 	}
-	if err := verifyFile(part, want, sha, ""); err != nil {
+	if err := verifyFile(part, want, sha); err != nil {
 		os.Remove(part)
 		return "", fmt.Errorf("hub: %s: downloading %s: %v (corrupted download); run again to retry", c.repo.id, f.Name, err)
 	}
@@ -491,7 +491,7 @@ func hashFile(name string, git bool) (fileSums, error) {
 
 // verifyFile checks a downloaded file's size (want, -1: unknown) and
 // sha256, and fsyncs it.
-func verifyFile(name string, want int64, sha string, _ string) error {
+func verifyFile(name string, want int64, sha string) error {
 	st, err := os.Stat(name)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,9 +28,20 @@ func quick(endpoint string) Options {
 		ConnectTimeout: 300 * time.Millisecond, Retries: 2, RetryWait: 10 * time.Millisecond}
 }
 
-// resolveWithin runs Resolve and fails the test when it takes over 10 s.
+// resolveWithin runs Resolve and fails the test when it takes over 10 s
+// or allocates over 1 GB (the fake Hub's allocations, in this process too,
+// included).
 func resolveWithin(t *testing.T, opts Options) (string, error, time.Duration) {
 	t.Helper()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	defer func() {
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<30 {
+			t.Errorf("allocated %d MB, want under 1 GB", alloc>>20)
+		}
+	}()
 	start := time.Now()
 	type result struct {
 		dir string
