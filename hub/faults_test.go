@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -268,5 +269,45 @@ func TestCacheLinksRefused(t *testing.T) {
 				t.Errorf("wrote %d entries through the link", len(entries))
 			}
 		})
+	}
+}
+
+// The timeouts come from the environment as huggingface_hub's do.
+func TestTimeoutFromEnv(t *testing.T) {
+	isolate(t)
+	h := newFakeHub(t)
+	h.SetFaults(fakehub.Faults{StallHeaders: true})
+	srv := h.Start(t)
+	t.Setenv("HF_HUB_ETAG_TIMEOUT", "0.2")
+	_, err, took := resolveWithin(t, Options{Endpoint: srv.URL, RetryWait: 10 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "within 200ms") {
+		t.Errorf("err = %v, want a 200ms header timeout", err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("took %v with a 0.2 s timeout retried once", took)
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		u, endpoint string
+		want        bool
+	}{
+		{"https://huggingface.co/x", "https://huggingface.co", true},
+		{"https://huggingface.co:443/x", "https://huggingface.co", true},
+		{"https://HuggingFace.co/x", "https://huggingface.co", true},
+		{"http://huggingface.co/x", "https://huggingface.co", false},
+		{"https://cdn-lfs.huggingface.co/x", "https://huggingface.co", false},
+		{"https://huggingface.co:8443/x", "https://huggingface.co", false},
+		{"http://127.0.0.1:2/x", "http://127.0.0.1:1", false},
+		{"http://127.0.0.1:80/x", "http://127.0.0.1", true},
+	} {
+		u, err := url.Parse(tc.u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sameOrigin(u, tc.endpoint); got != tc.want {
+			t.Errorf("sameOrigin(%s, %s) = %v, want %v", tc.u, tc.endpoint, got, tc.want)
+		}
 	}
 }
