@@ -139,7 +139,12 @@ func (c *client) statusError(resp *http.Response, what string) error {
 		if c.opts.Token != "" {
 			detail = strings.ReplaceAll(detail, c.opts.Token, "<token>")
 		}
-		detail = " (" + detail + ")"
+		// One line, of bounded length, whatever the server sent.
+		detail = strings.Join(strings.Fields(detail), " ")
+		if len(detail) > 300 {
+			detail = detail[:300] + "..."
+		}
+		detail = " (" + strings.ToValidUTF8(detail, "?") + ")"
 	}
 	where := fmt.Sprintf("hub: %s@%s: %s: HTTP %s from %s%s", c.repo.id, c.opts.Revision, what, resp.Status, redactURL(resp.Request.URL.String()), detail)
 	switch code := resp.StatusCode; {
