@@ -236,6 +236,9 @@ func (c *client) fetchLFS(ctx context.Context, u, blobs, sha string, f sibling) 
 		return blob, nil
 	}
 	locks := filepath.Join(filepath.Dir(c.repo.dir), ".locks", filepath.Base(c.repo.dir))
+	if err := noLinks(filepath.Dir(c.repo.dir), locks); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(locks, 0o755); err != nil {
 		return "", fmt.Errorf("hub: creating the lock folder: %w", err)
 	}

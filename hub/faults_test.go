@@ -250,13 +250,16 @@ func TestUserinfoRedacted(t *testing.T) {
 
 // Row 14: cache folders that are symbolic links are not written through.
 func TestCacheLinksRefused(t *testing.T) {
-	for _, sub := range []string{"blobs", "snapshots", filepath.Join("snapshots", shaMain), "refs"} {
+	for _, sub := range []string{"blobs", "snapshots", filepath.Join("snapshots", shaMain), "refs", ".locks"} {
 		t.Run(sub, func(t *testing.T) {
 			cache := isolate(t)
 			h := newFakeHub(t)
 			srv := h.Start(t)
 			elsewhere := t.TempDir()
 			link := filepath.Join(repoDir(cache), sub)
+			if sub == ".locks" {
+				link = filepath.Join(cache, ".locks", filepath.Base(repoDir(cache)))
+			}
 			os.MkdirAll(filepath.Dir(link), 0o755)
 			if err := os.Symlink(elsewhere, link); err != nil {
 				t.Fatal(err)
