@@ -149,3 +149,10 @@ type namedBlockKernel struct {
 	fn    blockKernel
 	multi func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
 }
+
+// clearBlock zeroes a block of c: the product over an empty K.
+func clearBlock(c []float32, ldc int) {
+	for r := range blockRows {
+		clear(c[r*ldc : r*ldc+panelWidth])
+	}
+}

@@ -33,9 +33,7 @@ var amxUsable = sync.OnceValue(func() bool {
 // blockAMX is the AMX block kernel behind the blockKernel signature.
 func blockAMX(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 	if kp == 0 {
-		for r := range blockRows {
-			clear(c[r*ldc : r*ldc+panelWidth])
-		}
+		clearBlock(c, ldc)
 		return
 	}
 	_ = a[blockRows*kp-1]
@@ -63,9 +61,7 @@ func blocksAMX(kp int, a []uint16, panels []uint16, c []float32, ldc, n int) {
 // blockAVX512BF16 computes a block as four 8-row pieces with VDPBF16PS.
 func blockAVX512BF16(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 	if kp == 0 {
-		for r := range blockRows {
-			clear(c[r*ldc : r*ldc+panelWidth])
-		}
+		clearBlock(c, ldc)
 		return
 	}
 	_ = a[blockRows*kp-1]

@@ -1,9 +1,5 @@
 package native
 
-import (
-	"fmt"
-)
-
 // The matrix products of the forward pass are C = A·B with A [M, K] row
 // major (tokens by features) and B packed into panels of panelWidth
 // columns: panel p holds columns p*panelWidth … p*panelWidth+panelWidth-1
@@ -159,17 +155,6 @@ func gemmRef(M, N, K int, a []float32, lda int, b func(k, n int) float32, c []fl
 			c[m*ldc+n] = float32(s)
 		}
 	}
-}
-
-// checkLinear checks the shape of an nn.Linear weight and bias.
-func checkLinear(name string, w, b []float32, out, in int) error {
-	if len(w) != out*in {
-		return fmt.Errorf("native: %s weight has %d values, want %d x %d", name, len(w), out, in)
-	}
-	if b != nil && len(b) != out {
-		return fmt.Errorf("native: %s bias has %d values, want %d", name, len(b), out)
-	}
-	return nil
 }
 
 // namedKernel is a micro-kernel with the name Kernel reports.
