@@ -18,6 +18,7 @@ import (
 	"github.com/syumai/workers"
 
 	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -28,6 +29,16 @@ type options struct {
 	Pooling    string `json:"pooling"`
 	Activation string `json:"activation"`
 	MaxLength  int    `json:"max_length"`
+}
+
+// served is the wasm encoder with its tokenizer shown to the API
+// (httpapi.Tokenizer: POST /tokenize and the 413 of /embed_sparse).
+type served struct{ *wasm.Encoder }
+
+// Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
+// included.
+func (s served) Tokenize(text string) []httpapi.Token {
+	return servetok.Tokens(s.Tokenizer(), text)
 }
 
 func main() {
@@ -91,7 +102,7 @@ func (s *server) load(jsctx js.Value) error {
 	if err != nil {
 		return fmt.Errorf("worker: loading the model: %w", err)
 	}
-	s.api = httpapi.NewHandler(enc, httpapi.DefaultLimits())
+	s.api = httpapi.NewHandler(served{enc}, httpapi.DefaultLimits(), nil)
 	// The file copies are garbage now; collect them before the first
 	// request so that the isolate's memory stays near the parsed model.
 	runtime.GC()

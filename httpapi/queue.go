@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// admission is the bounded queue of work in front of the encoder. A
+// request first reserves the bytes of its body (before the body is read)
+// and then, once decoded, the number of its texts; when either would go
+// over capacity it is refused at once with 429, so that the memory held
+// by requests is bounded by the queue and not by the number of
+// connections. Admitted requests encode one at a time (every encoder of
+// this module already uses every core for one call) and give up their
+// place when their context ends: a client that went away, or a request
+// past its deadline, never reaches the encoder.
+type admission struct {
+	maxTexts int
+	maxBytes int64
+	metrics  Metrics
+	slot     chan struct{} // held while the encoder runs
+
+	mu      sync.Mutex
+	texts   int           // texts admitted: waiting or encoding
+	bytes   int64         // body bytes reserved by requests in the handler
+	perText time.Duration // moving average of encoding time per text
+}
+
+func newAdmission(lim Limits, m Metrics) *admission {
+	return &admission{
+		maxTexts: lim.MaxQueueTexts,
+		maxBytes: lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		metrics:  m,
+		slot:     make(chan struct{}, 1),
+	}
+}
+
+// overloaded is the error of a request refused by admission control.
+func (a *admission) overloaded(what string) error {
+	wait := a.retryAfter()
+	return &apiError{status: http.StatusTooManyRequests, errType: errOverloaded, retryAfter: wait,
+		msg: fmt.Sprintf("Model is overloaded: %s; retry after %d s", what, wait)}
+}
+
+// retryAfter estimates, in whole seconds, when the queue will have drained.
+func (a *admission) retryAfter() int {
+	a.mu.Lock()
+	d := time.Duration(a.texts) * a.perText
+	a.mu.Unlock()
+	return int(min(60, max(1, math.Ceil(d.Seconds()))))
+}
+
+// reserveBody reserves n bytes of request body, or says the queue is full.
+func (a *admission) reserveBody(n int64) (release func(), err error) {
+	a.mu.Lock()
+	if a.bytes+n > a.maxBytes {
+		queued := a.bytes
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d bytes of requests are being served (capacity %d)", queued, a.maxBytes))
+	}
+	a.bytes += n
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		a.bytes -= n
+		a.mu.Unlock()
+	}, nil
+}
+
+// reserveTexts admits n texts into the queue, or says it is full.
+func (a *admission) reserveTexts(n int) (release func(), err error) {
+	a.mu.Lock()
+	if a.texts+n > a.maxTexts {
+		queued := a.texts
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d texts queued, %d more do not fit (capacity %d)", queued, n, a.maxTexts))
+	}
+	a.texts += n
+	depth := a.texts
+	a.mu.Unlock()
+	a.setDepth(depth)
+	return func() {
+		a.mu.Lock()
+		a.texts -= n
+		depth := a.texts
+		a.mu.Unlock()
+		a.setDepth(depth)
+	}, nil
+}
+
+func (a *admission) setDepth(n int) {
+	if a.metrics != nil {
+		a.metrics.SetQueueDepth(n)
+	}
+}
+
+// encode runs f when the encoder is free, unless ctx ends first, and
+// keeps the average time per text up to date.
+func (a *admission) encode(ctx context.Context, texts int, f func() error) error {
+	select {
+	case a.slot <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-a.slot }()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	start := time.Now()
+	err := f()
+	if texts > 0 {
+		per := time.Since(start) / time.Duration(texts)
+		a.mu.Lock()
+		if a.perText == 0 {
+			a.perText = per
+		} else {
+			a.perText = (7*a.perText + per) / 8
+		}
+		a.mu.Unlock()
+	}
+	return err
+}
+
+// setRetryAfter adds the Retry-After header of a 429.
+func setRetryAfter(w http.ResponseWriter, seconds int) {
+	if seconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	}
+}
