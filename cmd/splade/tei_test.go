@@ -1,129 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
-
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/teispec"
 )
-
-// teiSpec is TEI 1.9.3's OpenAPI document (../shared/conformance/tei),
-// against which the TEI endpoints' requests and responses are validated.
-type teiSpec struct {
-	router routers.Router
-}
-
-func loadTEISpec(t testing.TB) *teiSpec {
-	t.Helper()
-	path := reference.Shared(t, filepath.Join("conformance", "tei", "openapi.json"))
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
-	if err != nil {
-		t.Fatalf("loading %s: %v", path, err)
-	}
-	// TEI's document writes its defaults and examples as strings
-	// ("false", "null"), which the validator would refuse; they play no
-	// part in checking our responses.
-	router, err := legacyrouter.NewRouter(doc, openapi3.DisableSchemaDefaultsValidation(), openapi3.DisableExamplesValidation())
-	if err != nil {
-		t.Fatalf("router of %s: %v", path, err)
-	}
-	return &teiSpec{router: router}
-}
-
-// teiCall sends one request to the server at base, checks the request and
-// the response against the spec, and returns the response's status and
-// body.
-func (s *teiSpec) call(t *testing.T, base, method, path, body string) (int, []byte, http.Header) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	data, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err := s.validate(method, path, body, resp.StatusCode, resp.Header, data); err != nil {
-		t.Error(err)
-	}
-	return resp.StatusCode, data, resp.Header
-}
-
-// validate checks a response to a request against the spec.
-func (s *teiSpec) validate(method, path, reqBody string, status int, hdr http.Header, body []byte) error {
-	ctx := context.Background()
-	// The spec's paths are relative to any server: route a copy of the
-	// request without a host.
-	vreq, _ := http.NewRequest(method, path, bytes.NewReader([]byte(reqBody)))
-	if reqBody != "" {
-		vreq.Header.Set("Content-Type", "application/json")
-	}
-	route, params, err := s.router.FindRoute(vreq)
-	if err != nil {
-		return fmt.Errorf("%s %s is not in TEI's spec: %v", method, path, err)
-	}
-	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-	reqOK := openapi3filter.ValidateRequest(ctx, in) == nil
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: hdr,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
-	out.SetBodyBytes(body)
-	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		return fmt.Errorf("%s %s %.60s (request valid per spec: %v): response %d %.200s does not conform to TEI's spec: %v", method, path, reqBody, reqOK, status, body, err)
-	}
-	return nil
-}
-
-// TestTEISpecRefuses checks that the validator can fail: responses that
-// break TEI's schemas are refused.
-func TestTEISpecRefuses(t *testing.T) {
-	spec := loadTEISpec(t)
-	js := http.Header{"Content-Type": {"application/json"}}
-	for _, c := range []struct {
-		method, path string
-		status       int
-		body         string
-	}{
-		{"POST", "/embed_sparse", 200, `[{"index":1,"value":2}]`},
-		{"POST", "/embed_sparse", 200, `[[{"index":-1,"value":2}]]`},
-		{"POST", "/embed_sparse", 200, `[[{"index":1}]]`},
-		{"POST", "/embed_sparse", 429, `{"error":"busy"}`},
-		{"POST", "/embed_sparse", 429, `{"error":"busy","error_type":"busy"}`},
-		{"POST", "/embed_sparse", 418, `{"error":"x","error_type":"Validation"}`},
-		{"POST", "/tokenize", 200, `[[{"id":1,"text":"a"}]]`},
-		{"GET", "/info", 200, `{"model_id":"m"}`},
-	} {
-		if err := spec.validate(c.method, c.path, `{"inputs":"a"}`, c.status, js, []byte(c.body)); err == nil {
-			t.Errorf("%s %s %d %s: accepted, want refused", c.method, c.path, c.status, c.body)
-		}
-	}
-	if err := spec.validate("POST", "/embed_sparse", `{"inputs":"a"}`, 429, js, []byte(`{"error":"busy","error_type":"Overloaded"}`)); err != nil {
-		t.Errorf("a valid 429 refused: %v", err)
-	}
-}
 
 type sparseValue struct {
 	Index uint32
@@ -135,14 +23,14 @@ type sparseValue struct {
 // /encode's vectors (and the reference's), /tokenize the reference's
 // tokens, and the errors TEI's status codes.
 func TestServeTEI(t *testing.T) {
-	spec := loadTEISpec(t)
+	spec := teispec.Load(t)
 	dir := reference.Fixture(t, "tiny-bert")
 	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 	base, _, _, _ := startServe(t, "--model", dir, "--max-texts", "3")
 
 	texts := []string{exp.Cases[0].Text, exp.Cases[1].Text, exp.Cases[2].Text}
 	in, _ := json.Marshal(texts)
-	code, body, _ := spec.call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
+	code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
 	var got [][]sparseValue
 	if err := json.Unmarshal(body, &got); code != 200 || err != nil || len(got) != len(texts) {
 		t.Fatalf("/embed_sparse: %d %v %s", code, err, body)
@@ -169,7 +57,7 @@ func TestServeTEI(t *testing.T) {
 	}
 	// One string is a batch of one.
 	one, _ := json.Marshal(texts[0])
-	code, body, _ = spec.call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(one)+`,"truncate":false,"truncation_direction":"Right"}`)
+	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(one)+`,"truncate":false,"truncation_direction":"Right"}`)
 	var single [][]sparseValue
 	if err := json.Unmarshal(body, &single); code != 200 || err != nil || len(single) != 1 {
 		t.Fatalf("/embed_sparse of one string: %d %v %s", code, err, body)
@@ -181,7 +69,7 @@ func TestServeTEI(t *testing.T) {
 	checkVector(t, "/embed_sparse of one string", idx, val, exp.Cases[0])
 
 	// /tokenize gives the reference's tokens, with and without [CLS]/[SEP].
-	code, body, _ = spec.call(t, base, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
+	code, body, _ = spec.Call(t, base, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
 	var toks [][]struct {
 		ID      int32
 		Text    string
@@ -203,13 +91,13 @@ func TestServeTEI(t *testing.T) {
 			t.Errorf("/tokenize %d: %v %v, want the reference's %v %v", i, ids, pieces, c.InputIDs, c.Tokens)
 		}
 	}
-	code, body, _ = spec.call(t, base, "POST", "/tokenize", `{"inputs":`+string(one)+`,"add_special_tokens":false}`)
+	code, body, _ = spec.Call(t, base, "POST", "/tokenize", `{"inputs":`+string(one)+`,"add_special_tokens":false}`)
 	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != 1 || len(toks[0]) != len(exp.Cases[0].InputIDs)-2 {
 		t.Errorf("/tokenize without special tokens: %d %v %s", code, err, body)
 	}
 
 	// /info and /health.
-	code, body, _ = spec.call(t, base, "GET", "/info", "")
+	code, body, _ = spec.Call(t, base, "GET", "/info", "")
 	var info struct {
 		ModelID            string `json:"model_id"`
 		MaxInputLength     int    `json:"max_input_length"`
@@ -221,10 +109,10 @@ func TestServeTEI(t *testing.T) {
 		info.MaxClientBatchSize != 3 || info.Dim != exp.VocabSize || info.ModelType.Embedding.Pooling != "splade" || info.ModelID == "" {
 		t.Errorf("/info: %d %v %s", code, err, body)
 	}
-	if code, body, _ := spec.call(t, base, "GET", "/health", ""); code != 200 || len(body) != 0 {
+	if code, body, _ := spec.Call(t, base, "GET", "/health", ""); code != 200 || len(body) != 0 {
 		t.Errorf("/health: %d %q", code, body)
 	}
-	if code, body, hdr := spec.call(t, base, "GET", "/metrics", ""); code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") ||
+	if code, body, hdr := spec.Call(t, base, "GET", "/metrics", ""); code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") ||
 		!strings.Contains(string(body), "splade_http_requests_total") {
 		t.Errorf("/metrics: %d %q %.200s", code, hdr.Get("Content-Type"), body)
 	}
@@ -234,12 +122,12 @@ func TestServeTEI(t *testing.T) {
 	long := strings.Repeat("the weather is lovely today. ", 20)
 	longJSON, _ := json.Marshal(long)
 	for _, req := range []string{`{"inputs":` + string(longJSON) + `}`, `{"inputs":[` + string(longJSON) + `],"truncate":false}`} {
-		code, body, _ = spec.call(t, base, "POST", "/embed_sparse", req)
+		code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", req)
 		if code != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), `"error_type":"Validation"`) || !strings.Contains(string(body), "more than the model's maximum of 64") {
 			t.Errorf("over-long text, truncate false: %d %s, want 413", code, body)
 		}
 	}
-	code, body, _ = spec.call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(longJSON)+`,"truncate":true}`)
+	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(longJSON)+`,"truncate":true}`)
 	var trunc [][]sparseValue
 	_, encLong, _ := post(t, base+"/encode", `{"texts":[`+string(longJSON)+`]}`)
 	if err := json.Unmarshal([]byte(encLong), &enc); err != nil {
@@ -269,7 +157,7 @@ func TestServeTEI(t *testing.T) {
 		{"/embed_sparse", `{"inputs":` + string(longJSON) + `,"truncate":true,"truncation_direction":"Left"}`, 400, "Validation"},
 		{"/tokenize", `{"inputs":[]}`, 400, "Empty"},
 	} {
-		code, body, _ := spec.call(t, base, "POST", c.path, c.body)
+		code, body, _ := spec.Call(t, base, "POST", c.path, c.body)
 		if code != c.status || !strings.Contains(string(body), `"error_type":"`+c.errType+`"`) {
 			t.Errorf("%s %.60s: %d %s, want %d %s", c.path, c.body, code, body, c.status, c.errType)
 		}

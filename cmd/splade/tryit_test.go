@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +29,7 @@ type shownPage struct {
 	Bars            []shownBar // the top terms
 	Own             []shownBar // the terms of the text that the vector weighs
 	Zero            []uint32   // the ids of those it does not
-	Scores []struct {
+	Scores          []struct {
 		Doc   int
 		Score float64
 	}
