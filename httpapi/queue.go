@@ -22,6 +22,7 @@ import (
 type admission struct {
 	maxTexts int
 	maxBytes int64
+	timeout  time.Duration // the request deadline; <= 0: none
 	metrics  Metrics
 	slot     chan struct{} // held while the encoder runs
 
@@ -35,6 +36,7 @@ func newAdmission(lim Limits, m Metrics) *admission {
 	return &admission{
 		maxTexts: lim.MaxQueueTexts,
 		maxBytes: lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		timeout:  lim.Timeout,
 		metrics:  m,
 		slot:     make(chan struct{}, 1),
 	}
@@ -72,13 +74,21 @@ func (a *admission) reserveBody(n int64) (release func(), err error) {
 	}, nil
 }
 
-// reserveTexts admits n texts into the queue, or says it is full.
+// reserveTexts admits n texts into the queue, or says it is full: when
+// they are over its capacity, or when at the recent speed of the encoder
+// they would not be encoded before the request's deadline (a request
+// that would end in 503 after waiting gets 429 now instead).
 func (a *admission) reserveTexts(n int) (release func(), err error) {
 	a.mu.Lock()
 	if a.texts+n > a.maxTexts {
 		queued := a.texts
 		a.mu.Unlock()
 		return nil, a.overloaded(fmt.Sprintf("%d texts queued, %d more do not fit (capacity %d)", queued, n, a.maxTexts))
+	}
+	if wait := time.Duration(a.texts+n) * a.perText; a.timeout > 0 && a.texts > 0 && wait > a.timeout {
+		queued := a.texts
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d texts queued; at %v per text, %d more would not be done within the %v deadline", queued, a.perText.Round(time.Microsecond), n, a.timeout))
 	}
 	a.texts += n
 	depth := a.texts

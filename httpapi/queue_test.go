@@ -249,3 +249,32 @@ func TestCORS(t *testing.T) {
 		t.Errorf("preflight with *: %d %v", rec.Code, rec.Header())
 	}
 }
+
+// TestAdmissionDeadline refuses at once what the encoder, at its recent
+// speed, could not finish before the request's deadline, but always
+// admits a request into an empty queue.
+func TestAdmissionDeadline(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxTexts, lim.MaxQueueTexts, lim.Timeout = 4, 64, 10*time.Second
+	h := NewHandler(g, lim, nil)
+	q := h.(*handler).queue
+	q.mu.Lock()
+	q.perText = 2 * time.Second // as measured on earlier requests
+	q.mu.Unlock()
+
+	a := postAsync(h, context.Background(), "/encode", texts("a", 4)) // 8 s: alone, admitted
+	<-g.started
+	b := <-postAsync(h, context.Background(), "/encode", texts("b", 2)) // 12 s > 10 s
+	if b.status != http.StatusTooManyRequests || !strings.Contains(b.body, "deadline") || b.header.Get("Retry-After") == "" {
+		t.Errorf("a request past the deadline: %d %s, want 429 with Retry-After", b.status, b.body)
+	}
+	c := postAsync(h, context.Background(), "/encode", texts("c", 1)) // 10 s: fits
+	close(g.release)
+	if r := <-a; r.status != 200 {
+		t.Errorf("a: %d %s", r.status, r.body)
+	}
+	if r := <-c; r.status != 200 {
+		t.Errorf("c: %d %s", r.status, r.body)
+	}
+}
