@@ -23,8 +23,11 @@ type admission struct {
 	maxTexts int
 	maxBytes int64
 	timeout  time.Duration // the request deadline; <= 0: none
-	metrics  Metrics
-	slot     chan struct{} // held while the encoder runs
+	// firstTexts is what the queue takes before the encoder's speed is
+	// known: one full request.
+	firstTexts int
+	metrics    Metrics
+	slot       chan struct{} // held while the encoder runs
 
 	mu      sync.Mutex
 	texts   int           // texts admitted: waiting or encoding
@@ -34,11 +37,12 @@ type admission struct {
 
 func newAdmission(lim Limits, m Metrics) *admission {
 	return &admission{
-		maxTexts: lim.MaxQueueTexts,
-		maxBytes: lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
-		timeout:  lim.Timeout,
-		metrics:  m,
-		slot:     make(chan struct{}, 1),
+		maxTexts:   lim.MaxQueueTexts,
+		maxBytes:   lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		timeout:    lim.Timeout,
+		firstTexts: lim.MaxTexts,
+		metrics:    m,
+		slot:       make(chan struct{}, 1),
 	}
 }
 
@@ -76,8 +80,11 @@ func (a *admission) reserveBody(n int64) (release func(), err error) {
 
 // reserveTexts admits n texts into the queue, or says it is full: when
 // they are over its capacity, or when at the recent speed of the encoder
-// they would not be encoded before the request's deadline (a request
-// that would end in 503 after waiting gets 429 now instead).
+// the queue would take more than half the request deadline (so that a
+// request that might end in 503 after waiting gets 429 now instead; the
+// half is a margin for texts longer than the average). Until the first
+// call of the encoder tells its speed, the queue takes one request's
+// worth of texts. A request is always admitted into an empty queue.
 func (a *admission) reserveTexts(n int) (release func(), err error) {
 	a.mu.Lock()
 	if a.texts+n > a.maxTexts {
@@ -85,10 +92,16 @@ func (a *admission) reserveTexts(n int) (release func(), err error) {
 		a.mu.Unlock()
 		return nil, a.overloaded(fmt.Sprintf("%d texts queued, %d more do not fit (capacity %d)", queued, n, a.maxTexts))
 	}
-	if wait := time.Duration(a.texts+n) * a.perText; a.timeout > 0 && a.texts > 0 && wait > a.timeout {
+	if a.timeout > 0 && a.texts > 0 {
 		queued := a.texts
-		a.mu.Unlock()
-		return nil, a.overloaded(fmt.Sprintf("%d texts queued; at %v per text, %d more would not be done within the %v deadline", queued, a.perText.Round(time.Microsecond), n, a.timeout))
+		switch wait := time.Duration(a.texts+n) * a.perText; {
+		case a.perText == 0 && a.texts+n > a.firstTexts:
+			a.mu.Unlock()
+			return nil, a.overloaded(fmt.Sprintf("%d texts queued and the encoder's speed not yet known", queued))
+		case wait > a.timeout/2:
+			a.mu.Unlock()
+			return nil, a.overloaded(fmt.Sprintf("%d texts queued; at %v per text, %d more might not be done within the %v deadline", queued, a.perText.Round(time.Microsecond), n, a.timeout))
+		}
 	}
 	a.texts += n
 	depth := a.texts

@@ -74,6 +74,10 @@ func TestAdmission(t *testing.T) {
 	lim := DefaultLimits()
 	lim.MaxTexts, lim.MaxQueueTexts = 4, 8
 	h := NewHandler(g, lim, nil)
+	q := h.(*handler).queue
+	q.mu.Lock()
+	q.perText = time.Millisecond // as measured on earlier requests
+	q.mu.Unlock()
 
 	a := postAsync(h, context.Background(), "/encode", texts("a", 4))
 	<-g.started // a is encoding
@@ -256,7 +260,7 @@ func TestCORS(t *testing.T) {
 func TestAdmissionDeadline(t *testing.T) {
 	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
 	lim := DefaultLimits()
-	lim.MaxTexts, lim.MaxQueueTexts, lim.Timeout = 4, 64, 10*time.Second
+	lim.MaxTexts, lim.MaxQueueTexts, lim.Timeout = 4, 64, 20*time.Second
 	h := NewHandler(g, lim, nil)
 	q := h.(*handler).queue
 	q.mu.Lock()
@@ -265,7 +269,7 @@ func TestAdmissionDeadline(t *testing.T) {
 
 	a := postAsync(h, context.Background(), "/encode", texts("a", 4)) // 8 s: alone, admitted
 	<-g.started
-	b := <-postAsync(h, context.Background(), "/encode", texts("b", 2)) // 12 s > 10 s
+	b := <-postAsync(h, context.Background(), "/encode", texts("b", 2)) // 12 s > half of 20 s
 	if b.status != http.StatusTooManyRequests || !strings.Contains(b.body, "deadline") || b.header.Get("Retry-After") == "" {
 		t.Errorf("a request past the deadline: %d %s, want 429 with Retry-After", b.status, b.body)
 	}
@@ -276,5 +280,38 @@ func TestAdmissionDeadline(t *testing.T) {
 	}
 	if r := <-c; r.status != 200 {
 		t.Errorf("c: %d %s", r.status, r.body)
+	}
+}
+
+// TestAdmissionColdStart takes one request's worth of texts while the
+// encoder's speed is unknown, and refuses more.
+func TestAdmissionColdStart(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxTexts, lim.MaxQueueTexts = 4, 64
+	h := NewHandler(g, lim, nil)
+	a := postAsync(h, context.Background(), "/encode", texts("a", 3))
+	<-g.started
+	b := postAsync(h, context.Background(), "/encode", texts("b", 1)) // 4 of 4: admitted
+	deadline := time.Now().Add(5 * time.Second)
+	for q := h.(*handler).queue; ; time.Sleep(time.Millisecond) {
+		q.mu.Lock()
+		n := q.texts
+		q.mu.Unlock()
+		if n == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue holds %d texts, want 4", n)
+		}
+	}
+	if c := <-postAsync(h, context.Background(), "/encode", texts("c", 1)); c.status != http.StatusTooManyRequests {
+		t.Errorf("over one request's worth at cold start: %d %s, want 429", c.status, c.body)
+	}
+	close(g.release)
+	for _, ch := range []<-chan result{a, b} {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("%d %s", r.status, r.body)
+		}
 	}
 }
