@@ -161,7 +161,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	for _, s := range after {
 		if s.name == "splade_model_load_seconds" {
-			if s.value <= 0 || s.value > 60 || s.labels["engine"] == "" || s.labels["precision"] != "float32" || s.labels["model"] == "" {
+			if s.value <= 0 || s.value > 60 || s.labels["engine"] == "" || s.labels["precision"] != "fp32" || s.labels["model"] == "" {
 				t.Errorf("splade_model_load_seconds%v = %v, want the load time with model, engine and precision labels", s.labels, s.value)
 			}
 			return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,41 +11,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/metrics"
 	"github.com/splade-go/splade/model"
-	"github.com/splade-go/splade/sparsevec"
 )
 
-// served adapts a *model.Encoder to httpapi.Encoder.
-type served struct{ enc *model.Encoder }
-
-func (s served) Encode(ctx context.Context, texts []string, kind httpapi.Kind) ([]sparsevec.Vector, error) {
-	switch kind {
-	case httpapi.KindQuery:
-		return s.enc.EncodeQuery(ctx, texts)
-	case httpapi.KindDocument:
-		return s.enc.EncodeDocument(ctx, texts)
-	}
-	return s.enc.Encode(ctx, texts)
-}
-
-func (s served) Token(id int) string { return s.enc.Tokenizer().Token(id) }
-func (s served) Dim() int            { return s.enc.Dim() }
-func (s served) Model() string       { return s.enc.Name() }
-func (s served) Backend() string     { return s.enc.Backend() }
-func (s served) MaxLength() int      { return s.enc.MaxLength() }
+// served is the model with its tokenizer shown to the API
+// (httpapi.Tokenizer: POST /tokenize, the 413 of /embed_sparse and the
+// token counts of /metrics).
+type served struct{ *model.Encoder }
 
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
-// included (httpapi.Tokenizer).
+// included.
 func (s served) Tokenize(text string) []httpapi.Token {
-	return servetok.Tokens(s.enc.Tokenizer(), text)
+	return servetok.Tokens(s.Tokenizer(), text)
 }
-
-// precision is the precision of the served weights, for /metrics' labels.
-// The GoMLX graph computes in float32 whatever the checkpoint holds.
-const precision = "float32"
 
 // originList is a repeatable string flag.
 type originList []string
@@ -94,7 +77,8 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer enc.Close()
-	mx := metrics.New(metrics.Labels{Model: enc.Name(), Engine: enc.Backend(), Precision: precision})
+	prec := cmp.Or(splade.Precision(m.precision), splade.PrecisionFP32)
+	mx := metrics.New(metrics.Labels{Model: enc.Model(), Engine: enc.Backend(), Precision: string(prec)})
 	mx.SetModelLoadTime(time.Since(start))
 
 	ln, err := net.Listen("tcp", *addr)
@@ -121,7 +105,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		ErrorLog:          log.New(a.stderr, "splade: http: ", 0),
 	}
 	fmt.Fprintf(a.stderr, "splade: serving %s (backend %s, %d dimensions); listening on http://%s\n",
-		enc.Name(), enc.Backend(), enc.Dim(), ln.Addr())
+		enc.Model(), enc.Backend(), enc.Dim(), ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
