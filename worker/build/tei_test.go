@@ -11,6 +11,7 @@ import (
 
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/teispec"
+	"github.com/splade-go/splade/internal/tryit"
 )
 
 // TestWorkerTEI checks the TEI endpoints of the worker in local workerd,
@@ -115,4 +116,15 @@ func TestWorkerTEI(t *testing.T) {
 	if host := strings.TrimPrefix(s.url, "http://"); code != 200 || !strings.Contains(string(plain), fmt.Sprintf("curl -s %s/encode", host)) {
 		t.Errorf("GET / usage does not name the worker's address %s: %d %s", host, code, plain)
 	}
+}
+
+// TestWorkerTryItPage drives the worker's try-it page in headless
+// Chromium, as TestTryItPage does for `splade serve`.
+func TestWorkerTryItPage(t *testing.T) {
+	model := reference.Fixture(t, "tiny-bert")
+	workerdBinary(t)
+	s := serve(t, buildWorker(t, model, "F32"))
+	query := "what makes the weather lovely"
+	docs := []string{"The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."}
+	tryit.Check(t, s.url, query, docs, tryit.Open(t, s.url, query, docs, ""))
 }

@@ -1,8 +1,8 @@
-// Drives the try-it page of `splade serve` in headless Chromium (Debian's
+// Drives the try-it page (package httpapi) in headless Chromium (Debian's
 // chromium package, through playwright-core): types a query and documents
 // with the keyboard, submits with Ctrl+Enter, and prints what the page
-// shows as JSON on standard output for the Go test (TestTryItPage) to
-// compare with the API.
+// shows as JSON on standard output for the Go tests (through tryit.Open) to
+// compare with the API (package internal/tryit).
 //
 //   node tryit.mjs URL QUERY DOCS_JSON [SCREENSHOT.png]
 import { chromium } from "playwright-core";
