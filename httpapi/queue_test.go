@@ -56,6 +56,24 @@ func postAsync(h http.Handler, ctx context.Context, path, body string) <-chan re
 	return ch
 }
 
+// waitQueue waits until the handler's queue holds texts texts (when
+// texts > 0) and bytes body bytes (when bytes > 0).
+func waitQueue(t *testing.T, h http.Handler, texts int, bytes int64) {
+	t.Helper()
+	q := h.(*handler).queue
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		q.mu.Lock()
+		nt, nb := q.texts, q.bytes
+		q.mu.Unlock()
+		if (texts <= 0 || nt == texts) && (bytes <= 0 || nb == bytes) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue holds %d texts and %d body bytes, want %d and %d", nt, nb, texts, bytes)
+		}
+	}
+}
+
 func texts(prefix string, n int) string {
 	var ts []string
 	for i := range n {
@@ -84,20 +102,7 @@ func TestAdmission(t *testing.T) {
 	bctx, bcancel := context.WithCancel(context.Background())
 	b := postAsync(h, bctx, "/encode", texts("b", 4))
 	// Wait until b holds its place in the queue (8 of 8 texts).
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		g2 := h.(*handler).queue
-		g2.mu.Lock()
-		n := g2.texts
-		g2.mu.Unlock()
-		if n == 8 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue holds %d texts, want 8", n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueue(t, h, 8, 0)
 	start := time.Now()
 	c := <-postAsync(h, context.Background(), "/embed_sparse", `{"inputs":"c"}`)
 	if d := time.Since(start); d > time.Second {
@@ -176,20 +181,7 @@ func TestBodyBudget(t *testing.T) {
 		}()
 		slow = append(slow, ch)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		q := h.(*handler).queue
-		q.mu.Lock()
-		n := q.bytes
-		q.mu.Unlock()
-		if n == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d body bytes reserved, want 200", n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueue(t, h, 0, 200)
 	unblocked := make(chan struct{})
 	close(unblocked)
 	third := &countingReader{gate: unblocked, r: strings.NewReader(`{"texts":["y"]}`)}
@@ -293,18 +285,7 @@ func TestAdmissionColdStart(t *testing.T) {
 	a := postAsync(h, context.Background(), "/encode", texts("a", 3))
 	<-g.started
 	b := postAsync(h, context.Background(), "/encode", texts("b", 1)) // 4 of 4: admitted
-	deadline := time.Now().Add(5 * time.Second)
-	for q := h.(*handler).queue; ; time.Sleep(time.Millisecond) {
-		q.mu.Lock()
-		n := q.texts
-		q.mu.Unlock()
-		if n == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue holds %d texts, want 4", n)
-		}
-	}
+	waitQueue(t, h, 4, 0)
 	if c := <-postAsync(h, context.Background(), "/encode", texts("c", 1)); c.status != http.StatusTooManyRequests {
 		t.Errorf("over one request's worth at cold start: %d %s, want 429", c.status, c.body)
 	}
