@@ -163,3 +163,64 @@ func TestServeTEI(t *testing.T) {
 		}
 	}
 }
+
+// TestServeCORS checks --cors-origin: off by default (a preflight is a
+// wrong method, no CORS header), and with it preflights are answered and
+// answers carry Access-Control-Allow-Origin for the allowed origin only.
+func TestServeCORS(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	preflight := func(base, origin string) *http.Response {
+		req, _ := http.NewRequest("OPTIONS", base+"/embed_sparse", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "Content-Type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	off, _, _, _ := startServe(t, "--model", dir)
+	if r := preflight(off, "https://app.example"); r.StatusCode != 405 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("default: preflight %d, Allow-Origin %q; want 405 and none", r.StatusCode, r.Header.Get("Access-Control-Allow-Origin"))
+	}
+	on, _, _, _ := startServe(t, "--model", dir, "--cors-origin", "https://app.example", "--cors-origin", "https://other.example")
+	for _, origin := range []string{"https://app.example", "https://other.example"} {
+		r := preflight(on, origin)
+		if r.StatusCode != 204 || r.Header.Get("Access-Control-Allow-Origin") != origin || !strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "POST") {
+			t.Errorf("preflight from %s: %d %v", origin, r.StatusCode, r.Header)
+		}
+	}
+	if r := preflight(on, "https://evil.example"); r.StatusCode != 403 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", r.StatusCode, r.Header)
+	}
+	req, _ := http.NewRequest("POST", on+"/embed_sparse", strings.NewReader(`{"inputs":"a"}`))
+	req.Header.Set("Origin", "https://app.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("POST from the allowed origin: %d, Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+// The flags of the queue and CORS refuse what cannot work, as usage
+// errors (exit 2).
+func TestServeQueueFlags(t *testing.T) {
+	tiny := reference.Fixture(t, "tiny-bert")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--model", tiny, "--max-texts", "20", "--max-queue", "10"}, "--max-queue (10) must be at least --max-texts (20)"},
+		{[]string{"serve", "--model", tiny, "--cors-origin", ""}, "empty origin"},
+	} {
+		_, errs, code := runCLI(t, strings.NewReader(""), c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 with %q", c.args[3:], code, errs, c.want)
+		}
+	}
+}
