@@ -15,10 +15,12 @@ import (
 // and then, once decoded, the number of its texts; when either would go
 // over capacity it is refused at once with 429, so that the memory held
 // by requests is bounded by the queue and not by the number of
-// connections. Admitted requests encode one at a time (every encoder of
-// this module already uses every core for one call) and give up their
-// place when their context ends: a client that went away, or a request
-// past its deadline, never reaches the encoder.
+// connections. At most two admitted requests are inside the encoder at
+// once (every encoder of this module already uses every core for one
+// forward pass; the second one's tokenization overlaps the first one's
+// pass); the others wait their turn and give up their place when their
+// context ends: a client that went away, or a request past its deadline,
+// never reaches the encoder.
 type admission struct {
 	maxTexts int
 	maxBytes int64
@@ -32,8 +34,12 @@ type admission struct {
 	mu      sync.Mutex
 	texts   int           // texts admitted: waiting or encoding
 	bytes   int64         // body bytes reserved by requests in the handler
-	perText time.Duration // moving average of encoding time per text
+	perText time.Duration // moving average of the encoder's time per text
+	lastEnd time.Time     // when the encoder last finished a call
 }
+
+// encoders is how many requests may be inside the encoder at once.
+const encoders = 2
 
 func newAdmission(lim Limits, m Metrics) *admission {
 	return &admission{
@@ -42,7 +48,7 @@ func newAdmission(lim Limits, m Metrics) *admission {
 		timeout:    lim.Timeout,
 		firstTexts: lim.MaxTexts,
 		metrics:    m,
-		slot:       make(chan struct{}, 1),
+		slot:       make(chan struct{}, encoders),
 	}
 }
 
@@ -136,16 +142,25 @@ func (a *admission) encode(ctx context.Context, texts int, f func() error) error
 	}
 	start := time.Now()
 	err := f()
-	if texts > 0 {
-		per := time.Since(start) / time.Duration(texts)
-		a.mu.Lock()
-		if a.perText == 0 {
-			a.perText = per
-		} else {
-			a.perText = (7*a.perText + per) / 8
-		}
-		a.mu.Unlock()
+	end := time.Now()
+	a.mu.Lock()
+	// The encoder's time for this call: since it started, or since the
+	// call before it ended if that was later (the two overlapped, and
+	// the encoder runs one forward pass at a time).
+	busy := end.Sub(start)
+	if a.lastEnd.After(start) {
+		busy = end.Sub(a.lastEnd)
 	}
+	a.lastEnd = end
+	if texts > 0 && err == nil {
+		per := busy / time.Duration(texts)
+		if a.perText == 0 {
+			a.perText = max(per, 1)
+		} else {
+			a.perText = max((7*a.perText+per)/8, 1)
+		}
+	}
+	a.mu.Unlock()
 	return err
 }
 

@@ -90,19 +90,22 @@ func texts(prefix string, n int) string {
 func TestAdmission(t *testing.T) {
 	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
 	lim := DefaultLimits()
-	lim.MaxTexts, lim.MaxQueueTexts = 4, 8
+	lim.MaxTexts, lim.MaxQueueTexts = 4, 12
 	h := NewHandler(g, lim, nil)
 	q := h.(*handler).queue
 	q.mu.Lock()
 	q.perText = time.Millisecond // as measured on earlier requests
 	q.mu.Unlock()
 
-	a := postAsync(h, context.Background(), "/encode", texts("a", 4))
-	<-g.started // a is encoding
+	// a1 and a2 fill the encoder's two places.
+	a1 := postAsync(h, context.Background(), "/encode", texts("a", 4))
+	<-g.started
+	a2 := postAsync(h, context.Background(), "/encode", texts("A", 4))
+	<-g.started
 	bctx, bcancel := context.WithCancel(context.Background())
 	b := postAsync(h, bctx, "/encode", texts("b", 4))
-	// Wait until b holds its place in the queue (8 of 8 texts).
-	waitQueue(t, h, 8, 0)
+	// Wait until b holds its place in the queue (12 of 12 texts).
+	waitQueue(t, h, 12, 0)
 	start := time.Now()
 	c := <-postAsync(h, context.Background(), "/embed_sparse", `{"inputs":"c"}`)
 	if d := time.Since(start); d > time.Second {
@@ -123,11 +126,10 @@ func TestAdmission(t *testing.T) {
 	}
 	d := postAsync(h, context.Background(), "/encode", texts("d", 4))
 	close(g.release)
-	if r := <-a; r.status != 200 {
-		t.Errorf("a: %d %s", r.status, r.body)
-	}
-	if r := <-d; r.status != 200 {
-		t.Errorf("d: %d %s", r.status, r.body)
+	for name, ch := range map[string]<-chan result{"a1": a1, "a2": a2, "d": d} {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -139,7 +141,7 @@ func TestAdmission(t *testing.T) {
 	if !slices.Contains(g.seen, "da") {
 		t.Errorf("the encoder never saw d's texts: %v", g.seen)
 	}
-	if n := h.(*handler).queue.texts; n != 0 {
+	if n := q.texts; n != 0 {
 		t.Errorf("queue holds %d texts after all answers, want 0", n)
 	}
 }
@@ -168,6 +170,7 @@ func TestBodyBudget(t *testing.T) {
 	lim := DefaultLimits()
 	lim.MaxBodyBytes, lim.MaxTexts, lim.MaxQueueTexts = 100, 1, 2 // budget: 2 bodies
 	h := NewHandler(&fakeEncoder{}, lim, nil)
+	h.(*handler).queue.perText = time.Millisecond // as measured on earlier requests
 	gate := make(chan struct{})
 	var slow []<-chan result
 	for range 2 {
