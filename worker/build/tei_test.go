@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -84,6 +85,16 @@ func TestWorkerTEI(t *testing.T) {
 	big := `{"inputs":"` + strings.Repeat("a", 2<<20) + `"}`
 	if code, body, _ = spec.Call(t, s.url, "POST", "/embed_sparse", big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("2 MiB body: %d %.200s, want 413", code, body)
+	}
+
+	// After the refused 2 MiB body and the encodings, the Go program
+	// stays well inside the isolate's 128 MB.
+	if _, h, _ := s.do(t, "GET", "/healthz", ""); h.Get("X-Splade-Go-Memory") == "" {
+		t.Error("no X-Splade-Go-Memory header on /healthz")
+	} else if mem, err := strconv.ParseInt(h.Get("X-Splade-Go-Memory"), 10, 64); err != nil || mem > 128<<20 {
+		t.Errorf("Go memory %s bytes, over Cloudflare's 128 MB", h.Get("X-Splade-Go-Memory"))
+	} else {
+		t.Logf("Go memory after the TEI requests: %.1f MB", float64(mem)/(1<<20))
 	}
 
 	code, body, _ = spec.Call(t, s.url, "GET", "/info", "")
