@@ -21,11 +21,6 @@ import (
 	"github.com/splade-go/splade/wordpiece"
 )
 
-// maxCompiledShapes bounds how many [batch, length] graph shapes are kept
-// compiled. Lengths are bucketed (see bucketLength), so a 512-token model
-// needs at most a few dozen.
-const maxCompiledShapes = 64
-
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
 // many goroutines at once: tokenization runs in parallel, and the network
 // runs one batch at a time (each batch already uses every core).
@@ -37,12 +32,12 @@ type Encoder struct {
 	maxLength int                  // the default route's
 
 	backend     compute.Backend // nil for the native engine, and when no route runs a network
-	backendSpec string          // e.g. "go:ops_sequential,creation_order" or "xla:cuda"
+	backendSpec string          // e.g. "native:avx512", "go:ops_sequential,creation_order" or "xla:cuda"
 	nets        []*network      // the distinct networks of the routes
 
 	query, document, def route // document is zero for a query-only folder
 
-	mu     sync.Mutex // serializes exec calls and Close
+	mu     sync.Mutex // serializes engine calls and Close
 	closed bool
 }
 
@@ -365,9 +360,11 @@ func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
 
 var _ splade.Encoder = (*Encoder)(nil)
 
-// Backend names the GoMLX backend in use, as Options.Backend spells it
-// (for example "go:ops_sequential,creation_order" or "xla:cuda"), or
-// "static" for a query-only inference-free folder, which runs no network.
+// Backend names the engine in use, as Options.Backend spells it: the
+// native engine with its kernel (for example "native:avx512", or
+// "native:amx" in bf16), a GoMLX backend ("go:ops_sequential,creation_order",
+// "xla:cuda"), or "static" for a query-only inference-free folder, which
+// runs no network.
 func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.

@@ -226,6 +226,11 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	return pooled
 }
 
+// maxCompiledShapes bounds how many [batch, length] graph shapes are kept
+// compiled. Lengths are bucketed (see bucketLength), so a 512-token model
+// needs at most a few dozen.
+const maxCompiledShapes = 64
+
 // graphEngine runs the SPLADE graph on a GoMLX backend.
 type graphEngine struct {
 	vocab     int
