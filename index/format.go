@@ -1,7 +1,9 @@
 package index
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -61,14 +63,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // header is the fixed start of an index file.
 type header struct {
-	weights   Weights
-	dim       uint32
-	modelLen  uint32
-	docs      uint64
-	postings  uint64
-	idBytes   uint64
-	fileSize  uint64
-	scale     float32
+	weights  Weights
+	dim      uint32
+	modelLen uint32
+	docs     uint64
+	postings uint64
+	idBytes  uint64
+	fileSize uint64
+	scale    float32
 }
 
 func (h *header) encode() []byte {
@@ -337,4 +339,19 @@ func (ix *Index) ID(i int) string {
 		return ""
 	}
 	return ix.ids[i]
+}
+
+// DocID returns the document id a JSON id becomes in an index: the value
+// of a JSON string, else the JSON text itself (a number 7 becomes "7").
+// Ids of `splade index --input jsonl` and of BEIR files go through it.
+func DocID(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) == nil {
+		return b.String()
+	}
+	return string(raw)
 }
