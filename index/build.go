@@ -225,6 +225,10 @@ func (b *Builder) Close() (err error) {
 	if err := b.write(out); err != nil {
 		return fmt.Errorf("index: writing %s: %w", b.path, err)
 	}
+	// CreateTemp makes the file private; an index is an ordinary file.
+	if err := out.Chmod(0o644); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
 	if err := out.Sync(); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
