@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 
+	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/model"
 )
@@ -79,4 +81,17 @@ func checkIndexModel(ix *index.Index, enc *model.Encoder, path string) error {
 			path, ix.Dim(), ix.Model(), enc.Name(), enc.Dim())
 	}
 	return nil
+}
+
+// searchHandler adds POST /search over the index file at path to the
+// handler of splade serve.
+func searchHandler(next http.Handler, enc *model.Encoder, path string, lim httpapi.Limits) (http.Handler, error) {
+	ix, err := index.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIndexModel(ix, enc, path); err != nil {
+		return nil, err
+	}
+	return httpapi.WithSearch(next, served{enc}, ix, lim), nil
 }

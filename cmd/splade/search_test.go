@@ -385,3 +385,82 @@ func TestSearchEvalCranfield(t *testing.T) {
 		}
 	})
 }
+
+// TestServeSearch checks POST /search of splade serve --index against
+// exhaustive scoring of splade encode's vectors (tiny-bert).
+func TestServeSearch(t *testing.T) {
+	model := reference.Fixture(t, "tiny-bert")
+	docIDs := []string{"w", "s", "d", "c", "w2"}
+	docTexts := []string{"The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium.", "A cat sat on the mat.", "The weather is lovely today."}
+	queries := []string{"lovely weather", "stadium drive", "cats"}
+	idx := filepath.Join(t.TempDir(), "docs.idx")
+	if _, errs, code := runCLI(t, strings.NewReader(idTexts(docIDs, docTexts)), "index", "--model", model, "--input", "jsonl", "--out", idx); code != 0 {
+		t.Fatalf("splade index: %d %s", code, errs)
+	}
+	docs := encodeAsMaps(t, model, "--document", docIDs, docTexts)
+	qv := encodeAsMaps(t, model, "--query", []string{"0", "1", "2"}, queries)
+
+	base, _, _, _ := startServe(t, "--model", model, "--index", idx)
+	body, _ := json.Marshal(map[string]any{"queries": queries, "top_k": 3})
+	code, resp, _ := post(t, base+"/search", string(body))
+	var got struct {
+		Documents int
+		Results   []struct {
+			ID   int
+			Hits []hit
+		}
+	}
+	if err := json.Unmarshal([]byte(resp), &got); code != 200 || err != nil || len(got.Results) != len(queries) || got.Documents != len(docIDs) {
+		t.Fatalf("/search: %d %v %s", code, err, resp)
+	}
+	for i, r := range got.Results {
+		if r.ID != i {
+			t.Errorf("result %d has id %d", i, r.ID)
+		}
+		compareHits(t, "query "+queries[i], r.Hits, exhaustive(qv[strconv.Itoa(i)], docs, 3), 1e-5)
+	}
+	if code, resp, _ := post(t, base+"/encode", `{"texts":["a"]}`); code != 200 {
+		t.Errorf("/encode beside /search: %d %s", code, resp)
+	}
+	// A file that is no index is refused at start.
+	bad := filepath.Join(t.TempDir(), "bad.idx")
+	os.WriteFile(bad, []byte("not an index"), 0o644)
+	if _, errs, code := runCLI(t, nil, "serve", "--model", model, "--index", bad, "--addr", "127.0.0.1:0"); code != 1 || !strings.Contains(errs, "not a splade index") {
+		t.Errorf("serve --index of a bad file: exit %d: %s", code, errs)
+	}
+}
+
+// TestSearchErrors checks the usage and runtime errors of splade index,
+// search and eval.
+func TestSearchCommandErrors(t *testing.T) {
+	model := reference.Fixture(t, "tiny-bert")
+	dir := t.TempDir()
+	idx := filepath.Join(dir, "x.idx")
+	mustRun(t, nil, "index", "--model", model, "--out", idx, "a cat", "a dog")
+	data, _ := os.ReadFile(idx)
+	trunc := filepath.Join(dir, "trunc.idx")
+	os.WriteFile(trunc, data[:len(data)-9], 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"index", "--model", model, "a"}, 2, "missing --out"},
+		{[]string{"index", "--model", model, "--out", idx, "--weights", "f16", "a"}, 2, "--weights"},
+		{[]string{"search", "--model", model, "a"}, 2, "missing --index"},
+		{[]string{"search", "--model", model, "--index", idx, "--top-k", "0", "a"}, 2, "--top-k"},
+		{[]string{"search", "--model", model, "--index", trunc, "a"}, 1, "truncated"},
+		{[]string{"eval", "--model", model}, 2, "missing --dataset"},
+		{[]string{"eval", "--model", model, "--dataset", dir}, 1, "not a BEIR dataset folder"},
+		{[]string{"eval", "--model", model, "--dataset", dir, "--k", "10,x"}, 2, "--k"},
+	} {
+		_, errs, code := runCLI(t, nil, c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("splade %s: exit %d, stderr %q; want exit %d saying %q", strings.Join(c.args, " "), code, errs, c.code, c.want)
+		}
+	}
+	out := mustRun(t, nil, "search", "--model", model, "--index", idx, "a cat")
+	if !strings.HasPrefix(out, `{"id":0,"hits":[{"id":"0","score":`) {
+		t.Errorf("search output %q", out)
+	}
+}

@@ -43,6 +43,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxBody := fs.Int64("max-body", def.MaxBodyBytes, "largest request body in bytes (larger: 413)")
 	maxTexts := fs.Int("max-texts", def.MaxTexts, "most texts per request (more: 400)")
 	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request (longer: 503; negative: no limit)")
+	idxPath := fs.String("index", "", "index file written by splade index: serve POST /search over it")
 	pos, err := parse(fs, args, &m, nil)
 	if err != nil {
 		return err
@@ -63,6 +64,13 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	defer enc.Close()
 
+	lim := httpapi.Limits{MaxBodyBytes: *maxBody, MaxTexts: *maxTexts, Timeout: *timeout}
+	handler := httpapi.NewHandler(served{enc}, lim)
+	if *idxPath != "" {
+		if handler, err = searchHandler(handler, enc, *idxPath, lim); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -74,11 +82,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		writeTimeout, grace = 0, 5*time.Minute
 	}
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(served{enc}, httpapi.Limits{
-			MaxBodyBytes: *maxBody,
-			MaxTexts:     *maxTexts,
-			Timeout:      *timeout,
-		}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      writeTimeout,
