@@ -24,7 +24,7 @@ type beirCollection struct {
 	qrels                map[string]map[string]int
 }
 
-func readBEIR(t *testing.T, dir string) beirCollection {
+func readBEIR(t testing.TB, dir string) beirCollection {
 	t.Helper()
 	var c beirCollection
 	eachLine := func(name string, fn func(line string)) {
