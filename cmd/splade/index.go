@@ -66,7 +66,7 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 // to its add function, encoded as documents by enc, and returns their
 // number. The file appears only when complete.
 func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.Weights, feed func(add func([]record) error) error) (int, error) {
-	b, err := index.Create(path, enc.Dim(), index.Options{Weights: w, Model: enc.Name()})
+	b, err := index.Create(path, enc.Dim(), index.Options{Weights: w, Model: enc.Model()})
 	if err != nil {
 		return 0, err
 	}

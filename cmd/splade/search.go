@@ -78,7 +78,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 func checkIndexModel(ix *index.Index, enc *model.Encoder, path string) error {
 	if ix.Dim() != enc.Dim() {
 		return fmt.Errorf("index %s was built for %d dimensions (model %s), but %s has %d: search with the model that built the index",
-			path, ix.Dim(), ix.Model(), enc.Name(), enc.Dim())
+			path, ix.Dim(), ix.Model(), enc.Model(), enc.Dim())
 	}
 	return nil
 }
@@ -93,5 +93,5 @@ func searchHandler(next http.Handler, enc *model.Encoder, path string, lim httpa
 	if err := checkIndexModel(ix, enc, path); err != nil {
 		return nil, err
 	}
-	return httpapi.WithSearch(next, served{enc}, ix, lim), nil
+	return httpapi.WithSearch(next, enc, ix, lim), nil
 }
