@@ -53,7 +53,7 @@ func (ix *Index) Search(q sparsevec.Vector, k int, opts SearchOptions) ([]Hit, e
 		if w == 0 || lo == hi {
 			continue
 		}
-		s.terms = append(s.terms, term{lo: lo, hi: hi, pos: lo, qw: float64(w), ub: float64(w) * float64(ix.maxW[t])})
+		s.terms = append(s.terms, term{lo: lo, hi: hi, pos: lo, cur: ix.ordinals[lo], qw: float64(w), ub: float64(w) * float64(ix.maxW[t])})
 	}
 	if len(s.terms) == 0 {
 		return []Hit{}, nil
@@ -65,6 +65,7 @@ func (ix *Index) Search(q sparsevec.Vector, k int, opts SearchOptions) ([]Hit, e
 // term is the cursor of one query term over its postings.
 type term struct {
 	lo, hi, pos uint64  // the term's postings and the current one
+	cur         uint32  // the ordinal at pos, or done past the end
 	qw          float64 // query weight
 	ub          float64 // qw times the term's largest weight
 }
@@ -72,17 +73,20 @@ type term struct {
 // done is the ordinal past every document: the doc of an exhausted cursor.
 const done = ^uint32(0)
 
-func (ix *Index) doc(t *term) uint32 {
-	if t.pos >= t.hi {
-		return done
+// set moves t to posting pos.
+func (ix *Index) set(t *term, pos uint64) {
+	t.pos = pos
+	if pos >= t.hi {
+		t.cur = done
+		return
 	}
-	return ix.ordinals[t.pos]
+	t.cur = ix.ordinals[pos]
 }
 
 // seek moves t to its first posting with ordinal >= d (galloping, then a
 // binary search).
 func (ix *Index) seek(t *term, d uint32) {
-	if t.pos >= t.hi || ix.ordinals[t.pos] >= d {
+	if t.cur >= d {
 		return
 	}
 	step := uint64(1)
@@ -97,7 +101,7 @@ func (ix *Index) seek(t *term, d uint32) {
 	// the posting wanted is in (lo, end].
 	end := min(hi, t.hi-1)
 	n := sort.Search(int(end-lo), func(i int) bool { return ix.ordinals[lo+1+uint64(i)] >= d })
-	t.pos = lo + 1 + uint64(n)
+	ix.set(t, lo+1+uint64(n))
 }
 
 type searcher struct {
@@ -130,30 +134,44 @@ func (s *searcher) run(prune bool) {
 		prefix[i] = sum * boundMargin
 	}
 	ne := 0
+	// next is the smallest current ordinal of the essential terms.
+	next := done
+	for i := range terms {
+		next = min(next, terms[i].cur)
+	}
 	for {
 		if prune {
 			th := s.threshold()
+			moved := false
 			for ne < len(terms) && prefix[ne] < th {
 				ne++
+				moved = true
 			}
 			if ne == len(terms) {
 				return // no document can reach the threshold
 			}
+			if moved {
+				next = done
+				for i := ne; i < len(terms); i++ {
+					next = min(next, terms[i].cur)
+				}
+			}
 		}
-		d := done
-		for i := ne; i < len(terms); i++ {
-			d = min(d, ix.doc(&terms[i]))
-		}
+		d := next
 		if d == done {
 			return
 		}
+		// Score d on the essential terms and find the next candidate in
+		// the same pass.
 		var score float64
+		next = done
 		for i := ne; i < len(terms); i++ {
 			t := &terms[i]
-			if t.pos < t.hi && ix.ordinals[t.pos] == d {
+			if t.cur == d {
 				score += t.qw * float64(ix.weight(t.pos))
-				t.pos++
+				ix.set(t, t.pos+1)
 			}
+			next = min(next, t.cur)
 		}
 		pruned := false
 		if ne > 0 {
@@ -165,9 +183,9 @@ func (s *searcher) run(prune bool) {
 				}
 				t := &terms[i]
 				ix.seek(t, d)
-				if t.pos < t.hi && ix.ordinals[t.pos] == d {
+				if t.cur == d {
 					score += t.qw * float64(ix.weight(t.pos))
-					t.pos++
+					ix.set(t, t.pos+1)
 				}
 			}
 		}
