@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -407,4 +409,45 @@ func TestConcurrentSearch(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestBuildMemoryFlat checks that adding documents does not grow the
+// heap: postings and ids go to temporary files, not memory.
+func TestBuildMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("adds 200,000 documents")
+	}
+	b, err := Create(filepath.Join(t.TempDir(), "big.idx"), 1000, Options{BufferPostings: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Abort()
+	r := rand.New(rand.NewPCG(8, 8))
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	vs := make([]sparsevec.Vector, 100)
+	for i := range vs {
+		vs[i] = randomVector(r, 1000, 20)
+	}
+	add := func(n int) {
+		for i := range n {
+			if err := b.Add("doc-"+strconv.Itoa(b.Len()), vs[i%len(vs)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(20_000)
+	before := heap()
+	add(180_000) // 3.6M postings: 29 MB as (term, weight) pairs, 4 MB of ids
+	after := heap()
+	if after > before+2<<20 {
+		t.Errorf("heap grew from %d to %d bytes while adding 180,000 documents", before, after)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -297,6 +297,21 @@ func TestSearchEvalCranfield(t *testing.T) {
 		// The index eval built is reused: the same numbers, without encoding.
 		again := mustRun(t, nil, "eval", "--model", model, "--dataset", data, "--index", idx, "--json", "--exhaustive")
 		checkEval(t, again, want, c.qrels)
+		// The same collection as TREC files: topics TSV and TREC qrels.
+		var topics, trecQrels strings.Builder
+		for i, id := range c.queryIDs {
+			fmt.Fprintf(&topics, "%s\t%s\n", id, c.queryTexts[i])
+		}
+		for qid, judged := range c.qrels {
+			for doc, g := range judged {
+				fmt.Fprintf(&trecQrels, "%s 0 %s %d\n", qid, doc, g)
+			}
+		}
+		tq, tr := filepath.Join(dir, "topics.tsv"), filepath.Join(dir, "qrels.txt")
+		os.WriteFile(tq, []byte(topics.String()), 0o644)
+		os.WriteFile(tr, []byte(trecQrels.String()), 0o644)
+		trec := mustRun(t, nil, "eval", "--model", model, "--index", idx, "--queries", tq, "--qrels", tr, "--json")
+		checkEval(t, trec, want, c.qrels)
 	})
 
 	for _, prune := range []bool{true, false} {
