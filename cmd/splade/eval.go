@@ -33,7 +33,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	kList := fs.String("k", "10,100", "cutoffs: nDCG, MRR and Recall at each; the run holds the largest")
 	runPath := fs.String("run", "", "write the run as a TREC run file (query-id Q0 doc-id rank score tag)")
 	asJSON := fs.Bool("json", false, `print {"ndcg@10": x, "mrr@10": y, "recall@100": z, "queries": n, ...} instead of a table`)
-	exhaustive := fs.Bool("exhaustive", false, "search without MaxScore pruning (same results, slower)")
+	exhaustive := fs.Bool("exhaustive", false, "search without MaxScore pruning (the same results; for comparison)")
 	pos, err := parse(fs, args, &m, nil)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	fs := flagSet("search", &m, &in)
 	idxPath := fs.String("index", "", "index file written by splade index (required)")
 	topK := fs.Int("top-k", 10, "hits per query, best first")
-	exhaustive := fs.Bool("exhaustive", false, "score every document that shares a token with the query instead of pruning with MaxScore (same results, slower; for comparison)")
+	exhaustive := fs.Bool("exhaustive", false, "score every document that shares a token with the query instead of pruning with MaxScore (the same results; for comparison)")
 	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
 		return err
