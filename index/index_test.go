@@ -451,3 +451,31 @@ func TestBuildMemoryFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTieAtRoundedThreshold: a score is a float32 rounding of a float64
+// sum, which may round up above the float64 bound of the very same
+// document. A tied document with a smaller id must still enter the top k
+// (pruning against the unrounded bound lost it).
+func TestTieAtRoundedThreshold(t *testing.T) {
+	q := float32(1.1)
+	var w float32
+	for c := float32(0.3); ; c = math.Nextafter32(c, 1) {
+		x := float64(q) * float64(c)
+		if float64(float32(x)) > x {
+			w = c
+			break
+		}
+	}
+	v := sparsevec.Vector{Indices: []uint32{2}, Values: []float32{w}, Dim: 4}
+	ix, _ := build(t, []string{"b", "a"}, []sparsevec.Vector{v, v}, 4, Options{})
+	query := sparsevec.Vector{Indices: []uint32{2}, Values: []float32{q}, Dim: 4}
+	for _, exhaustive := range []bool{false, true} {
+		hits, err := ix.Search(query, 1, SearchOptions{Exhaustive: exhaustive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].ID != "a" {
+			t.Errorf("exhaustive %v: %v, want document a (the smaller id of a tie)", exhaustive, hits)
+		}
+	}
+}

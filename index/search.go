@@ -26,7 +26,7 @@ type SearchOptions struct {
 
 // boundMargin inflates the upper bounds MaxScore compares with the k-th
 // score, so that float64 rounding in sums taken in different orders can
-// never prune a document that belongs in the top k.
+// never prune a document that belongs in the top k (see canEnter).
 const boundMargin = 1 + 1e-9
 
 // Search returns the k documents with the largest dot product with the
@@ -111,14 +111,18 @@ type searcher struct {
 	top   topK
 }
 
-// threshold is the score a document must reach to enter the top k: 0
-// (exclusive) until k documents are held, then the k-th score (which a
-// document may equal and still enter, on a smaller id).
-func (s *searcher) threshold() float64 {
+// canEnter reports whether a document whose score is at most bound could
+// enter the top k: score above 0 while fewer than k are held, then at
+// least the k-th score (a document may equal it and still enter, on a
+// smaller id). Scores are float32 roundings of float64 sums, and rounding
+// is monotonic, so comparing the rounded bound is exact; the margin
+// covers the float64 rounding of sums taken in different orders.
+func (s *searcher) canEnter(bound float64) bool {
+	b := float32(bound * boundMargin)
 	if len(s.top.hits) < s.k {
-		return 0
+		return b > 0
 	}
-	return float64(s.top.hits[0].score)
+	return b >= s.top.hits[0].score
 }
 
 func (s *searcher) run(prune bool) {
@@ -131,7 +135,7 @@ func (s *searcher) run(prune bool) {
 	var sum float64
 	for i, t := range terms {
 		sum += t.ub
-		prefix[i] = sum * boundMargin
+		prefix[i] = sum
 	}
 	ne := 0
 	// next is the smallest current ordinal of the essential terms.
@@ -141,9 +145,8 @@ func (s *searcher) run(prune bool) {
 	}
 	for {
 		if prune {
-			th := s.threshold()
 			moved := false
-			for ne < len(terms) && prefix[ne] < th {
+			for ne < len(terms) && !s.canEnter(prefix[ne]) {
 				ne++
 				moved = true
 			}
@@ -175,9 +178,8 @@ func (s *searcher) run(prune bool) {
 		}
 		pruned := false
 		if ne > 0 {
-			th := s.threshold()
 			for i := ne - 1; i >= 0; i-- {
-				if (score+prefix[i])*boundMargin < th {
+				if !s.canEnter(score + prefix[i]) {
 					pruned = true
 					break
 				}
