@@ -35,7 +35,7 @@ func zipfVector(r *rand.Rand, z *rand.Zipf, nnz int) sparsevec.Vector {
 // SPLADE models' on MS MARCO passages), MaxScore against exhaustive
 // scoring; one op is one query.
 //
-//	flock /tmp/splade-bench.lock go test ./index -run '^$' -bench SyntheticSearch -benchtime 2000x
+//	flock /tmp/splade-bench.lock env GOTOOLCHAIN=auto GOEXPERIMENT=simd go test ./index -run '^$' -bench SyntheticSearch -benchtime 2000x
 func BenchmarkSyntheticSearch(b *testing.B) {
 	const docs = 100_000
 	r := rand.New(rand.NewPCG(1, 2))

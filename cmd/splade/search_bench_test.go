@@ -88,7 +88,7 @@ func buildCranfield(b *testing.B, path string, w index.Weights) {
 // encoded Cranfield documents (encoding excluded; its rate is reported as
 // encode-docs/s) and the index size.
 //
-//	flock /tmp/splade-bench.lock go test ./cmd/splade -run '^$' -bench CranfieldIndex -benchtime 20x
+//	flock /tmp/splade-bench.lock env GOTOOLCHAIN=auto GOEXPERIMENT=simd go test ./cmd/splade -run '^$' -bench CranfieldIndex -benchtime 20x
 func BenchmarkCranfieldIndex(b *testing.B) {
 	loadCranfieldVectors(b)
 	for _, w := range []index.Weights{index.Float32, index.Uint8} {
@@ -115,7 +115,7 @@ func BenchmarkCranfieldIndex(b *testing.B) {
 // small-bert-30522 queries and inference-free (idf.json) queries, and
 // reports the 50th and 99th percentile latency per query.
 //
-//	flock /tmp/splade-bench.lock go test ./cmd/splade -run '^$' -bench CranfieldSearch -benchtime 2000x
+//	flock /tmp/splade-bench.lock env GOTOOLCHAIN=auto GOEXPERIMENT=simd go test ./cmd/splade -run '^$' -bench CranfieldSearch -benchtime 2000x
 func BenchmarkCranfieldSearch(b *testing.B) {
 	loadCranfieldVectors(b)
 	v := &cranfieldVectors
