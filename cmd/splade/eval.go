@@ -107,7 +107,8 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		}
 		prog := newProgress(a.stderr, in, "encoding corpus", total)
 		batch := m.batchSize * chunkBatches
-		_, err = buildIndex(ctx, enc, path, w, func(add func([]record) error) error {
+		warn := newTextWarnings(enc)
+		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]record) error) error {
 			var recs []record
 			flush := func() error {
 				if ctx.Err() != nil {
@@ -120,7 +121,8 @@ func runEval(ctx context.Context, a *app, args []string) error {
 			}
 			err := ireval.ReadCorpus(*corpus, bufio.NewReaderSize(f, 1<<20), func(d ireval.Document) error {
 				id, _ := json.Marshal(d.ID)
-				recs = append(recs, record{id: id, text: validUTF8(d.Contents())})
+				text, replaced := validUTF8(d.Contents())
+				recs = append(recs, record{id: id, text: text, replaced: replaced})
 				if len(recs) < batch {
 					return nil
 				}
@@ -135,6 +137,9 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		f.Close()
 		if err != nil {
 			return err
+		}
+		if !in.quiet {
+			warn.report(a.stderr)
 		}
 		*idxPath = path
 	}
@@ -158,7 +163,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	ranking := map[string][]string{}
 	qtexts := make([]string, len(qs))
 	for i, q := range qs {
-		qtexts[i] = validUTF8(q.Text)
+		qtexts[i], _ = validUTF8(q.Text)
 	}
 	vs, err := enc.EncodeQuery(ctx, qtexts)
 	if err != nil {

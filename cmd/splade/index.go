@@ -37,7 +37,8 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 	}
 	defer enc.Close()
 	prog := newProgress(a.stderr, in, "indexing", total)
-	n, err := buildIndex(ctx, enc, *out, w, func(add func([]record) error) error {
+	warn := newTextWarnings(enc)
+	n, err := buildIndex(ctx, enc, *out, w, warn, func(add func([]record) error) error {
 		return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
 			if err := add(recs); err != nil {
 				return err
@@ -49,6 +50,9 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 	prog.done()
 	if err != nil {
 		return err
+	}
+	if !in.quiet {
+		warn.report(a.stderr)
 	}
 	ix, err := index.Open(*out)
 	if err != nil {
@@ -63,9 +67,9 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 }
 
 // buildIndex writes the index file path of the documents that feed hands
-// to its add function, encoded as documents by enc, and returns their
-// number. The file appears only when complete.
-func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.Weights, feed func(add func([]record) error) error) (int, error) {
+// to its add function, encoded as documents by enc and counted in warn,
+// and returns their number. The file appears only when complete.
+func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.Weights, warn *textWarnings, feed func(add func([]record) error) error) (int, error) {
 	b, err := index.Create(path, enc.Dim(), index.Options{Weights: w, Model: enc.Model()})
 	if err != nil {
 		return 0, err
@@ -76,6 +80,7 @@ func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.We
 		if err != nil {
 			return err
 		}
+		warn.add(recs)
 		for i, v := range vs {
 			if err := b.Add(index.DocID(recs[i].id), v); err != nil {
 				return err
