@@ -1,16 +1,19 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/splade-go/splade/index"
 )
 
-// WithSearch returns a handler that serves POST /search over the index ix,
-// encoding queries with enc (as queries: an inference-free model looks
-// them up), and hands every other request to next (the handler of
-// [NewHandler]):
+// WithSearch returns a handler that serves POST /search over the index ix
+// and hands every other request to next, which must be a handler of
+// [NewHandler]: queries are encoded by its encoder, as queries (an
+// inference-free model looks them up), within its limits, admission queue
+// and metrics.
 //
 //	POST /search  {"queries":["..."], "top_k":10, "exhaustive":false}
 //	              -> {"model":"...", "documents":1400, "results":[{"id":0, "hits":[{"id":"<doc id>", "score":s}, ...]}, ...]}
@@ -21,26 +24,23 @@ import (
 // request. "exhaustive" turns MaxScore pruning off (the same hits).
 // Requests are refused as by the other endpoints: 400 for an empty or too
 // long list of queries or a top_k below 1, 413 for a body over the limit,
-// 503 past the timeout. The index is read-only, so concurrent requests are
-// safe. ix must hold vectors of enc's dimension.
-func WithSearch(next http.Handler, enc Encoder, ix *index.Index, lim Limits) http.Handler {
-	def := DefaultLimits()
-	if lim.MaxBodyBytes <= 0 {
-		lim.MaxBodyBytes = def.MaxBodyBytes
+// 429 when the queue is full, 503 past the timeout. The index is
+// read-only, so concurrent requests are safe. ix must hold vectors of the
+// encoder's dimension.
+func WithSearch(next http.Handler, ix *index.Index) (http.Handler, error) {
+	h, ok := next.(*handler)
+	if !ok {
+		return nil, fmt.Errorf("httpapi: WithSearch needs the handler NewHandler returns, not a %T", next)
 	}
-	if lim.MaxTexts <= 0 {
-		lim.MaxTexts = def.MaxTexts
+	if ix.Dim() != h.enc.Dim() {
+		return nil, fmt.Errorf("httpapi: the index holds %d-dimensional vectors (model %s), the encoder %s makes %d", ix.Dim(), ix.Model(), h.enc.Model(), h.enc.Dim())
 	}
-	if lim.Timeout == 0 {
-		lim.Timeout = def.Timeout
-	}
-	return &searchHandler{h: &handler{enc: enc, lim: lim}, ix: ix, next: next}
+	return &searchHandler{h: h, ix: ix}, nil
 }
 
 type searchHandler struct {
-	h    *handler
-	ix   *index.Index
-	next http.Handler
+	h  *handler
+	ix *index.Index
 }
 
 type searchRequest struct {
@@ -64,16 +64,19 @@ const searchExample = `{"queries":["what is splade?"],"top_k":10}`
 
 func (s *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/search" {
-		s.next.ServeHTTP(w, r)
+		s.h.ServeHTTP(w, r)
 		return
 	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on /search; use POST", r.Method))
-		return
+		sw.Header().Set("Allow", http.MethodPost)
+		Error(sw, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on /search; use POST", r.Method))
+	} else if err := s.search(sw, r); err != nil {
+		s.h.fail(sw, r, err)
 	}
-	if err := s.search(w, r); err != nil {
-		s.h.fail(w, r, err)
+	if s.h.metrics != nil {
+		s.h.metrics.ObserveRequest("/search", cmp.Or(sw.status, http.StatusOK), time.Since(start))
 	}
 }
 
@@ -92,6 +95,11 @@ func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
 	if k < 1 {
 		return badRequest("\"top_k\" is %d; want 1 or more", k)
 	}
+	release, err := s.h.admit(len(req.Queries))
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := s.h.context(r)
 	defer cancel()
 	qs, err := s.h.run(ctx, req.Queries, KindQuery)

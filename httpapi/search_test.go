@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/splade-go/splade/index"
 )
@@ -40,7 +41,11 @@ func newSearchHandler(t *testing.T, enc Encoder) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return WithSearch(newTestHandler(enc), enc, ix, DefaultLimits())
+	h, err := WithSearch(newTestHandler(enc), ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func TestSearch(t *testing.T) {
@@ -120,4 +125,36 @@ func TestSearchConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestSearchAdmission checks that /search shares the admission queue of
+// the other endpoints: with the queue full, it answers 429.
+func TestSearchAdmission(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docs.idx")
+	b, err := index.Create(path, fakeDim, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Add("cat", fakeVector("cat", KindDocument))
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := WithSearch(NewHandler(&fakeEncoder{block: true}, Limits{MaxTexts: 2, MaxQueueTexts: 2, Timeout: time.Second}, nil), ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan response)
+	go func() { done <- do(t, h, http.MethodPost, "/encode", `{"texts":["a","b"]}`) }()
+	time.Sleep(200 * time.Millisecond) // the blocked /encode holds the queue
+	if r := do(t, h, http.MethodPost, "/search", `{"queries":["cat"]}`); r.status != http.StatusTooManyRequests {
+		t.Errorf("/search with the queue full: %d %s, want 429", r.status, r.body)
+	}
+	<-done
+	if _, err := WithSearch(http.NotFoundHandler(), ix); err == nil {
+		t.Error("WithSearch over another handler: no error")
+	}
 }

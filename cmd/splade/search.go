@@ -85,7 +85,7 @@ func checkIndexModel(ix *index.Index, enc *model.Encoder, path string) error {
 
 // searchHandler adds POST /search over the index file at path to the
 // handler of splade serve.
-func searchHandler(next http.Handler, enc *model.Encoder, path string, lim httpapi.Limits) (http.Handler, error) {
+func searchHandler(next http.Handler, enc *model.Encoder, path string) (http.Handler, error) {
 	ix, err := index.Open(path)
 	if err != nil {
 		return nil, err
@@ -93,5 +93,5 @@ func searchHandler(next http.Handler, enc *model.Encoder, path string, lim httpa
 	if err := checkIndexModel(ix, enc, path); err != nil {
 		return nil, err
 	}
-	return httpapi.WithSearch(next, enc, ix, lim), nil
+	return httpapi.WithSearch(next, ix)
 }

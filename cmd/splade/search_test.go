@@ -226,10 +226,10 @@ func readRun(t *testing.T, path string) map[string][]hit {
 	return run
 }
 
-// metrics computes, from their definitions, the mean nDCG@10 (linear
+// definedMetrics computes, from their definitions, the mean nDCG@10 (linear
 // gains, log2 discount, ideal from the qrels), MRR@10 and Recall@100 over
 // the queries with a relevant document, a query without hits counting 0.
-func metrics(rankings map[string][]hit, qrels map[string]map[string]int) (ndcg, mrr, recall float64, n int) {
+func definedMetrics(rankings map[string][]hit, qrels map[string]map[string]int) (ndcg, mrr, recall float64, n int) {
 	for qid, judged := range qrels {
 		var grades []int
 		for _, g := range judged {
@@ -284,7 +284,7 @@ func checkEval(t *testing.T, out, runFile string, qv, docs map[string]map[uint32
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("eval --json: %v: %q", err, out)
 	}
-	ndcg, mrr, recall, n := metrics(rankings, qrels)
+	ndcg, mrr, recall, n := definedMetrics(rankings, qrels)
 	for _, c := range []struct {
 		key  string
 		want float64
