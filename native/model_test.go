@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/splade-go/splade"
@@ -129,5 +130,51 @@ func BenchmarkQuery(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestConcurrentEncode: Encode calls from many goroutines at once (each
+// with its own workspace from the pool) give the vectors of serial calls.
+func TestConcurrentEncode(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	p, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var seqs [][]int32
+	for _, c := range exp.Cases {
+		seqs = append(seqs, c.InputIDs)
+	}
+	want, err := m.Encode(ctx, seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for range 5 {
+				got, err := m.Encode(ctx, seqs[g%len(seqs):])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want[g%len(seqs):]) {
+					errs <- fmt.Errorf("goroutine %d: vectors differ from the serial call's", g)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
