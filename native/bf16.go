@@ -12,9 +12,14 @@ import "math"
 //   - a panel of B in the VNNI layout of AMX and VDPBF16PS: for each step of
 //     bf16Step rows of K, two halves of 16 columns, each 16 pairs of rows
 //     by 16 columns by the pair (k even, k odd): 1 KB per half.
+//
+// A product of at most smallRows rows (a short query) takes the kernel's
+// rows version where it has one: A converted once for all panels, no
+// padding rows computed (see gemmBF16Rows).
 const (
 	blockRows = 32
 	bf16Step  = 32
+	smallRows = 16
 )
 
 // bf16 rounds f to bfloat16, to nearest even.
@@ -108,6 +113,12 @@ func gemmBF16Panels(kern namedBlockKernel, M int, a []float32, lda int, b packed
 	if cap(st.a) < blockRows*kp {
 		st.a = make([]uint16, blockRows*kp)
 	}
+	if kern.rows != nil && M <= smallRows {
+		ab := st.a[:M*kp]
+		rowsToBF16(ab, M, kp, a, lda, K)
+		gemmBF16Rows(kern, M, ab, b, p0, p1, c, ldc, st)
+		return
+	}
 	ab := st.a[:blockRows*kp]
 	for m := 0; m < M; m += blockRows {
 		rows := min(blockRows, M-m)
@@ -141,13 +152,47 @@ func gemmBF16Panels(kern namedBlockKernel, M int, a []float32, lda int, b packed
 	}
 }
 
+// rowsToBF16 rounds rows 0 to M-1 of A [M, K] (leading dimension lda)
+// to bf16 into dst [M, kp], zero past K.
+func rowsToBF16(dst []uint16, M, kp int, a []float32, lda, K int) {
+	for r := range M {
+		row := dst[r*kp : (r+1)*kp]
+		toBF16(row[:K], a[r*lda:r*lda+K])
+		clear(row[K:])
+	}
+}
+
+// gemmBF16Rows computes C [M, N] = A·B for the columns of panels p0 to p1
+// of B, M at most smallRows, A already in bf16 [M, kp] (rowsToBF16), on
+// the kernel's rows version: the whole panels in one call, the last,
+// partial one through st.c.
+func gemmBF16Rows(kern namedBlockKernel, M int, ab []uint16, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
+	kp, N := b.kp, b.n
+	if M == 0 || p1 <= p0 {
+		return
+	}
+	if full := min(p1, N/panelWidth); full > p0 {
+		kern.rows(M, kp, ab, b.data[p0*kp*panelWidth:], c[p0*panelWidth:], ldc, full-p0)
+	}
+	if p1 > N/panelWidth { // the partial last panel
+		p := N / panelWidth
+		n0 := p * panelWidth
+		kern.rows(M, kp, ab, b.panel(p), st.c[:], panelWidth, 1)
+		for r := range M {
+			copy(c[r*ldc+n0:r*ldc+N], st.c[r*panelWidth:])
+		}
+	}
+}
+
 // namedBlockKernel is a bf16 block kernel with the name Kernel reports,
-// and optionally a version that computes n consecutive full panels at
-// once (panels and c advance by one panel and panelWidth columns each).
+// optionally a version that computes n consecutive full panels at once
+// (panels and c advance by one panel and panelWidth columns each), and
+// optionally one that does so for 1 to smallRows rows of A and C.
 type namedBlockKernel struct {
 	name  string
 	fn    blockKernel
 	multi func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
+	rows  func(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
 }
 
 // clearBlock zeroes a block of c: the product over an empty K.

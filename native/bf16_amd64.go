@@ -12,6 +12,9 @@ func dpbf16Block(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
 //go:noescape
 func amxBlock(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte, npanels int)
 
+//go:noescape
+func amxRows(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte, npanels int)
+
 // amxConfig is the tile configuration amxBlock loads: palette 1, tiles
 // tmm0-7 of 16 rows by 64 bytes.
 var amxConfig = func() *[64]byte {
@@ -23,6 +26,40 @@ var amxConfig = func() *[64]byte {
 	}
 	return &c
 }()
+
+// amxRowsConfig[r] is the tile configuration amxRows loads for r rows
+// (1 to smallRows): tmm0-1 (C) and tmm4 (A) of r rows, tmm6-7 (B) of 16.
+var amxRowsConfig = func() (cs [smallRows + 1]*[64]byte) {
+	for r := 1; r <= smallRows; r++ {
+		var c [64]byte
+		c[0] = 1
+		for _, t := range []int{0, 1, 4, 6, 7} {
+			c[16+2*t] = 64
+			c[48+t] = 16
+		}
+		c[48+0], c[48+1], c[48+4] = byte(r), byte(r), byte(r)
+		cs[r] = &c
+	}
+	return cs
+}()
+
+// rowsAMX computes rows (1 to smallRows) rows of n consecutive full
+// panels of C = A·B in one call: A [rows, kp] in bf16, no padding rows.
+func rowsAMX(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int) {
+	if rows <= 0 || rows > smallRows || n <= 0 {
+		return
+	}
+	if kp == 0 {
+		for r := range rows {
+			clear(c[r*ldc : r*ldc+n*panelWidth])
+		}
+		return
+	}
+	_ = a[rows*kp-1]
+	_ = panels[n*kp*panelWidth-1]
+	_ = c[(rows-1)*ldc+n*panelWidth-1]
+	amxRows(kp/bf16Step, &a[0], kp*2, &panels[0], &c[0], ldc*4, &amxRowsConfig[rows][0], n)
+}
 
 // amxUsable reports whether the CPU has AMX-BF16 and the kernel lets
 // this process use the tile registers (asked once; see amxPermit).
@@ -77,10 +114,10 @@ func blockAVX512BF16(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 func bf16Kernels() []namedBlockKernel {
 	var ks []namedBlockKernel
 	if amxUsable() {
-		ks = append(ks, namedBlockKernel{"amx", blockAMX, blocksAMX})
+		ks = append(ks, namedBlockKernel{"amx", blockAMX, blocksAMX, rowsAMX})
 	}
 	if cpu.X86.HasAVX512BF16 {
-		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16, nil})
+		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16, nil, nil})
 	}
-	return append(ks, namedBlockKernel{"go", blockGo, nil})
+	return append(ks, namedBlockKernel{"go", blockGo, nil, nil})
 }

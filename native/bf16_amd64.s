@@ -9,7 +9,9 @@
 // consecutive 32-column strips of C: C tiles tmm0-3 (2 x 2 of 16 x 16
 // f32), A tiles tmm4-5 (16 rows x 32 bf16 each), B tiles tmm6-7 (16 pairs
 // of rows x 16 columns, VNNI layout). steps is K/32; lda and ldc are in
-// bytes. The tile configuration is loaded once per call.
+// bytes. The tile configuration is loaded once per call. B is prefetched
+// 8 steps (16 KB) ahead: hardware prefetch alone leaves a short query,
+// which streams every weight once, well below the memory bandwidth.
 TEXT ·amxBlock(SB), NOSPLIT, $0-64
 	MOVQ cfg+48(FP), AX
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
@@ -42,6 +44,38 @@ loop:
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x42; BYTE $0x5C; BYTE $0xCC // TDPBF16PS tmm1, tmm4, tmm7
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x4A; BYTE $0x5C; BYTE $0xD5 // TDPBF16PS tmm2, tmm5, tmm6
 	BYTE $0xC4; BYTE $0xE2; BYTE $0x42; BYTE $0x5C; BYTE $0xDD // TDPBF16PS tmm3, tmm5, tmm7
+	PREFETCHT0 16384(BX)
+	PREFETCHT0 16448(BX)
+	PREFETCHT0 16512(BX)
+	PREFETCHT0 16576(BX)
+	PREFETCHT0 16640(BX)
+	PREFETCHT0 16704(BX)
+	PREFETCHT0 16768(BX)
+	PREFETCHT0 16832(BX)
+	PREFETCHT0 16896(BX)
+	PREFETCHT0 16960(BX)
+	PREFETCHT0 17024(BX)
+	PREFETCHT0 17088(BX)
+	PREFETCHT0 17152(BX)
+	PREFETCHT0 17216(BX)
+	PREFETCHT0 17280(BX)
+	PREFETCHT0 17344(BX)
+	PREFETCHT0 17408(BX)
+	PREFETCHT0 17472(BX)
+	PREFETCHT0 17536(BX)
+	PREFETCHT0 17600(BX)
+	PREFETCHT0 17664(BX)
+	PREFETCHT0 17728(BX)
+	PREFETCHT0 17792(BX)
+	PREFETCHT0 17856(BX)
+	PREFETCHT0 17920(BX)
+	PREFETCHT0 17984(BX)
+	PREFETCHT0 18048(BX)
+	PREFETCHT0 18112(BX)
+	PREFETCHT0 18176(BX)
+	PREFETCHT0 18240(BX)
+	PREFETCHT0 18304(BX)
+	PREFETCHT0 18368(BX)
 	ADDQ $64, SI
 	ADDQ $64, AX
 	ADDQ $2048, BX
@@ -159,4 +193,80 @@ dpstore:
 	VMOVUPS Z30, (DI)
 	VMOVUPS Z31, 64(DI)
 	VZEROUPPER
+	RET
+
+// func amxRows(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int, cfg *byte, npanels int)
+// amxBlock for at most 16 rows of A and C (the rows of a short query):
+// cfg sets those rows for tmm0-1 (C) and tmm4 (A), so that no padding
+// row is loaded, multiplied or stored; two TDPBF16PS per step instead of
+// four. B is prefetched 8 steps ahead, a short query being bound by the
+// weights' stream from memory.
+TEXT ·amxRows(SB), NOSPLIT, $0-64
+	MOVQ cfg+48(FP), AX
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), R8
+	MOVQ lda+16(FP), DX
+	MOVQ $64, R10
+	MOVQ npanels+56(FP), R12
+
+rpanel:
+	MOVQ steps+0(FP), CX
+	MOVQ a+8(FP), SI
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC0 // TILEZERO tmm0
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x49; BYTE $0xC8 // TILEZERO tmm1
+	TESTQ CX, CX
+	JZ    rstore
+
+rloop:
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x7B; BYTE $0x4B; BYTE $0x24; BYTE $0x16 // TILELOADD tmm4, (SI)(DX*1)
+	BYTE $0xC4; BYTE $0xA2; BYTE $0x7B; BYTE $0x4B; BYTE $0x34; BYTE $0x13 // TILELOADD tmm6, (BX)(R10*1)
+	BYTE $0xC4; BYTE $0xA2; BYTE $0x7B; BYTE $0x4B; BYTE $0xBC; BYTE $0x13; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // TILELOADD tmm7, 1024(BX)(R10*1)
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x4A; BYTE $0x5C; BYTE $0xC4 // TDPBF16PS tmm0, tmm4, tmm6
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x42; BYTE $0x5C; BYTE $0xCC // TDPBF16PS tmm1, tmm4, tmm7
+	PREFETCHT0 16384(BX)
+	PREFETCHT0 16448(BX)
+	PREFETCHT0 16512(BX)
+	PREFETCHT0 16576(BX)
+	PREFETCHT0 16640(BX)
+	PREFETCHT0 16704(BX)
+	PREFETCHT0 16768(BX)
+	PREFETCHT0 16832(BX)
+	PREFETCHT0 16896(BX)
+	PREFETCHT0 16960(BX)
+	PREFETCHT0 17024(BX)
+	PREFETCHT0 17088(BX)
+	PREFETCHT0 17152(BX)
+	PREFETCHT0 17216(BX)
+	PREFETCHT0 17280(BX)
+	PREFETCHT0 17344(BX)
+	PREFETCHT0 17408(BX)
+	PREFETCHT0 17472(BX)
+	PREFETCHT0 17536(BX)
+	PREFETCHT0 17600(BX)
+	PREFETCHT0 17664(BX)
+	PREFETCHT0 17728(BX)
+	PREFETCHT0 17792(BX)
+	PREFETCHT0 17856(BX)
+	PREFETCHT0 17920(BX)
+	PREFETCHT0 17984(BX)
+	PREFETCHT0 18048(BX)
+	PREFETCHT0 18112(BX)
+	PREFETCHT0 18176(BX)
+	PREFETCHT0 18240(BX)
+	PREFETCHT0 18304(BX)
+	PREFETCHT0 18368(BX)
+	ADDQ $64, SI
+	ADDQ $2048, BX
+	DECQ CX
+	JNZ  rloop
+
+rstore:
+	BYTE $0xC4; BYTE $0xA2; BYTE $0x7A; BYTE $0x4B; BYTE $0x04; BYTE $0x07 // TILESTORED (DI)(R8*1), tmm0
+	BYTE $0xC4; BYTE $0xA2; BYTE $0x7A; BYTE $0x4B; BYTE $0x4C; BYTE $0x07; BYTE $0x40 // TILESTORED 64(DI)(R8*1), tmm1
+	ADDQ $128, DI // the next 32 columns of C
+	DECQ R12
+	JNZ  rpanel
+	BYTE $0xC4; BYTE $0xE2; BYTE $0x78; BYTE $0x49; BYTE $0xC0 // TILERELEASE
 	RET
