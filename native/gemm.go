@@ -95,8 +95,8 @@ func tileGo(k int, a []float32, lda int, panel []float32, c []float32, ldc int) 
 // full tile, and C written to a private tile before the valid part is
 // copied out.
 type scratchTile struct {
-	a []float32 // tileRows * K
-	c [tileRows * panelWidth]float32
+	a []float32 // tileRows (gemmSmall: smallRows) * K
+	c [smallRows * panelWidth]float32
 }
 
 // gemm computes C [M, N] = A [M, K] · B into c with leading dimension
@@ -143,6 +143,41 @@ func gemmPanels(kern tileKernel, M int, a []float32, lda int, b packed, p0, p1 i
 	}
 }
 
+// A short query (more than tileRows, at most smallRows tokens) would take
+// two tiles per panel, the second mostly padding. A small kernel computes
+// smallRows x panelWidth instead, each panel's weights streamed from
+// memory once (the product is bound by that stream, not by arithmetic).
+// It has the tileKernel signature with smallRows in place of tileRows.
+//
+// gemmSmall is gemmPanels for M at most smallRows on such a kernel.
+func gemmSmall(small tileKernel, M int, a []float32, lda int, b packed, p0, p1 int, c []float32, ldc int, st *scratchTile) {
+	K, N := b.k, b.n
+	direct := M == smallRows
+	if !direct { // pad A to smallRows rows
+		if cap(st.a) < smallRows*K {
+			st.a = make([]float32, smallRows*K)
+		}
+		pa := st.a[:smallRows*K]
+		clear(pa)
+		for r := range M {
+			copy(pa[r*K:(r+1)*K], a[r*lda:r*lda+K])
+		}
+		a, lda = pa, K
+	}
+	for p := p0; p < p1; p++ {
+		n0 := p * panelWidth
+		w := min(panelWidth, N-n0)
+		if direct && w == panelWidth {
+			small(K, a, lda, b.panel(p), c[n0:], ldc)
+			continue
+		}
+		small(K, a, lda, b.panel(p), st.c[:], panelWidth)
+		for r := range M {
+			copy(c[r*ldc+n0:r*ldc+n0+w], st.c[r*panelWidth:])
+		}
+	}
+}
+
 // gemmRef is C = A·B by the definition, in float64: the reference the
 // tests hold every kernel and driver to.
 func gemmRef(M, N, K int, a []float32, lda int, b func(k, n int) float32, c []float32, ldc int) {
@@ -157,10 +192,12 @@ func gemmRef(M, N, K int, a []float32, lda int, b func(k, n int) float32, c []fl
 	}
 }
 
-// namedKernel is a micro-kernel with the name Kernel reports.
+// namedKernel is a micro-kernel with the name Kernel reports, and
+// optionally its small-M version (see gemmSmall).
 type namedKernel struct {
-	name string
-	fn   tileKernel
+	name  string
+	fn    tileKernel
+	small tileKernel
 }
 
 // clearTile zeroes a tile of c: the product over an empty K.

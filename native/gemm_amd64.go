@@ -24,6 +24,25 @@ func maxRows(acc *[panelWidth]float32, c []float32) {
 var hasAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
+func halfAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+
+// smallAVX512 is the AVX-512 small-M kernel (see smallKernel): two
+// halves of 16 columns.
+func smallAVX512(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
+	if k == 0 {
+		for r := range smallRows {
+			clear(c[r*ldc : r*ldc+panelWidth])
+		}
+		return
+	}
+	_ = a[(smallRows-1)*lda+k-1]
+	_ = panel[k*panelWidth-1]
+	_ = c[(smallRows-1)*ldc+panelWidth-1]
+	halfAVX512(k, &a[0], lda, &panel[0], &c[0], ldc)
+	halfAVX512(k, &a[0], lda, &panel[16], &c[16], ldc)
+}
+
+//go:noescape
 func quarterAVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 
 // tileAVX512Go is the AVX-512 micro-kernel (gemm_amd64.s) behind the
@@ -61,10 +80,10 @@ func tileAVX2Go(k int, a []float32, lda int, panel []float32, c []float32, ldc i
 func fp32Kernels() []namedKernel {
 	var ks []namedKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, namedKernel{"avx512", tileAVX512Go})
+		ks = append(ks, namedKernel{"avx512", tileAVX512Go, smallAVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, namedKernel{"avx2", tileAVX2Go})
+		ks = append(ks, namedKernel{"avx2", tileAVX2Go, nil})
 	}
-	return append(ks, namedKernel{"go", tileGo})
+	return append(ks, namedKernel{"go", tileGo, nil})
 }

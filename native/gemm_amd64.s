@@ -199,3 +199,105 @@ maxdone:
 	VMOVUPS Z1, 64(DI)
 	VZEROUPPER
 	RET
+
+// func halfAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// 16 rows by 16 columns of C = A·B for a short query (at most 16 tokens):
+// 16 accumulators Z16-Z31, B's 16 columns (b points at the first of them
+// in a 32-wide panel row) in Z0, each element of A broadcast from memory.
+// Both 64-byte halves of B's panel row 64 rows ahead are prefetched, so
+// that the weights stream from memory once, at the bandwidth, for the
+// two calls that cover a panel.
+TEXT ·halfAVX512(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), DX
+	SHLQ $2, DX
+	MOVQ b+24(FP), BX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	LEAQ (DX)(DX*2), R9   // 3 rows
+	LEAQ (SI)(DX*4), R10  // row 4
+	LEAQ (R10)(DX*4), R11 // row 8
+	LEAQ (R11)(DX*4), R12 // row 12
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	VXORPS Z26, Z26, Z26
+	VXORPS Z27, Z27, Z27
+	VXORPS Z28, Z28, Z28
+	VXORPS Z29, Z29, Z29
+	VXORPS Z30, Z30, Z30
+	VXORPS Z31, Z31, Z31
+	TESTQ CX, CX
+	JZ    hstore
+
+hloop:
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(BX)
+	VMOVUPS (BX), Z0
+	VFMADD231PS.BCST (SI), Z0, Z16
+	VFMADD231PS.BCST (SI)(DX*1), Z0, Z17
+	VFMADD231PS.BCST (SI)(DX*2), Z0, Z18
+	VFMADD231PS.BCST (SI)(R9*1), Z0, Z19
+	VFMADD231PS.BCST (R10), Z0, Z20
+	VFMADD231PS.BCST (R10)(DX*1), Z0, Z21
+	VFMADD231PS.BCST (R10)(DX*2), Z0, Z22
+	VFMADD231PS.BCST (R10)(R9*1), Z0, Z23
+	VFMADD231PS.BCST (R11), Z0, Z24
+	VFMADD231PS.BCST (R11)(DX*1), Z0, Z25
+	VFMADD231PS.BCST (R11)(DX*2), Z0, Z26
+	VFMADD231PS.BCST (R11)(R9*1), Z0, Z27
+	VFMADD231PS.BCST (R12), Z0, Z28
+	VFMADD231PS.BCST (R12)(DX*1), Z0, Z29
+	VFMADD231PS.BCST (R12)(DX*2), Z0, Z30
+	VFMADD231PS.BCST (R12)(R9*1), Z0, Z31
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  hloop
+
+hstore:
+	VMOVUPS Z16, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z17, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z18, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z19, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z20, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z21, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z22, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z23, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z24, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z25, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z26, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z27, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z28, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z29, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z30, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z31, (DI)
+	VZEROUPPER
+	RET

@@ -5,7 +5,7 @@ package native
 // fp32Kernels lists the fp32 micro-kernels this CPU runs: only the
 // plain-Go one off amd64.
 func fp32Kernels() []namedKernel {
-	return []namedKernel{{"go", tileGo}}
+	return []namedKernel{{"go", tileGo, nil}}
 }
 
 // maxRows is maxRowsGo off amd64.

@@ -62,6 +62,45 @@ func TestKernels(t *testing.T) {
 	}
 }
 
+// TestSmallKernels holds every small-M kernel this CPU runs, through
+// gemmSmall, to the definition of the matrix product.
+func TestSmallKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	tested := 0
+	for _, nk := range fp32Kernels() {
+		if nk.small == nil {
+			continue
+		}
+		tested++
+		for _, sh := range [][3]int{{16, 70, 768}, {13, 96, 40}, {1, 33, 5}, {16, 32, 0}, {16, 64, 3072}} {
+			M, N, K := sh[0], sh[1], sh[2]
+			lda := K + 3
+			a := randSlice(r, M*lda+1)
+			w := randSlice(r, N*K+1)
+			want := make([]float32, M*N)
+			gemmRef(M, N, K, a, lda, func(k, n int) float32 { return w[n*K+k] }, want, N)
+			b := pack(nil, w, K, N, 1, K)
+			ldc := N + 2
+			c := make([]float32, M*ldc)
+			for i := range c {
+				c[i] = float32(math.NaN())
+			}
+			gemmSmall(nk.small, M, a, lda, b, 0, panels(N), c, ldc, &scratchTile{})
+			for m := range M {
+				for n := range N {
+					got, exp := c[m*ldc+n], want[m*N+n]
+					if d := math.Abs(float64(got - exp)); !(d <= 1e-4*(1+math.Abs(float64(exp)))) {
+						t.Fatalf("%s small M=%d N=%d K=%d: C[%d,%d] = %v, want %v", nk.name, M, N, K, m, n, got, exp)
+					}
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Log("no small-M kernel runs on this CPU (AVX-512 has one): nothing to test")
+	}
+}
+
 // BenchmarkGEMM reports GFLOP/s of each kernel on one core, at the shape
 // of a BERT-base attention projection over 256 tokens.
 func BenchmarkGEMM(b *testing.B) {

@@ -24,9 +24,21 @@ const headGroup = 16
 func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	S, V, H := len(offs)-1, m.vocab, m.hidden
 	sum := m.pooling == splade.PoolingSum
+	// R rows per block: a kernel's tile, or smallRows on its small-M
+	// version where that pads fewer rows (a short query).
+	padded := func(R int) (n int) {
+		for s := range S {
+			n += (offs[s+1] - offs[s] + R - 1) / R * R
+		}
+		return n
+	}
 	R := tileRows
 	if m.bf16 != nil {
 		R = blockRows
+	}
+	small := (m.bf16 == nil && m.kernel.small != nil || m.bf16 != nil && m.bf16.rows != nil) && padded(smallRows) < padded(R)
+	if small {
+		R = smallRows
 	}
 	// The padded rows: sequence s has rows starts[s] to starts[s+1], of
 	// which the first offs[s+1]-offs[s] are real.
@@ -57,6 +69,9 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 			copy(hp[t*H:(t+1)*H], h[i*H:(i+1)*H])
 		}
 		kern := m.kernel.fn
+		if small {
+			kern = m.kernel.small
+		}
 		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
 	} else {
 		kp := m.decBF16.kp
@@ -68,6 +83,10 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		}
 		kern := m.bf16.fn
 		block = func(r, p int, c []float32) { kern(kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth) }
+		if small {
+			rows := m.bf16.rows
+			block = func(r, p int, c []float32) { rows(R, kp, hb[r*kp:], m.decBF16.panel(p), c, panelWidth, 1) }
+		}
 	}
 
 	act, decB := m.activation, m.decB

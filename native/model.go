@@ -373,6 +373,8 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	product := func(w, lo, hi, p0, p1 int) {
 		if m.bf16 != nil {
 			gemmBF16Panels(*m.bf16, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
+		} else if rows := hi - lo; m.kernel.small != nil && rows > tileRows && rows <= smallRows {
+			gemmSmall(m.kernel.small, rows, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		} else {
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}

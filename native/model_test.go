@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
@@ -176,5 +177,76 @@ func TestConcurrentEncode(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestShortQueries holds the small-M paths (a query of at most smallRows
+// tokens: gemmSmall, the AMX rows kernel, the pooled head on smallRows
+// blocks) to the plain-Go kernels through the whole model: fp32 within
+// 1e-4; bf16, whose rounding of activations can flip with the order of
+// float32 sums, within 1e-2.
+func TestShortQueries(t *testing.T) {
+	const vocab = 1000
+	r := rand.New(rand.NewPCG(9, 10))
+	seq := func(n int) []int32 {
+		s := make([]int32, n)
+		for i := range s {
+			s[i] = int32(r.IntN(vocab))
+		}
+		return s
+	}
+	batches := [][][]int32{{seq(16)}, {seq(13)}, {seq(5)}, {seq(1)}, {seq(16), seq(14)}, {seq(15), seq(40)}}
+	ctx := context.Background()
+	for _, prec := range []splade.Precision{splade.PrecisionFP32, splade.PrecisionBF16} {
+		tol := 1e-4
+		if prec == splade.PrecisionBF16 {
+			tol = 1e-2
+		}
+		for _, pooling := range []splade.Pooling{splade.PoolingMax, splade.PoolingSum} {
+			plain, err := New(randmodel.BERT(2, 64, 4, 128, vocab, 64), Options{Precision: prec, Pooling: pooling, Kernel: "go"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, kernel := range Kernels(prec) {
+				if kernel == "go" {
+					continue
+				}
+				m, err := New(randmodel.BERT(2, 64, 4, 128, vocab, 64), Options{Precision: prec, Pooling: pooling, Kernel: kernel})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range batches {
+					want, err := plain.Encode(ctx, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := m.Encode(ctx, b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for i := range b {
+						w, g := want[i].Dense(), got[i].Dense()
+						if len(g) < len(w) {
+							g = append(g, make([]float32, len(w)-len(g))...)
+						}
+						if len(w) < len(g) {
+							w = append(w, make([]float32, len(g)-len(w))...)
+						}
+						nonzero := 0
+						for j := range w {
+							if w[j] != 0 {
+								nonzero++
+							}
+							if d := math.Abs(float64(g[j] - w[j])); !(d <= tol*(1+math.Abs(float64(w[j])))) {
+								t.Fatalf("%s %s %s, %d tokens: term %d = %v, plain Go %v", prec, pooling, kernel, len(b[i]), j, g[j], w[j])
+							}
+						}
+						if nonzero == 0 {
+							t.Fatalf("%s %s %d tokens: an empty vector proves nothing", prec, pooling, len(b[i]))
+						}
+					}
+				}
+			}
+		}
 	}
 }
