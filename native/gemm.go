@@ -95,8 +95,8 @@ func tileGo(k int, a []float32, lda int, panel []float32, c []float32, ldc int) 
 // full tile, and C written to a private tile before the valid part is
 // copied out.
 type scratchTile struct {
-	a []float32 // tileRows (gemmSmall: smallRows) * K
-	c [smallRows * panelWidth]float32
+	a []float32                       // tileRows * K
+	c [smallRows * panelWidth]float32 // tileRows rows; gemmSmall: smallRows
 }
 
 // gemm computes C [M, N] = A [M, K] · B into c with leading dimension
@@ -146,32 +146,39 @@ func gemmPanels(kern tileKernel, M int, a []float32, lda int, b packed, p0, p1 i
 // A short query (more than tileRows, at most smallRows tokens) would take
 // two tiles per panel, the second mostly padding. A small kernel computes
 // smallRows x panelWidth instead, each panel's weights streamed from
-// memory once (the product is bound by that stream, not by arithmetic).
-// It has the tileKernel signature with smallRows in place of tileRows.
+// memory once (the product is bound by that stream, not by arithmetic),
+// from A packed k-major once per product (packRows), so that the rows'
+// values at each k share one cache line.
 //
-// gemmSmall is gemmPanels for M at most smallRows on such a kernel.
-func gemmSmall(small tileKernel, M int, a []float32, lda int, b packed, p0, p1 int, c []float32, ldc int, st *scratchTile) {
-	K, N := b.k, b.n
-	direct := M == smallRows
-	if !direct { // pad A to smallRows rows
-		if cap(st.a) < smallRows*K {
-			st.a = make([]float32, smallRows*K)
+// smallKernel computes c[r*ldc + j] = Σ_k a[k*smallRows + r] ·
+// panel[k*panelWidth + j] for r < smallRows, j < panelWidth.
+type smallKernel func(k int, a []float32, panel []float32, c []float32, ldc int)
+
+// packRows packs A [M, K] (M at most smallRows, leading dimension lda)
+// k-major into dst [K, smallRows], zero past row M.
+func packRows(dst []float32, M int, a []float32, lda, K int) []float32 {
+	dst = grow(dst, K*smallRows)
+	clear(dst)
+	for r := range M {
+		for k, v := range a[r*lda : r*lda+K] {
+			dst[k*smallRows+r] = v
 		}
-		pa := st.a[:smallRows*K]
-		clear(pa)
-		for r := range M {
-			copy(pa[r*K:(r+1)*K], a[r*lda:r*lda+K])
-		}
-		a, lda = pa, K
 	}
+	return dst
+}
+
+// gemmSmall computes C [M, N] = A·B for the columns of panels p0 to p1
+// of B, M at most smallRows, A packed by packRows.
+func gemmSmall(small smallKernel, M int, ap []float32, b packed, p0, p1 int, c []float32, ldc int, st *scratchTile) {
+	K, N := b.k, b.n
 	for p := p0; p < p1; p++ {
 		n0 := p * panelWidth
 		w := min(panelWidth, N-n0)
-		if direct && w == panelWidth {
-			small(K, a, lda, b.panel(p), c[n0:], ldc)
+		if M == smallRows && w == panelWidth {
+			small(K, ap, b.panel(p), c[n0:], ldc)
 			continue
 		}
-		small(K, a, lda, b.panel(p), st.c[:], panelWidth)
+		small(K, ap, b.panel(p), st.c[:], panelWidth)
 		for r := range M {
 			copy(c[r*ldc+n0:r*ldc+n0+w], st.c[r*panelWidth:])
 		}
@@ -197,7 +204,7 @@ func gemmRef(M, N, K int, a []float32, lda int, b func(k, n int) float32, c []fl
 type namedKernel struct {
 	name  string
 	fn    tileKernel
-	small tileKernel
+	small smallKernel
 }
 
 // clearTile zeroes a tile of c: the product over an empty K.

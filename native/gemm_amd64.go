@@ -24,22 +24,22 @@ func maxRows(acc *[panelWidth]float32, c []float32) {
 var hasAVX512 = cpu.X86.HasAVX512F
 
 //go:noescape
-func halfAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+func halfAVX512(k int, a *float32, b *float32, c *float32, ldc int)
 
 // smallAVX512 is the AVX-512 small-M kernel (see smallKernel): two
 // halves of 16 columns.
-func smallAVX512(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
+func smallAVX512(k int, a []float32, panel []float32, c []float32, ldc int) {
 	if k == 0 {
 		for r := range smallRows {
 			clear(c[r*ldc : r*ldc+panelWidth])
 		}
 		return
 	}
-	_ = a[(smallRows-1)*lda+k-1]
+	_ = a[k*smallRows-1]
 	_ = panel[k*panelWidth-1]
 	_ = c[(smallRows-1)*ldc+panelWidth-1]
-	halfAVX512(k, &a[0], lda, &panel[0], &c[0], ldc)
-	halfAVX512(k, &a[0], lda, &panel[16], &c[16], ldc)
+	halfAVX512(k, &a[0], &panel[0], &c[0], ldc)
+	halfAVX512(k, &a[0], &panel[16], &c[16], ldc)
 }
 
 //go:noescape

@@ -200,26 +200,21 @@ maxdone:
 	VZEROUPPER
 	RET
 
-// func halfAVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+// func halfAVX512(k int, a *float32, b *float32, c *float32, ldc int)
 // 16 rows by 16 columns of C = A·B for a short query (at most 16 tokens):
-// 16 accumulators Z16-Z31, B's 16 columns (b points at the first of them
-// in a 32-wide panel row) in Z0, each element of A broadcast from memory.
-// Both 64-byte halves of B's panel row 64 rows ahead are prefetched, so
-// that the weights stream from memory once, at the bandwidth, for the
-// two calls that cover a panel.
-TEXT ·halfAVX512(SB), NOSPLIT, $0-48
+// A packed k-major (packRows: the 16 rows' values at k in one 64-byte
+// line), 16 accumulators Z16-Z31, B's 16 columns (b points at the first
+// of them in a 32-wide panel row) in Z0, each element of A broadcast from
+// memory. Both 64-byte halves of B's panel row 64 rows ahead are
+// prefetched, so that the weights stream from memory once, at the
+// bandwidth, for the two calls that cover a panel.
+TEXT ·halfAVX512(SB), NOSPLIT, $0-40
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), DX
-	SHLQ $2, DX
-	MOVQ b+24(FP), BX
-	MOVQ c+32(FP), DI
-	MOVQ ldc+40(FP), R8
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
-	LEAQ (DX)(DX*2), R9   // 3 rows
-	LEAQ (SI)(DX*4), R10  // row 4
-	LEAQ (R10)(DX*4), R11 // row 8
-	LEAQ (R11)(DX*4), R12 // row 12
 	VXORPS Z16, Z16, Z16
 	VXORPS Z17, Z17, Z17
 	VXORPS Z18, Z18, Z18
@@ -244,25 +239,22 @@ hloop:
 	PREFETCHT0 8256(BX)
 	VMOVUPS (BX), Z0
 	VFMADD231PS.BCST (SI), Z0, Z16
-	VFMADD231PS.BCST (SI)(DX*1), Z0, Z17
-	VFMADD231PS.BCST (SI)(DX*2), Z0, Z18
-	VFMADD231PS.BCST (SI)(R9*1), Z0, Z19
-	VFMADD231PS.BCST (R10), Z0, Z20
-	VFMADD231PS.BCST (R10)(DX*1), Z0, Z21
-	VFMADD231PS.BCST (R10)(DX*2), Z0, Z22
-	VFMADD231PS.BCST (R10)(R9*1), Z0, Z23
-	VFMADD231PS.BCST (R11), Z0, Z24
-	VFMADD231PS.BCST (R11)(DX*1), Z0, Z25
-	VFMADD231PS.BCST (R11)(DX*2), Z0, Z26
-	VFMADD231PS.BCST (R11)(R9*1), Z0, Z27
-	VFMADD231PS.BCST (R12), Z0, Z28
-	VFMADD231PS.BCST (R12)(DX*1), Z0, Z29
-	VFMADD231PS.BCST (R12)(DX*2), Z0, Z30
-	VFMADD231PS.BCST (R12)(R9*1), Z0, Z31
-	ADDQ $4, SI
-	ADDQ $4, R10
-	ADDQ $4, R11
-	ADDQ $4, R12
+	VFMADD231PS.BCST 4(SI), Z0, Z17
+	VFMADD231PS.BCST 8(SI), Z0, Z18
+	VFMADD231PS.BCST 12(SI), Z0, Z19
+	VFMADD231PS.BCST 16(SI), Z0, Z20
+	VFMADD231PS.BCST 20(SI), Z0, Z21
+	VFMADD231PS.BCST 24(SI), Z0, Z22
+	VFMADD231PS.BCST 28(SI), Z0, Z23
+	VFMADD231PS.BCST 32(SI), Z0, Z24
+	VFMADD231PS.BCST 36(SI), Z0, Z25
+	VFMADD231PS.BCST 40(SI), Z0, Z26
+	VFMADD231PS.BCST 44(SI), Z0, Z27
+	VFMADD231PS.BCST 48(SI), Z0, Z28
+	VFMADD231PS.BCST 52(SI), Z0, Z29
+	VFMADD231PS.BCST 56(SI), Z0, Z30
+	VFMADD231PS.BCST 60(SI), Z0, Z31
+	ADDQ $64, SI
 	ADDQ $128, BX
 	DECQ CX
 	JNZ  hloop

@@ -69,10 +69,16 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 			copy(hp[t*H:(t+1)*H], h[i*H:(i+1)*H])
 		}
 		kern := m.kernel.fn
-		if small {
-			kern = m.kernel.small
-		}
 		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
+		if small { // each block of smallRows rows packed by packRows
+			ws.xs = grow(ws.xs, rows*H)
+			xs := ws.xs
+			for r := 0; r < rows; r += smallRows {
+				packRows(xs[r*H:(r+smallRows)*H], smallRows, hp[r*H:], H, H)
+			}
+			kern := m.kernel.small
+			block = func(r, p int, c []float32) { kern(H, xs[r*H:(r+smallRows)*H], m.dec.panel(p), c, panelWidth) }
+		}
 	} else {
 		kp := m.decBF16.kp
 		ws.hb = grow(ws.hb, rows*kp)

@@ -49,6 +49,8 @@ type Model struct {
 // garbage collector hundreds of megabytes per batch.
 type workspace struct {
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
+	xs                               []float32 // a short query's activations, packed by packRows
+	xb                               []uint16  // a short query's activations in bf16 (rowsToBF16)
 	hb                               []uint16
 	attn                             []attnScratch
 	tiles                            []scratchTile
@@ -370,11 +372,24 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	nw := len(ws.tiles)
 	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
+	// A short query takes the small-M kernel, x packed for it once (fp32)
+	// or rounded to bf16 once (bf16), not once per group of panels.
+	small := m.bf16 == nil && m.kernel.small != nil && N > tileRows && N <= smallRows
+	if small {
+		ws.xs = packRows(ws.xs, N, x, in, in)
+	}
+	smallBF16 := m.bf16 != nil && m.bf16.rows != nil && N <= smallRows
+	if smallBF16 {
+		ws.xb = grow(ws.xb, N*l.wb.kp)
+		rowsToBF16(ws.xb, N, l.wb.kp, x, in, in)
+	}
 	product := func(w, lo, hi, p0, p1 int) {
-		if m.bf16 != nil {
+		if smallBF16 {
+			gemmBF16Rows(*m.bf16, N, ws.xb, l.wb, p0, p1, dst, out, &tilesBF16[w])
+		} else if m.bf16 != nil {
 			gemmBF16Panels(*m.bf16, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
-		} else if rows := hi - lo; m.kernel.small != nil && rows > tileRows && rows <= smallRows {
-			gemmSmall(m.kernel.small, rows, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
+		} else if small {
+			gemmSmall(m.kernel.small, N, ws.xs, l.w, p0, p1, dst, out, &tiles[w])
 		} else {
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}
