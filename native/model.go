@@ -421,8 +421,13 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 }
 
 // rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
-// time, or fewer when that leaves cores idle.
+// time, or fewer when that leaves cores idle; a short query's rows on the
+// calling goroutine.
 func (m *Model) rows(N int, fn func(lo, hi int)) {
+	if N <= smallRows { // a short query: less work than waking a core
+		fn(0, N)
+		return
+	}
 	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
 	chunks := (N + size - 1) / size
 	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
