@@ -13,7 +13,7 @@ import "math"
 //     bf16Step rows of K, two halves of 16 columns, each 16 pairs of rows
 //     by 16 columns by the pair (k even, k odd): 1 KB per half.
 //
-// A product of at most smallRows rows (a short query) takes the kernel's
+// A product of at most blockRows rows (a short query) takes the kernel's
 // rows version where it has one: A converted once for all panels, no
 // padding rows computed (see gemmBF16Rows).
 const (
@@ -113,7 +113,7 @@ func gemmBF16Panels(kern namedBlockKernel, M int, a []float32, lda int, b packed
 	if cap(st.a) < blockRows*kp {
 		st.a = make([]uint16, blockRows*kp)
 	}
-	if kern.rows != nil && M <= smallRows {
+	if kern.rows != nil && M <= blockRows {
 		ab := st.a[:M*kp]
 		rowsToBF16(ab, M, kp, a, lda, K)
 		gemmBF16Rows(kern, M, ab, b, p0, p1, c, ldc, st)
@@ -163,7 +163,7 @@ func rowsToBF16(dst []uint16, M, kp int, a []float32, lda, K int) {
 }
 
 // gemmBF16Rows computes C [M, N] = A·B for the columns of panels p0 to p1
-// of B, M at most smallRows, A already in bf16 [M, kp] (rowsToBF16), on
+// of B, M at most blockRows, A already in bf16 [M, kp] (rowsToBF16), on
 // the kernel's rows version: the whole panels in one call, the last,
 // partial one through st.c.
 func gemmBF16Rows(kern namedBlockKernel, M int, ab []uint16, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
@@ -187,7 +187,7 @@ func gemmBF16Rows(kern namedBlockKernel, M int, ab []uint16, b packedBF16, p0, p
 // namedBlockKernel is a bf16 block kernel with the name Kernel reports,
 // optionally a version that computes n consecutive full panels at once
 // (panels and c advance by one panel and panelWidth columns each), and
-// optionally one that does so for 1 to smallRows rows of A and C.
+// optionally one that does so for 1 to blockRows rows of A and C.
 type namedBlockKernel struct {
 	name  string
 	fn    blockKernel

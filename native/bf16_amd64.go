@@ -27,26 +27,31 @@ var amxConfig = func() *[64]byte {
 	return &c
 }()
 
-// amxRowsConfig[r] is the tile configuration amxRows loads for r rows
-// (1 to smallRows): tmm0-1 (C) and tmm4 (A) of r rows, tmm6-7 (B) of 16.
-var amxRowsConfig = func() (cs [smallRows + 1]*[64]byte) {
-	for r := 1; r <= smallRows; r++ {
+// amxRowsConfig[r] is the tile configuration for r rows of A and C (1 to
+// blockRows): tmm6-7 (B) of 16 rows; for r at most 16, tmm0-1 (C) and
+// tmm4 (A) of r rows, for amxRows; else tmm0-1 and tmm4 of 16 rows and
+// tmm2-3 (C) and tmm5 (A) of r-16, for amxBlock. No padding row is loaded,
+// multiplied or stored.
+var amxRowsConfig = func() (cs [blockRows + 1]*[64]byte) {
+	for r := 1; r <= blockRows; r++ {
 		var c [64]byte
 		c[0] = 1
-		for _, t := range []int{0, 1, 4, 6, 7} {
-			c[16+2*t] = 64
-			c[48+t] = 16
+		lo, hi := byte(min(r, 16)), byte(max(r-16, 0))
+		rows := [8]byte{lo, lo, hi, hi, lo, hi, 16, 16}
+		for t, n := range rows {
+			if n > 0 { // an unused tile has 0 rows and 0 bytes per row
+				c[16+2*t], c[48+t] = 64, n
+			}
 		}
-		c[48+0], c[48+1], c[48+4] = byte(r), byte(r), byte(r)
 		cs[r] = &c
 	}
 	return cs
 }()
 
-// rowsAMX computes rows (1 to smallRows) rows of n consecutive full
+// rowsAMX computes rows (1 to blockRows) rows of n consecutive full
 // panels of C = A·B in one call: A [rows, kp] in bf16, no padding rows.
 func rowsAMX(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int) {
-	if rows <= 0 || rows > smallRows || n <= 0 {
+	if rows <= 0 || rows > blockRows || n <= 0 {
 		return
 	}
 	if kp == 0 {
@@ -58,7 +63,11 @@ func rowsAMX(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
 	_ = a[rows*kp-1]
 	_ = panels[n*kp*panelWidth-1]
 	_ = c[(rows-1)*ldc+n*panelWidth-1]
-	amxRows(kp/bf16Step, &a[0], kp*2, &panels[0], &c[0], ldc*4, &amxRowsConfig[rows][0], n)
+	if rows <= 16 {
+		amxRows(kp/bf16Step, &a[0], kp*2, &panels[0], &c[0], ldc*4, &amxRowsConfig[rows][0], n)
+		return
+	}
+	amxBlock(kp/bf16Step, &a[0], kp*2, &panels[0], &c[0], ldc*4, &amxRowsConfig[rows][0], n)
 }
 
 // amxUsable reports whether the CPU has AMX-BF16 and the kernel lets

@@ -11,7 +11,7 @@ import (
 func TestBF16Kernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, nk := range bf16Kernels() {
-		for _, sh := range [][3]int{{32, 32, 32}, {1, 1, 1}, {33, 70, 768}, {64, 96, 40}, {5, 31, 0}, {16, 70, 768}, {7, 96, 40}, {3, 64, 0}} {
+		for _, sh := range [][3]int{{32, 32, 32}, {1, 1, 1}, {33, 70, 768}, {64, 96, 40}, {5, 31, 0}, {16, 70, 768}, {7, 96, 40}, {3, 64, 0}, {18, 64, 768}, {31, 33, 64}} {
 			M, N, K := sh[0], sh[1], sh[2]
 			lda := K + 1
 			a := randSlice(r, M*lda+1)

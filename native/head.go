@@ -40,6 +40,9 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if small {
 		R = smallRows
 	}
+	if m.bf16 != nil && m.bf16.rows != nil && S == 1 && offs[1] <= blockRows {
+		R, small = offs[1], true // one query: blocks of its own length
+	}
 	// The padded rows: sequence s has rows starts[s] to starts[s+1], of
 	// which the first offs[s+1]-offs[s] are real.
 	starts := make([]int, S+1)

@@ -378,7 +378,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if small {
 		ws.xs = packRows(ws.xs, N, x, in, in)
 	}
-	smallBF16 := m.bf16 != nil && m.bf16.rows != nil && N <= smallRows
+	smallBF16 := m.bf16 != nil && m.bf16.rows != nil && N <= blockRows
 	if smallBF16 {
 		ws.xb = grow(ws.xb, N*l.wb.kp)
 		rowsToBF16(ws.xb, N, l.wb.kp, x, in, in)

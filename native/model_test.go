@@ -195,7 +195,7 @@ func TestShortQueries(t *testing.T) {
 		}
 		return s
 	}
-	batches := [][][]int32{{seq(16)}, {seq(13)}, {seq(5)}, {seq(1)}, {seq(16), seq(14)}, {seq(15), seq(40)}}
+	batches := [][][]int32{{seq(16)}, {seq(13)}, {seq(5)}, {seq(1)}, {seq(18)}, {seq(32)}, {seq(16), seq(14)}, {seq(15), seq(40)}, {seq(20), seq(9)}}
 	ctx := context.Background()
 	for _, prec := range []splade.Precision{splade.PrecisionFP32, splade.PrecisionBF16} {
 		tol := 1e-4
