@@ -9,6 +9,15 @@
 // The masked-LM head is fused with the pooling: the [tokens, vocabulary]
 // logits are never held, only the pooled [texts, vocabulary] result.
 //
+// A short query is a matrix-vector product in disguise: it streams every
+// weight once for a few rows of activations, so it is bound by memory
+// bandwidth, not arithmetic. Its products take small-M paths: the fp32
+// kernel computes 16 rows (not two 12-row tiles, the second mostly
+// padding) from activations packed once per product; the AMX tiles are
+// configured to the query's rows (up to 32), so that no padding row is
+// loaded, multiplied or stored; both prefetch the weight panels ahead of
+// the kernel and both cores split the output columns.
+//
 // Each kernel family has a file of its own and a plain-Go reference that
 // its tests compare it with.
 package native
