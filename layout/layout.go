@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // Model describes a model folder: what encodes queries, documents and

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // Static is an inference-free query encoder: sentence-transformers'

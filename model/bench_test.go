@@ -12,7 +12,7 @@ import (
 
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // randomParams makes a BertForMaskedLM of the given size with random

@@ -18,7 +18,7 @@ import (
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // maxCompiledShapes bounds how many [batch, length] graph shapes are kept

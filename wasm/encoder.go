@@ -10,7 +10,7 @@ import (
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // LoadOptions adjusts how a model folder is loaded. The zero value uses

@@ -22,7 +22,7 @@ import (
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // chunkBatches is how many batches are read, encoded and written at once.

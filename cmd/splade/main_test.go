@@ -18,7 +18,7 @@ import (
 	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/stfixture"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 func TestEncodeArgument(t *testing.T) {
