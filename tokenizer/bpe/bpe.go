@@ -41,8 +41,8 @@ func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b
 
 // addedToken is a token matched whole in the text before pre-tokenization.
 type addedToken struct {
-	content                  string
-	id                       int32
+	content                 string
+	id                      int32
 	lstrip, rstrip, oneWord bool
 }
 

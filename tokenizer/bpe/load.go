@@ -187,15 +187,15 @@ type tokenizerJSON struct {
 		PadToken string `json:"pad_token"`
 	} `json:"padding"`
 	Model struct {
-		Type                    string           `json:"type"`
-		Vocab                   map[string]int32 `json:"vocab"`
+		Type                    string            `json:"type"`
+		Vocab                   map[string]int32  `json:"vocab"`
 		Merges                  []json.RawMessage `json:"merges"`
-		UnkToken                *string          `json:"unk_token"`
-		ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-		EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
-		Dropout                 *float64         `json:"dropout"`
-		ByteFallback            bool             `json:"byte_fallback"`
-		IgnoreMerges            bool             `json:"ignore_merges"`
+		UnkToken                *string           `json:"unk_token"`
+		ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+		EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+		Dropout                 *float64          `json:"dropout"`
+		ByteFallback            bool              `json:"byte_fallback"`
+		IgnoreMerges            bool              `json:"ignore_merges"`
 	} `json:"model"`
 }
 
