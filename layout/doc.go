@@ -34,5 +34,5 @@
 // weight; tokens weighted 0 are dropped (see [Static.Encode]).
 //
 // The package uses only the standard library and this module's
-// checkpoint, wordpiece and sparsevec packages, so it builds for js/wasm.
+// checkpoint, tokenizer and sparsevec packages, so it builds for js/wasm.
 package layout

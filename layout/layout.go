@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/tokenizer/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // Model describes a model folder: what encodes queries, documents and
@@ -52,7 +52,7 @@ type MLM struct {
 	// Config is the model's config.json.
 	Config checkpoint.Config
 	// Tokenizer is the model's tokenizer.
-	Tokenizer *wordpiece.Tokenizer
+	Tokenizer tokenizer.Tokenizer
 	// Pooling is SpladePooling's pooling_strategy, "max" or "sum"; "max"
 	// when the folder has no SpladePooling module.
 	Pooling string
@@ -73,7 +73,7 @@ func (m *Model) QueryOnly() bool { return m.Document.IsZero() }
 
 // Tokenizer returns the tokenizer of the document side, or of the query
 // side for a query-only folder.
-func (m *Model) Tokenizer() *wordpiece.Tokenizer {
+func (m *Model) Tokenizer() tokenizer.Tokenizer {
 	if !m.Document.IsZero() {
 		return m.Document.Tokenizer()
 	}
@@ -105,7 +105,7 @@ func containsMLM(ms []*MLM, m *MLM) bool {
 func (r Route) IsZero() bool { return r.MLM == nil && r.Static == nil }
 
 // Tokenizer returns the route's tokenizer (nil for a missing route).
-func (r Route) Tokenizer() *wordpiece.Tokenizer {
+func (r Route) Tokenizer() tokenizer.Tokenizer {
 	switch {
 	case r.MLM != nil:
 		return r.MLM.Tokenizer
@@ -132,7 +132,7 @@ func (r Route) MaxLength() int {
 // and the static query tables, and reads the masked-LM configs, but leaves
 // the masked-LM weights to the caller (MLM.FS).
 func Read(fsys fs.FS) (*Model, error) {
-	r := &reader{fsys: fsys, mlms: map[string]*MLM{}, toks: map[string]*wordpiece.Tokenizer{}}
+	r := &reader{fsys: fsys, mlms: map[string]*MLM{}, toks: map[string]tokenizer.Tokenizer{}}
 	m, err := r.read()
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (m *Model) finish() error {
 type reader struct {
 	fsys fs.FS
 	mlms map[string]*MLM
-	toks map[string]*wordpiece.Tokenizer
+	toks map[string]tokenizer.Tokenizer
 }
 
 func (r *reader) exists(name string) bool {
@@ -452,7 +452,7 @@ func (r *reader) sub(dir string) (fs.FS, error) {
 	return s, nil
 }
 
-func (r *reader) tokenizer(dir string) (*wordpiece.Tokenizer, error) {
+func (r *reader) tokenizer(dir string) (tokenizer.Tokenizer, error) {
 	if tok := r.toks[dir]; tok != nil {
 		return tok, nil
 	}
@@ -460,7 +460,7 @@ func (r *reader) tokenizer(dir string) (*wordpiece.Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := wordpiece.Load(fsys)
+	tok, err := tokenizer.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("layout: tokenizer in %s: %w", dir, err)
 	}
@@ -587,7 +587,7 @@ func (r *reader) static(dir string) (Route, error) {
 
 // idf reads the static query table dir/idf.json, {"token": weight};
 // tokens that are not in tok's vocabulary are ignored.
-func (r *reader) idf(dir string, tok *wordpiece.Tokenizer) (Route, error) {
+func (r *reader) idf(dir string, tok tokenizer.Tokenizer) (Route, error) {
 	var table map[string]float64
 	if err := r.readJSON(path.Join(dir, "idf.json"), &table); err != nil {
 		return Route{}, err

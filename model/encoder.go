@@ -18,7 +18,7 @@ import (
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/tokenizer/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // maxCompiledShapes bounds how many [batch, length] graph shapes are kept
@@ -33,7 +33,7 @@ type Encoder struct {
 	name      string
 	opts      Options
 	dim       int
-	tok       *wordpiece.Tokenizer // the document side's; the query side's for a query-only folder
+	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
 	maxLength int                  // the default route's
 
 	backend     compute.Backend // nil when no route runs a network
@@ -56,7 +56,7 @@ type route struct {
 // network is a masked-LM model with SPLADE pooling compiled on the backend.
 type network struct {
 	cfg       checkpoint.Config
-	tok       *wordpiece.Tokenizer
+	tok       tokenizer.Tokenizer
 	maxLength int
 	exec      *graph.Exec
 	weights   *weights
@@ -240,15 +240,15 @@ func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparse
 		return e.encodeStatic(ctx, r.static, texts)
 	}
 	n := r.net
-	encs := make([]wordpiece.Encoding, len(texts))
+	encs := make([][]int32, len(texts)) // token ids
 	for i, t := range texts {
-		encs[i] = n.tok.Encode(t, n.maxLength)
+		encs[i] = n.tok.EncodeIDs(t, n.maxLength)
 	}
 	order := make([]int, len(texts))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a].IDs) - len(encs[b].IDs) })
+	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a]) - len(encs[b]) })
 
 	out := make([]sparsevec.Vector, len(texts))
 	for start := 0; start < len(order); start += e.opts.BatchSize {
@@ -302,10 +302,10 @@ func bucketLength(n, maxLength int) int {
 }
 
 // run encodes the texts encs[batch[i]] as one padded batch through n.
-func (e *Encoder) run(n *network, batch []int, encs []wordpiece.Encoding) ([]sparsevec.Vector, error) {
+func (e *Encoder) run(n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
 	longest := 0
 	for _, i := range batch {
-		longest = max(longest, len(encs[i].IDs))
+		longest = max(longest, len(encs[i]))
 	}
 	B, T := len(batch), bucketLength(longest, n.maxLength)
 	ids := make([]int32, B*T)
@@ -313,7 +313,7 @@ func (e *Encoder) run(n *network, batch []int, encs []wordpiece.Encoding) ([]spa
 	pad := n.tok.Pad()
 	for r, i := range batch {
 		row := ids[r*T : (r+1)*T]
-		n := copy(row, encs[i].IDs)
+		n := copy(row, encs[i])
 		for j := n; j < T; j++ {
 			row[j] = pad
 		}
@@ -383,7 +383,7 @@ func (e *Encoder) MaxLength() int { return e.maxLength }
 
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
-func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
+func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
 // Name is the model id or folder the encoder was loaded from.
 func (e *Encoder) Name() string { return e.name }

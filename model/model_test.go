@@ -44,7 +44,7 @@ func TestParity(t *testing.T) {
 				t.Fatalf("Dim = %d, want %d", enc.Dim(), exp.VocabSize)
 			}
 			for i, c := range exp.Cases {
-				ids := enc.Tokenizer().Encode(c.Text, enc.MaxLength()).IDs
+				ids := enc.Tokenizer().EncodeIDs(c.Text, enc.MaxLength())
 				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
 					t.Errorf("case %d: input ids %v, want %v", i, ids, c.InputIDs)
 				}

@@ -10,7 +10,7 @@ import (
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/tokenizer/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // LoadOptions adjusts how a model folder is loaded. The zero value uses
@@ -42,7 +42,7 @@ type LoadOptions struct {
 type Encoder struct {
 	name     string
 	dim      int
-	tok      *wordpiece.Tokenizer // the tokenizer that Token reads
+	tok      tokenizer.Tokenizer // the tokenizer that Token reads
 	query    *pipeline            // kind "query"
 	document *pipeline            // kind "document"; nil for an inference-free folder
 	def      *pipeline            // kind ""
@@ -51,7 +51,7 @@ type Encoder struct {
 // pipeline is one way of encoding a text: the masked-LM model with SPLADE
 // pooling, or a static token-weight table (inference-free queries).
 type pipeline struct {
-	tok *wordpiece.Tokenizer
+	tok tokenizer.Tokenizer
 
 	model      *mlm // nil for a static table
 	pooling    string
@@ -173,7 +173,7 @@ func (e *Encoder) Backend() string { return "wasm-go" }
 
 // Tokenizer returns the tokenizer of the document side (of the queries for
 // an inference-free folder).
-func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
+func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
@@ -200,7 +200,7 @@ func (p *pipeline) tokenize(text string) []int32 {
 	if p.static != nil {
 		return p.static.IDs(text)
 	}
-	return p.tok.Encode(text, p.maxLen).IDs
+	return p.tok.EncodeIDs(text, p.maxLen)
 }
 
 func (p *pipeline) encode(ctx context.Context, text string) (sparsevec.Vector, headStats, error) {
