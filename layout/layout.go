@@ -537,8 +537,11 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if m.MaxLength <= 0 {
 		m.MaxLength = tok.MaxLength()
 	}
-	if m.MaxLength <= 0 || m.MaxLength > cfg.MaxPositions {
-		m.MaxLength = cfg.MaxPositions
+	// The position table caps it: max_position_embeddings, less
+	// pad_token_id+1 for RoBERTa, whose positions start there (so a
+	// tokenizer with the 1e30 "unset" model_max_length gets 514-2 = 512).
+	if m.MaxLength <= 0 || m.MaxLength > cfg.MaxTokens() {
+		m.MaxLength = cfg.MaxTokens()
 	}
 	r.mlms[key] = m
 	return Route{MLM: m}, nil

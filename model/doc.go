@@ -1,5 +1,5 @@
-// Package model is the SPLADE encoder: a BertForMaskedLM or
-// DistilBertForMaskedLM rebuilt as a GoMLX graph, with SPLADE pooling on
+// Package model is the SPLADE encoder: a BertForMaskedLM,
+// DistilBertForMaskedLM or RobertaForMaskedLM rebuilt as a GoMLX graph, with SPLADE pooling on
 // top of the masked-LM logits,
 //
 //	w_j = max over tokens t of log(1 + ReLU(z_tj))
@@ -12,8 +12,8 @@
 //
 // Weights come straight from the files a hub repository holds
 // (model.safetensors or pytorch_model.bin; package checkpoint), texts are
-// tokenized exactly as HuggingFace's BERT tokenizer does (package
-// wordpiece).
+// tokenized exactly as HuggingFace's tokenizers do (package tokenizer:
+// WordPiece for BERT, byte-level BPE for RoBERTa).
 //
 // # Folder layouts
 //

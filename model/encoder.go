@@ -177,8 +177,8 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 	}
 	maxLength := m.MaxLength
 	if e.opts.MaxLength > 0 {
-		if e.opts.MaxLength > cfg.MaxPositions {
-			return nil, fmt.Errorf("model: %s: max length %d exceeds the model's %d positions", e.name, e.opts.MaxLength, cfg.MaxPositions)
+		if e.opts.MaxLength > cfg.MaxTokens() {
+			return nil, fmt.Errorf("model: %s: max length %d exceeds the model's %d positions", e.name, e.opts.MaxLength, cfg.MaxTokens())
 		}
 		maxLength = e.opts.MaxLength
 	}

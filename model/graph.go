@@ -120,11 +120,12 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		return nn.LayerNorm(x, []int{-1}, eps, g, b, nil)
 	}
 
-	// Embeddings: word + position (+ token type 0 for BERT), then LayerNorm.
+	// Embeddings: word + position (+ token type 0 for BERT and RoBERTa), then LayerNorm.
 	wordEmb := next()
 	posEmb := next()
-	x := Gather(wordEmb, ExpandAxes(ids, -1)) // [B, T, H]
-	pos := Slice(posEmb, AxisRange(0, T))     // [T, H]
+	x := Gather(wordEmb, ExpandAxes(ids, -1))   // [B, T, H]
+	off := cfg.PositionOffset                   // RoBERTa: pad_token_id+1
+	pos := Slice(posEmb, AxisRange(off, off+T)) // [T, H]
 	x = Add(x, ExpandAxes(pos, 0))
 	if gc.hasTypeEmb {
 		typeEmb := next()

@@ -24,6 +24,7 @@ var parityCases = []parityCase{
 	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: model.ActivationLog1pRelu}},
 	{"small-bert-30522", "expected.json", model.Options{}},
 	{"edge-bert-30522", "expected.json", model.Options{}},
+	{"tiny-roberta-50262", "expected.json", model.Options{}},
 }
 
 // TestParity checks the encoder against the independent PyTorch + JS
@@ -103,7 +104,7 @@ func TestWeightFormats(t *testing.T) {
 		}
 		return vs
 	}
-	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "tiny-roberta-50262"} {
 		t.Run(name, func(t *testing.T) {
 			dir := reference.Fixture(t, name)
 			texts := reference.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()
