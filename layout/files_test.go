@@ -90,4 +90,3 @@ func TestRobertaMaxLength(t *testing.T) {
 		}
 	}
 }
-

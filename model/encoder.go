@@ -34,7 +34,7 @@ type Encoder struct {
 	opts      Options
 	dim       int
 	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
-	maxLength int                  // the default route's
+	maxLength int                 // the default route's
 
 	backend     compute.Backend // nil when no route runs a network
 	backendSpec string          // e.g. "go:ops_sequential,creation_order" or "xla:cuda"
