@@ -31,6 +31,8 @@ type Tokenizer struct {
 
 	mu    sync.RWMutex
 	cache map[string][]int32 // word -> ids
+
+	scratch sync.Pool // *scratch
 }
 
 type merge struct {
@@ -129,13 +131,17 @@ func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
 		}
 		text = b.String()
 	}
-	var s scratch
+	s, _ := t.scratch.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	defer t.scratch.Put(s)
 	for text != "" && (limit < 0 || len(dst) < limit) {
 		start, end, id := t.nextAdded(text)
 		if start < 0 {
-			return t.appendSegment(dst, text, limit, &s)
+			return t.appendSegment(dst, text, limit, s)
 		}
-		dst = t.appendSegment(dst, text[:start], limit, &s)
+		dst = t.appendSegment(dst, text[:start], limit, s)
 		dst = append(dst, id)
 		text = text[end:]
 	}
