@@ -12,34 +12,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/sparsevec"
 )
 
-// Kind says which side of an asymmetric model encodes a text.
-type Kind string
+// Kind says which side of an asymmetric model encodes a text; see
+// splade.Kind.
+type Kind = splade.Kind
 
-// The kinds of text. KindDefault lets the encoder choose; symmetric
-// models encode every kind the same way.
+// The kinds of text, as package splade names them.
 const (
-	KindDefault  Kind = ""
-	KindQuery    Kind = "query"
-	KindDocument Kind = "document"
+	KindDefault  = splade.KindDefault
+	KindQuery    = splade.KindQuery
+	KindDocument = splade.KindDocument
 )
 
-// Encoder is what the API serves. Implementations must be safe for
-// concurrent use and should stop early when ctx is done.
-type Encoder interface {
-	// Encode returns one vector per text, in order.
-	Encode(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error)
-	// Token returns the vocabulary entry of a dimension ("" when unknown).
-	Token(id int) string
-	// Dim returns the dimension of the vectors (the vocabulary size).
-	Dim() int
-	// Model returns the model name shown in responses.
-	Model() string
-	// Backend returns the name of the compute backend shown by /healthz.
-	Backend() string
-}
+// Encoder is what the API serves: the encoder contract of package splade,
+// which every engine satisfies.
+type Encoder = splade.Encoder
 
 // Limits bounds the work one request may ask for. A zero field takes its
 // value from [DefaultLimits]; a negative Timeout means no timeout.

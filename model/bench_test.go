@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
@@ -104,7 +105,7 @@ func benchmarkBERTBase(b *testing.B, batch, length int) {
 	const vocab = 30522
 	params := randomParams(12, 768, 12, 3072, vocab, 512)
 	tok := syntheticTokenizer(b, vocab)
-	m := &layout.MLM{Dir: ".", Config: params.Config, Tokenizer: tok, Pooling: PoolingMax, Activation: ActivationRelu, MaxLength: params.Config.MaxPositions}
+	m := &layout.MLM{Dir: ".", Config: params.Config, Tokenizer: tok, Pooling: "max", Activation: "relu", MaxLength: params.Config.MaxPositions}
 	r := layout.Route{MLM: m}
 	desc := &layout.Model{Query: r, Document: r, Default: r, Dim: vocab}
 	opts := Options{BatchSize: batch}
@@ -126,13 +127,13 @@ func benchmarkBERTBase(b *testing.B, batch, length int) {
 		texts[i] = strings.Join(words, " ")
 	}
 	ctx := context.Background()
-	if _, err := enc.Encode(ctx, texts); err != nil { // compile outside the timing
+	if _, err := enc.Encode(ctx, texts, splade.KindDefault); err != nil { // compile outside the timing
 		b.Fatal(err)
 	}
 	resetPeakRSS()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := enc.Encode(ctx, texts); err != nil {
+		if _, err := enc.Encode(ctx, texts, splade.KindDefault); err != nil {
 			b.Fatal(err)
 		}
 	}

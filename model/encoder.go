@@ -1,7 +1,6 @@
 package model
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,9 +10,8 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
@@ -53,13 +51,22 @@ type route struct {
 	static *layout.Static // inference-free queries: table lookup
 }
 
-// network is a masked-LM model with SPLADE pooling compiled on the backend.
+// network is a masked-LM model with SPLADE pooling, ready on an engine.
 type network struct {
 	cfg       checkpoint.Config
 	tok       tokenizer.Tokenizer
 	maxLength int
-	exec      *graph.Exec
-	weights   *weights
+	eng       engine
+}
+
+// engine runs a masked-LM model with SPLADE pooling: the GoMLX graph
+// (graph.go) or the native CPU engine (native.go).
+type engine interface {
+	// encode returns the pooled vector of each token sequence, all of
+	// them at most the network's MaxLength long.
+	encode(seqs [][]int32) ([]sparsevec.Vector, error)
+	// close releases the engine's weights.
+	close()
 }
 
 // Load reads a SPLADE model from a local folder or a HuggingFace hub model
@@ -124,12 +131,15 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 			if err := ctx.Err(); err != nil {
 				return route{}, err
 			}
-			if e.backend == nil {
+			if e.backendSpec == "static" {
 				b, spec, err := newBackend(opts.Backend)
 				if err != nil {
 					return route{}, err
 				}
 				e.backend, e.backendSpec = b, spec
+				if opts.Precision == splade.PrecisionBF16 {
+					return route{}, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", opts.Precision, spec)
+				}
 			}
 			params, err := load(r.MLM)
 			if err != nil {
@@ -168,68 +178,64 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 	return e, nil
 }
 
-// newNetwork compiles the masked-LM model m with the weights params, which
-// it consumes (see newWeights). The options override m's settings.
+// newNetwork prepares the masked-LM model m with the weights params,
+// which it consumes, on the encoder's engine. The options override m's
+// settings.
 func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network, error) {
 	cfg := params.Config
 	if m.Tokenizer.VocabSize() != cfg.VocabSize {
 		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), cfg.VocabSize)
 	}
-	maxLength := m.MaxLength
-	if e.opts.MaxLength > 0 {
-		if e.opts.MaxLength > cfg.MaxTokens() {
-			return nil, fmt.Errorf("model: %s: max length %d exceeds the model's %d positions", e.name, e.opts.MaxLength, cfg.MaxTokens())
-		}
-		maxLength = e.opts.MaxLength
-	}
-	if maxLength < 2 {
-		return nil, fmt.Errorf("model: %s: max length %d leaves no room for [CLS] and [SEP]", e.name, maxLength)
-	}
-	gc := graphConfig{
-		cfg:        cfg,
-		hasTypeEmb: params.TypeEmb != nil,
-		tied:       isTied(params),
-		pooling:    cmp.Or(e.opts.Pooling, m.Pooling, PoolingMax),
-		activation: cmp.Or(e.opts.Activation, m.Activation, ActivationRelu),
-	}
-	exec, err := graph.NewExec(e.backend, gc.spladeGraph)
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxTokens())
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	exec.SetMaxCache(maxCompiledShapes)
-	w, err := newWeights(e.backend, params)
+	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
+	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength}
+	n.eng, err = newGraphEngine(e.backend, params, pooling, act, m.Tokenizer.Pad(), maxLength)
 	if err != nil {
-		exec.Finalize()
-		return nil, err
+		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	return &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength, exec: exec, weights: w}, nil
+	return n, nil
 }
 
-// Encode returns one sparse vector per text, in order, encoded as the
-// folder encodes texts of no stated kind: for a sentence-transformers
-// Router its default route (documents, as sentence-transformers saves
-// it), for an inference-free folder without a model the query table, else
-// the masked-LM model. Texts longer than MaxLength tokens are truncated.
-// Texts are grouped by length so batches carry little padding.
-func (e *Encoder) Encode(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
-	return e.encode(ctx, e.def, texts)
+// Encode returns one sparse vector per text, in order, encoded as kind
+// (see splade.Kind): KindQuery as EncodeQuery, KindDocument as
+// EncodeDocument, KindDefault as the folder encodes texts of no stated
+// kind — for a sentence-transformers Router its default route (documents,
+// as sentence-transformers saves it), for an inference-free folder without
+// a model the query table, else the masked-LM model. Texts longer than
+// MaxLength tokens are truncated. Texts are grouped by length so batches
+// carry little padding.
+func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
+	switch kind {
+	case splade.KindDefault:
+		return e.encode(ctx, e.def, texts)
+	case splade.KindQuery:
+		return e.encode(ctx, e.query, texts)
+	case splade.KindDocument:
+		if e.document.net == nil && e.document.static == nil {
+			return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
+		}
+		return e.encode(ctx, e.document, texts)
+	}
+	_, err := splade.ParseKind(string(kind))
+	return nil, fmt.Errorf("model: %w", err)
 }
 
 // EncodeQuery encodes search queries: by table lookup for an
 // inference-free model (a SparseStaticEmbedding query route or an
-// idf.json), else like Encode. SPLADE encoders without separate query and
-// document modules treat both alike, as sentence-transformers does.
+// idf.json), else like Encode with KindDefault. SPLADE encoders without
+// separate query and document modules treat both alike, as
+// sentence-transformers does.
 func (e *Encoder) EncodeQuery(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
-	return e.encode(ctx, e.query, texts)
+	return e.Encode(ctx, texts, splade.KindQuery)
 }
 
 // EncodeDocument encodes documents to index; see EncodeQuery. A folder with
 // only a tokenizer and idf.json cannot encode documents.
 func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
-	if e.document.net == nil && e.document.static == nil {
-		return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
-	}
-	return e.encode(ctx, e.document, texts)
+	return e.Encode(ctx, texts, splade.KindDocument)
 }
 
 // InferenceFree reports whether queries are encoded by table lookup.
@@ -291,67 +297,26 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 	return out, nil
 }
 
-// bucketLength rounds a batch's token length up so that few distinct
-// shapes get compiled: multiples of 8 up to 64, of 32 above.
-func bucketLength(n, maxLength int) int {
-	step := 8
-	if n > 64 {
-		step = 32
-	}
-	return min((n+step-1)/step*step, maxLength)
-}
-
-// run encodes the texts encs[batch[i]] as one padded batch through n.
+// run encodes the texts encs[batch[i]] as one batch through n.
 func (e *Encoder) run(n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
-	longest := 0
-	for _, i := range batch {
-		longest = max(longest, len(encs[i]))
-	}
-	B, T := len(batch), bucketLength(longest, n.maxLength)
-	ids := make([]int32, B*T)
-	mask := make([]float32, B*T)
-	pad := n.tok.Pad()
+	seqs := make([][]int32, len(batch))
 	for r, i := range batch {
-		row := ids[r*T : (r+1)*T]
-		n := copy(row, encs[i])
-		for j := n; j < T; j++ {
-			row[j] = pad
-		}
-		for j := range n {
-			mask[r*T+j] = 1
-		}
+		seqs[r] = encs[i]
 	}
-	args := make([]any, 0, 2+len(n.weights.list))
-	args = append(args,
-		tensors.FromFlatDataAndDimensions(ids, B, T),
-		tensors.FromFlatDataAndDimensions(mask, B, T))
-
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return nil, errors.New("model: encoder is closed")
 	}
-	for _, w := range n.weights.list {
-		args = append(args, w)
-	}
-	outs, err := n.exec.Exec(args...)
+	vecs, err := n.eng.encode(seqs)
 	e.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("model: %s: running batch [%d x %d]: %w", e.name, B, T, err)
+		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	defer func() { _ = outs[0].FinalizeAll() }()
-	dense, err := tensors.CopyFlatData[float32](outs[0])
-	if err != nil {
-		return nil, fmt.Errorf("model: %s: reading batch output: %w", e.name, err)
-	}
-	V := n.cfg.VocabSize
-	vecs := make([]sparsevec.Vector, B)
-	for r := range B {
-		v := sparsevec.FromDense(dense[r*V : (r+1)*V])
-		if e.opts.MaxActiveDims > 0 {
-			v = v.KeepTop(e.opts.MaxActiveDims)
+	if e.opts.MaxActiveDims > 0 {
+		for r := range vecs {
+			vecs[r] = vecs[r].KeepTop(e.opts.MaxActiveDims)
 		}
-		vecs[r] = v
 	}
 	return vecs, nil
 }
@@ -385,8 +350,13 @@ func (e *Encoder) MaxLength() int { return e.maxLength }
 // query side's for a query-only folder.
 func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
-// Name is the model id or folder the encoder was loaded from.
-func (e *Encoder) Name() string { return e.name }
+// Model is the model id or folder the encoder was loaded from.
+func (e *Encoder) Model() string { return e.name }
+
+// Token returns the vocabulary entry of dimension id ("" out of range).
+func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
+
+var _ splade.Encoder = (*Encoder)(nil)
 
 // Backend names the GoMLX backend in use, as Options.Backend spells it
 // (for example "go:ops_sequential,creation_order" or "xla:cuda"), or
@@ -408,8 +378,7 @@ func (e *Encoder) Close() error {
 // release frees the compiled graphs, the weights and the backend.
 func (e *Encoder) release() {
 	for _, n := range e.nets {
-		n.exec.Finalize()
-		n.weights.finalize()
+		n.eng.close()
 	}
 	e.nets = nil
 	if e.backend != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -27,7 +28,7 @@ func Example() {
 		"It's so sunny outside!",
 		"He drove to the stadium.",
 	}
-	emb, err := enc.Encode(ctx, sentences)
+	emb, err := enc.Encode(ctx, sentences, splade.KindDefault)
 	if err != nil {
 		log.Fatal(err)
 	}

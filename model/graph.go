@@ -10,7 +10,9 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/nn"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // headChunk is how many token positions go through the MLM head at once.
@@ -19,71 +21,96 @@ import (
 // [batch, vocab] running result.
 const headChunk = 16
 
-// weights holds the model parameters as GoMLX tensors, in the fixed order
-// the graph function reads them.
-type weights struct {
-	backend compute.Backend
-	list    []*tensors.Tensor
-	err     error
+// netWeights are the model's weights by name, as T: *tensors.Tensor on
+// the device, *Node inside the graph function. Linear weights keep
+// PyTorch's nn.Linear layout, [out, in].
+type netWeights[T any] struct {
+	WordEmb, PosEmb, TypeEmb T // TypeEmb: absent for DistilBERT
+	EmbNormW, EmbNormB       T
+	Layers                   []layerWeights[T]
+	HeadTransformW           T
+	HeadTransformB           T
+	HeadNormW, HeadNormB     T
+	DecoderW, DecoderB       T // DecoderW: absent when tied to WordEmb
 }
 
-// add moves t onto the backend's device and drops t's host copy, so that
-// loading never holds more than one extra tensor beyond the weights.
-func (w *weights) add(t *checkpoint.Tensor) {
-	if w.err != nil {
-		return
-	}
-	gt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
-	if err := gt.ToDevice(w.backend, 0); err != nil {
-		w.err = fmt.Errorf("model: moving weights %v to the device: %w", t.Shape, err)
-		return
-	}
-	t.Data = nil
-	w.list = append(w.list, gt)
+type layerWeights[T any] struct {
+	QueryW, QueryB, KeyW, KeyB, ValueW, ValueB T
+	AttnOutW, AttnOutB, AttnNormW, AttnNormB   T
+	FFInW, FFInB, FFOutW, FFOutB               T
+	OutNormW, OutNormB                         T
 }
 
-// newWeights flattens p into the parameter order of spladeGraph, moving
-// each tensor onto the backend. It consumes p: the tensors' host data is
-// released as it goes.
-func newWeights(backend compute.Backend, p *checkpoint.Params) (*weights, error) {
-	w := &weights{backend: backend}
-	w.add(p.WordEmb)
-	w.add(p.PosEmb)
-	if p.TypeEmb != nil {
-		w.add(p.TypeEmb)
+// slots returns the weights that gc's model has, as pointers into w: the
+// one order in which they travel to the graph as parameters, used both to
+// fill the parameter list (newWeights) and to name the graph's inputs
+// (spladeGraph).
+func (w *netWeights[T]) slots(gc graphConfig) []*T {
+	s := []*T{&w.WordEmb, &w.PosEmb}
+	if gc.hasTypeEmb {
+		s = append(s, &w.TypeEmb)
 	}
-	w.add(p.EmbNormW)
-	w.add(p.EmbNormB)
+	s = append(s, &w.EmbNormW, &w.EmbNormB)
+	for i := range w.Layers {
+		l := &w.Layers[i]
+		s = append(s, &l.QueryW, &l.QueryB, &l.KeyW, &l.KeyB, &l.ValueW, &l.ValueB,
+			&l.AttnOutW, &l.AttnOutB, &l.AttnNormW, &l.AttnNormB,
+			&l.FFInW, &l.FFInB, &l.FFOutW, &l.FFOutB, &l.OutNormW, &l.OutNormB)
+	}
+	s = append(s, &w.HeadTransformW, &w.HeadTransformB, &w.HeadNormW, &w.HeadNormB)
+	if !gc.tied {
+		s = append(s, &w.DecoderW)
+	}
+	return append(s, &w.DecoderB)
+}
+
+// hostWeights names p's tensors.
+func hostWeights(p *checkpoint.Params) *netWeights[*checkpoint.Tensor] {
+	w := &netWeights[*checkpoint.Tensor]{
+		WordEmb: p.WordEmb, PosEmb: p.PosEmb, TypeEmb: p.TypeEmb,
+		EmbNormW: p.EmbNormW, EmbNormB: p.EmbNormB,
+		HeadTransformW: p.HeadTransformW, HeadTransformB: p.HeadTransformB,
+		HeadNormW: p.HeadNormW, HeadNormB: p.HeadNormB,
+		DecoderW: p.DecoderW, DecoderB: p.DecoderB,
+	}
 	for _, l := range p.Layers {
-		for _, t := range []*checkpoint.Tensor{
-			l.QueryW, l.QueryB, l.KeyW, l.KeyB, l.ValueW, l.ValueB,
-			l.AttnOutW, l.AttnOutB, l.AttnNormW, l.AttnNormB,
-			l.FFInW, l.FFInB, l.FFOutW, l.FFOutB, l.OutNormW, l.OutNormB,
-		} {
-			w.add(t)
-		}
+		w.Layers = append(w.Layers, layerWeights[*checkpoint.Tensor]{
+			QueryW: l.QueryW, QueryB: l.QueryB, KeyW: l.KeyW, KeyB: l.KeyB, ValueW: l.ValueW, ValueB: l.ValueB,
+			AttnOutW: l.AttnOutW, AttnOutB: l.AttnOutB, AttnNormW: l.AttnNormW, AttnNormB: l.AttnNormB,
+			FFInW: l.FFInW, FFInB: l.FFInB, FFOutW: l.FFOutW, FFOutB: l.FFOutB, OutNormW: l.OutNormW, OutNormB: l.OutNormB,
+		})
 	}
-	w.add(p.HeadTransformW)
-	w.add(p.HeadTransformB)
-	w.add(p.HeadNormW)
-	w.add(p.HeadNormB)
-	if !isTied(p) {
-		w.add(p.DecoderW)
-	}
-	w.add(p.DecoderB)
-	if w.err != nil {
-		w.finalize()
-		return nil, w.err
-	}
-	return w, nil
+	return w
 }
 
-// finalize frees the tensors' memory, on the host and on the device.
-func (w *weights) finalize() {
-	for _, t := range w.list {
+// newWeights moves p's weights onto the backend, in the parameter order
+// of gc's graph (see slots). It consumes p: each tensor's host data is
+// released once it is on the device, so that loading never holds more
+// than one extra tensor beyond the weights.
+func newWeights(backend compute.Backend, gc graphConfig, p *checkpoint.Params) ([]*tensors.Tensor, error) {
+	var list []*tensors.Tensor
+	for _, s := range hostWeights(p).slots(gc) {
+		t := *s
+		if t == nil {
+			finalizeAll(list)
+			return nil, fmt.Errorf("model: a weight of the %d-layer model is missing", gc.cfg.Layers)
+		}
+		gt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
+		if err := gt.ToDevice(backend, 0); err != nil {
+			finalizeAll(list)
+			return nil, fmt.Errorf("model: moving weights %v to the device: %w", t.Shape, err)
+		}
+		t.Data = nil
+		list = append(list, gt)
+	}
+	return list, nil
+}
+
+// finalizeAll frees the tensors' memory, on the host and on the device.
+func finalizeAll(list []*tensors.Tensor) {
+	for _, t := range list {
 		_ = t.FinalizeAll()
 	}
-	w.list = nil
 }
 
 // isTied reports whether the decoder shares the word embeddings.
@@ -94,8 +121,8 @@ type graphConfig struct {
 	cfg        checkpoint.Config
 	hasTypeEmb bool
 	tied       bool
-	pooling    string
-	activation string
+	pooling    splade.Pooling
+	activation splade.Activation
 }
 
 // spladeGraph builds the SPLADE forward pass. inputs are
@@ -103,13 +130,14 @@ type graphConfig struct {
 // pooled [B, V] float32 sparse-vector matrix.
 func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	ids, mask := inputs[0], inputs[1]
-	ws := inputs[2:]
-	next := func() *Node {
-		n := ws[0]
-		ws = ws[1:]
-		return n
-	}
 	cfg := gc.cfg
+	w := netWeights[*Node]{Layers: make([]layerWeights[*Node], cfg.Layers)}
+	for i, s := range w.slots(gc) {
+		*s = inputs[2+i]
+	}
+	if gc.tied {
+		w.DecoderW = w.WordEmb
+	}
 	eps := cfg.LayerNormEps
 	B, T := ids.Shape().Dimensions[0], ids.Shape().Dimensions[1]
 	H := cfg.Hidden
@@ -121,17 +149,14 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	}
 
 	// Embeddings: word + position (+ token type 0 for BERT and RoBERTa), then LayerNorm.
-	wordEmb := next()
-	posEmb := next()
-	x := Gather(wordEmb, ExpandAxes(ids, -1))   // [B, T, H]
-	off := cfg.PositionOffset                   // RoBERTa: pad_token_id+1
-	pos := Slice(posEmb, AxisRange(off, off+T)) // [T, H]
+	x := Gather(w.WordEmb, ExpandAxes(ids, -1))   // [B, T, H]
+	off := cfg.PositionOffset                     // RoBERTa: pad_token_id+1
+	pos := Slice(w.PosEmb, AxisRange(off, off+T)) // [T, H]
 	x = Add(x, ExpandAxes(pos, 0))
 	if gc.hasTypeEmb {
-		typeEmb := next()
-		x = Add(x, Reshape(Slice(typeEmb, AxisRange(0, 1)), 1, 1, H))
+		x = Add(x, Reshape(Slice(w.TypeEmb, AxisRange(0, 1)), 1, 1, H))
 	}
-	x = layerNorm(Reshape(x, B*T, H), next(), next()) // [B*T, H]
+	x = layerNorm(Reshape(x, B*T, H), w.EmbNormW, w.EmbNormB) // [B*T, H]
 
 	// Attention bias: 0 for real tokens, -1e9 for padding keys.
 	bias := MulScalar(OneMinus(mask), -1e9) // [B, T]
@@ -142,36 +167,23 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	splitHeads := func(t *Node) *Node { // [B*T, H] -> [B, heads, T, dh]
 		return TransposeAllAxes(Reshape(t, B, T, heads, dh), 0, 2, 1, 3)
 	}
-	for range cfg.Layers {
-		qw, qb, kw, kb, vw, vb := next(), next(), next(), next(), next(), next()
-		ow, ob, anw, anb := next(), next(), next(), next()
-		fiw, fib, fow, fob, onw, onb := next(), next(), next(), next(), next(), next()
-
-		q := splitHeads(dense(x, qw, qb, activation.TypeNone))
-		k := splitHeads(dense(x, kw, kb, activation.TypeNone))
-		v := splitHeads(dense(x, vw, vb, activation.TypeNone))
+	for _, l := range w.Layers {
+		q := splitHeads(dense(x, l.QueryW, l.QueryB, activation.TypeNone))
+		k := splitHeads(dense(x, l.KeyW, l.KeyB, activation.TypeNone))
+		v := splitHeads(dense(x, l.ValueW, l.ValueB, activation.TypeNone))
 		scores := MulScalar(Einsum("bhqd,bhkd->bhqk", q, k), scale)
 		scores = Add(scores, bias)
 		probs := Softmax(scores, -1)
 		ctx := Einsum("bhqk,bhkd->bhqd", probs, v)               // [B, heads, T, dh]
 		ctx = Reshape(TransposeAllAxes(ctx, 0, 2, 1, 3), B*T, H) // [B*T, H]
-		x = layerNorm(Add(x, dense(ctx, ow, ob, activation.TypeNone)), anw, anb)
-		ff := dense(dense(x, fiw, fib, activation.TypeGelu), fow, fob, activation.TypeNone)
-		x = layerNorm(Add(x, ff), onw, onb)
+		x = layerNorm(Add(x, dense(ctx, l.AttnOutW, l.AttnOutB, activation.TypeNone)), l.AttnNormW, l.AttnNormB)
+		ff := dense(dense(x, l.FFInW, l.FFInB, activation.TypeGelu), l.FFOutW, l.FFOutB, activation.TypeNone)
+		x = layerNorm(Add(x, ff), l.OutNormW, l.OutNormB)
 	}
 
 	// MLM head transform, then the vocabulary projection chunk by chunk.
-	htw, htb, hnw, hnb := next(), next(), next(), next()
-	h := layerNorm(dense(x, htw, htb, activation.TypeGelu), hnw, hnb)
+	h := layerNorm(dense(x, w.HeadTransformW, w.HeadTransformB, activation.TypeGelu), w.HeadNormW, w.HeadNormB)
 	h = Reshape(h, B, T, H)
-	decW := wordEmb
-	if !gc.tied {
-		decW = next()
-	}
-	decB := next()
-	if len(ws) != 0 {
-		panic(fmt.Sprintf("model: graph left %d weights unused", len(ws)))
-	}
 
 	// SPLADE pooling. The activation log(1+ReLU(z)) (and log1p_relu) is
 	// monotonic, so for max pooling max_t act(z_t) = act(max_t z_t): the
@@ -181,7 +193,7 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	// padding zeroed before the sum.
 	activate := func(z *Node) *Node {
 		w := Log1p(activation.Relu(z))
-		if gc.activation == ActivationLog1pRelu {
+		if gc.activation == splade.ActivationLog1pReLU {
 			w = Log1p(w)
 		}
 		return w
@@ -189,11 +201,11 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	var pooled *Node
 	for start := 0; start < T; start += headChunk {
 		end := min(start+headChunk, T)
-		hc := Slice(h, AxisRange(), AxisRange(start, end))    // [B, c, H]
-		mc := Slice(mask, AxisRange(), AxisRange(start, end)) // [B, c]
-		z := dense(hc, decW, decB, activation.TypeNone)       // [B, c, V]
+		hc := Slice(h, AxisRange(), AxisRange(start, end))          // [B, c, H]
+		mc := Slice(mask, AxisRange(), AxisRange(start, end))       // [B, c]
+		z := dense(hc, w.DecoderW, w.DecoderB, activation.TypeNone) // [B, c, V]
 		var r *Node
-		if gc.pooling == PoolingSum {
+		if gc.pooling == splade.PoolingSum {
 			r = ReduceSum(Mul(activate(z), ExpandAxes(mc, -1)), 1)
 		} else {
 			padBias := MulScalar(OneMinus(mc), -1e9)
@@ -202,14 +214,106 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		switch {
 		case pooled == nil:
 			pooled = r
-		case gc.pooling == PoolingSum:
+		case gc.pooling == splade.PoolingSum:
 			pooled = Add(pooled, r)
 		default:
 			pooled = Max(pooled, r)
 		}
 	}
-	if gc.pooling != PoolingSum {
+	if gc.pooling != splade.PoolingSum {
 		pooled = activate(pooled)
 	}
 	return pooled
+}
+
+// graphEngine runs the SPLADE graph on a GoMLX backend.
+type graphEngine struct {
+	vocab     int
+	pad       int32
+	maxLength int // the longest sequence encode is given
+	exec      *Exec
+	weights   []*tensors.Tensor
+}
+
+// newGraphEngine compiles the graph of params on backend and moves the
+// weights there; it consumes params (see newWeights).
+func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling splade.Pooling, act splade.Activation, pad int32, maxLength int) (*graphEngine, error) {
+	gc := graphConfig{
+		cfg:        params.Config,
+		hasTypeEmb: params.TypeEmb != nil,
+		tied:       isTied(params),
+		pooling:    pooling,
+		activation: act,
+	}
+	exec, err := NewExec(backend, gc.spladeGraph)
+	if err != nil {
+		return nil, err
+	}
+	exec.SetMaxCache(maxCompiledShapes)
+	w, err := newWeights(backend, gc, params)
+	if err != nil {
+		exec.Finalize()
+		return nil, err
+	}
+	return &graphEngine{vocab: params.Config.VocabSize, pad: pad, maxLength: maxLength, exec: exec, weights: w}, nil
+}
+
+// bucketLength rounds a batch's token length up so that few distinct
+// shapes get compiled: multiples of 8 up to 64, of 32 above.
+func bucketLength(n, maxLength int) int {
+	step := 8
+	if n > 64 {
+		step = 32
+	}
+	return min((n+step-1)/step*step, maxLength)
+}
+
+// encode runs seqs as one padded batch, its length rounded up by
+// bucketLength.
+func (g *graphEngine) encode(seqs [][]int32) ([]sparsevec.Vector, error) {
+	longest := 0
+	for _, s := range seqs {
+		longest = max(longest, len(s))
+	}
+	B, T := len(seqs), bucketLength(longest, g.maxLength)
+	ids := make([]int32, B*T)
+	mask := make([]float32, B*T)
+	for r, s := range seqs {
+		row := ids[r*T : (r+1)*T]
+		n := copy(row, s)
+		for j := n; j < T; j++ {
+			row[j] = g.pad
+		}
+		for j := range n {
+			mask[r*T+j] = 1
+		}
+	}
+	args := make([]any, 0, 2+len(g.weights))
+	args = append(args,
+		tensors.FromFlatDataAndDimensions(ids, B, T),
+		tensors.FromFlatDataAndDimensions(mask, B, T))
+	for _, w := range g.weights {
+		args = append(args, w)
+	}
+	outs, err := g.exec.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("running batch [%d x %d]: %w", B, T, err)
+	}
+	defer func() { _ = outs[0].FinalizeAll() }()
+	dense, err := tensors.CopyFlatData[float32](outs[0])
+	if err != nil {
+		return nil, fmt.Errorf("reading batch output: %w", err)
+	}
+	V := g.vocab
+	vecs := make([]sparsevec.Vector, B)
+	for r := range B {
+		vecs[r] = sparsevec.FromDense(dense[r*V : (r+1)*V])
+	}
+	return vecs, nil
+}
+
+func (g *graphEngine) close() {
+	g.exec.Finalize()
+	finalizeAll(g.weights)
+	g.weights = nil
 }

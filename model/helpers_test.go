@@ -2,11 +2,15 @@ package model_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // copyFixture copies the files of src except skip into a new folder.
@@ -61,4 +65,11 @@ func f16Copy(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// encodeDefault is enc.Encode with splade.KindDefault.
+func encodeDefault(enc *model.Encoder) func(context.Context, []string) ([]sparsevec.Vector, error) {
+	return func(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
+		return enc.Encode(ctx, texts, splade.KindDefault)
+	}
 }

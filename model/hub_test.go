@@ -88,7 +88,7 @@ func loadFromHub(t *testing.T, id string, repo fs.FS, want []string, exp *refere
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkExpected(t, "Encode", enc.Encode, exp)
+	checkExpected(t, "Encode", encodeDefault(enc), exp)
 	enc.Close()
 
 	// Not the PyTorch weights beside model.safetensors, nor the reference
@@ -122,7 +122,7 @@ func loadFromHub(t *testing.T, id string, repo fs.FS, want []string, exp *refere
 		t.Fatalf("offline Load from the cache: %v", err)
 	}
 	defer enc.Close()
-	checkExpected(t, "offline Encode", enc.Encode, exp)
+	checkExpected(t, "offline Encode", encodeDefault(enc), exp)
 	if n := h.Count() - before; n != 0 {
 		t.Errorf("offline Load made %d requests, want 0", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
@@ -19,9 +20,9 @@ type parityCase struct {
 
 var parityCases = []parityCase{
 	{"tiny-bert", "expected.json", model.Options{}},
-	{"tiny-bert", "expected.sum.json", model.Options{Pooling: model.PoolingSum}},
+	{"tiny-bert", "expected.sum.json", model.Options{Pooling: splade.PoolingSum}},
 	{"tiny-distilbert", "expected.json", model.Options{}},
-	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: model.ActivationLog1pRelu}},
+	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: splade.ActivationLog1pReLU}},
 	{"small-bert-30522", "expected.json", model.Options{}},
 	{"edge-bert-30522", "expected.json", model.Options{}},
 	{"tiny-roberta-50262", "expected.json", model.Options{}},
@@ -53,14 +54,14 @@ func TestParity(t *testing.T) {
 
 			alone := make([]sparsevec.Vector, len(exp.Cases))
 			for i, c := range exp.Cases {
-				vs, err := enc.Encode(ctx, []string{c.Text})
+				vs, err := enc.Encode(ctx, []string{c.Text}, splade.KindDefault)
 				if err != nil {
 					t.Fatal(err)
 				}
 				alone[i] = vs[0]
 				reference.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
 			}
-			batch, err := enc.Encode(ctx, exp.Texts())
+			batch, err := enc.Encode(ctx, exp.Texts(), splade.KindDefault)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +99,7 @@ func TestWeightFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer enc.Close()
-		vs, err := enc.Encode(ctx, texts)
+		vs, err := enc.Encode(ctx, texts, splade.KindDefault)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +165,7 @@ func TestMaxActiveDims(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	vs, err := enc.Encode(ctx, exp.Texts()[:1])
+	vs, err := enc.Encode(ctx, exp.Texts()[:1], splade.KindDefault)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestCanceled(t *testing.T) {
 	defer enc.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := enc.Encode(ctx, []string{"a"}); err == nil {
+	if _, err := enc.Encode(ctx, []string{"a"}, splade.KindDefault); err == nil {
 		t.Error("Encode with a canceled context succeeded")
 	}
 }
@@ -219,14 +220,14 @@ func TestConcurrent(t *testing.T) {
 	want := make([][]sparsevec.Vector, n)
 	for g := range n {
 		inputs[g] = exp.Texts()[g%len(exp.Cases):]
-		if want[g], err = enc.Encode(ctx, inputs[g]); err != nil {
+		if want[g], err = enc.Encode(ctx, inputs[g], splade.KindDefault); err != nil {
 			t.Fatal(err)
 		}
 	}
 	errs := make(chan error, n)
 	for g := range n {
 		go func() {
-			got, err := enc.Encode(ctx, inputs[g])
+			got, err := enc.Encode(ctx, inputs[g], splade.KindDefault)
 			if err == nil && fmt.Sprint(got) != fmt.Sprint(want[g]) {
 				err = fmt.Errorf("goroutine %d: result differs from the same call made alone", g)
 			}

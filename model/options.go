@@ -3,17 +3,8 @@ package model
 import (
 	"fmt"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
-)
-
-// Pooling and activation names, as sentence-transformers' SpladePooling
-// spells them.
-const (
-	PoolingMax = "max" // w_j = max over tokens (SPLADE v2 and later; the default)
-	PoolingSum = "sum" // w_j = sum over tokens (the original SPLADE)
-
-	ActivationRelu      = "relu"       // log(1 + ReLU(z)); the default
-	ActivationLog1pRelu = "log1p_relu" // log(1 + log(1 + ReLU(z))); OpenSearch v3 models
 )
 
 // DefaultBatchSize is the number of texts run through the network at once
@@ -34,13 +25,17 @@ type Options struct {
 	// else the tokenizer's model_max_length, never more than
 	// max_position_embeddings.
 	MaxLength int
-	// Pooling is PoolingMax or PoolingSum. Empty means the model's own: the
-	// SpladePooling module's pooling_strategy, else PoolingMax.
-	Pooling string
-	// Activation is ActivationRelu or ActivationLog1pRelu. Empty means the
-	// model's own: the SpladePooling module's activation_function, else
-	// ActivationRelu.
-	Activation string
+	// Pooling is splade.PoolingMax or splade.PoolingSum. Empty means the
+	// model's own: the SpladePooling module's pooling_strategy, else max.
+	Pooling splade.Pooling
+	// Activation is splade.ActivationReLU or splade.ActivationLog1pReLU.
+	// Empty means the model's own: the SpladePooling module's
+	// activation_function, else relu.
+	Activation splade.Activation
+	// Precision is splade.PrecisionFP32 (empty: the default, exact) or
+	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16 or
+	// AMX; see the README for its accuracy).
+	Precision splade.Precision
 	// BatchSize is how many texts go through the network at once.
 	BatchSize int
 	// MaxActiveDims keeps only the k largest weights of each vector; zero
@@ -54,25 +49,20 @@ type Options struct {
 	Hub hub.Options
 }
 
+// settings returns the options that every engine takes.
+func (o *Options) settings() splade.Settings {
+	return splade.Settings{MaxLength: o.MaxLength, Pooling: o.Pooling, Activation: o.Activation, Precision: o.Precision}
+}
+
 func (o *Options) validate() error {
-	switch o.Pooling {
-	case "", PoolingMax, PoolingSum:
-	default:
-		return fmt.Errorf("model: unknown pooling %q (want %s or %s)", o.Pooling, PoolingMax, PoolingSum)
-	}
-	switch o.Activation {
-	case "", ActivationRelu, ActivationLog1pRelu:
-	default:
-		return fmt.Errorf("model: unknown activation %q (want %s or %s)", o.Activation, ActivationRelu, ActivationLog1pRelu)
+	if err := o.settings().Validate(); err != nil {
+		return fmt.Errorf("model: %w", err)
 	}
 	if o.BatchSize == 0 {
 		o.BatchSize = DefaultBatchSize
 	}
 	if o.BatchSize < 0 {
 		return fmt.Errorf("model: batch size %d is negative", o.BatchSize)
-	}
-	if o.MaxLength < 0 {
-		return fmt.Errorf("model: max length %d is negative", o.MaxLength)
 	}
 	if o.MaxActiveDims < 0 {
 		return fmt.Errorf("model: max active dims %d is negative", o.MaxActiveDims)

@@ -50,7 +50,7 @@ func realModel(t *testing.T) *model.Encoder {
 // the similarity matrix (atol 0.01) and the sparsity (~99.84%).
 func TestRealModelQuickstart(t *testing.T) {
 	enc := realModel(t)
-	emb, err := enc.Encode(context.Background(), []string{
+	emb, err := enc.EncodeDocument(context.Background(), []string{
 		"The weather is lovely today.",
 		"It's so sunny outside!",
 		"He drove to the stadium.",

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
@@ -20,20 +20,27 @@ type LoadOptions struct {
 	// else config.json's "_name_or_path", else "splade".
 	Name string
 
-	// Pooling is "max" or "sum". Default: the SpladePooling module's
-	// pooling_strategy when the folder has one, else "max".
-	Pooling string
+	// Pooling is splade.PoolingMax or splade.PoolingSum. Default: the
+	// SpladePooling module's pooling_strategy when the folder has one,
+	// else max.
+	Pooling splade.Pooling
 
-	// Activation is "relu" (w = log(1+relu(z))) or "log1p_relu"
-	// (w = log(1+log(1+relu(z)))). Default: the SpladePooling module's
-	// activation_function, else "relu".
-	Activation string
+	// Activation is splade.ActivationReLU or splade.ActivationLog1pReLU.
+	// Default: the SpladePooling module's activation_function, else relu.
+	Activation splade.Activation
 
 	// MaxLength caps the tokens per text, [CLS] and [SEP] included for the
-	// masked-LM model. Default: sentence_bert_config.json's max_seq_length,
-	// else the tokenizer's model_max_length; never more than the model's
-	// position table.
+	// masked-LM model (see splade.ResolveMaxLength: more than the model's
+	// positions is an error). Default: sentence_bert_config.json's
+	// max_seq_length, else the tokenizer's model_max_length; never more
+	// than the model's position table.
 	MaxLength int
+}
+
+// settings returns the options that every engine takes. This package
+// computes in float32 only.
+func (o LoadOptions) settings() splade.Settings {
+	return splade.Settings{MaxLength: o.MaxLength, Pooling: o.Pooling, Activation: o.Activation}
 }
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for concurrent
@@ -54,8 +61,8 @@ type pipeline struct {
 	tok tokenizer.Tokenizer
 
 	model      *mlm // nil for a static table
-	pooling    string
-	activation string
+	pooling    splade.Pooling
+	activation splade.Activation
 	maxLen     int
 
 	static *layout.Static // nil for the masked-LM model
@@ -101,18 +108,8 @@ func LoadDirWith(dir string, opts LoadOptions) (*Encoder, error) {
 
 // LoadWith is Load with options.
 func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
-	switch opts.Pooling {
-	case "", PoolingMax, PoolingSum:
-	default:
-		return nil, fmt.Errorf("wasm: unknown pooling %q (want max or sum)", opts.Pooling)
-	}
-	switch opts.Activation {
-	case "", ActivationReLU, ActivationLog1pReLU:
-	default:
-		return nil, fmt.Errorf("wasm: unknown activation %q (want relu or log1p_relu)", opts.Activation)
-	}
-	if opts.MaxLength < 0 {
-		return nil, fmt.Errorf("wasm: MaxLength %d is negative", opts.MaxLength)
+	if err := opts.settings().Validate(); err != nil {
+		return nil, fmt.Errorf("wasm: %w", err)
 	}
 	e, err := load(fsys, opts)
 	if err != nil {
@@ -130,7 +127,7 @@ func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
 // folder). Texts are encoded one at a time, unpadded, so that padding can
 // never reach the attention or the pooling, and every text gets the same
 // vector alone as in a batch.
-func (e *Encoder) Encode(ctx context.Context, texts []string, kind httpapi.Kind) ([]sparsevec.Vector, error) {
+func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
 	p, err := e.route(kind)
 	if err != nil {
 		return nil, err
@@ -151,12 +148,12 @@ func (e *Encoder) Encode(ctx context.Context, texts []string, kind httpapi.Kind)
 
 // EncodeQuery is Encode with kind "query".
 func (e *Encoder) EncodeQuery(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
-	return e.Encode(ctx, texts, httpapi.KindQuery)
+	return e.Encode(ctx, texts, splade.KindQuery)
 }
 
 // EncodeDocument is Encode with kind "document".
 func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
-	return e.Encode(ctx, texts, httpapi.KindDocument)
+	return e.Encode(ctx, texts, splade.KindDocument)
 }
 
 // Token returns the vocabulary entry of dimension id ("" out of range).
@@ -178,21 +175,22 @@ func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
 
-var _ httpapi.Encoder = (*Encoder)(nil)
+var _ splade.Encoder = (*Encoder)(nil)
 
-func (e *Encoder) route(kind httpapi.Kind) (*pipeline, error) {
+func (e *Encoder) route(kind splade.Kind) (*pipeline, error) {
 	switch kind {
-	case httpapi.KindDefault:
+	case splade.KindDefault:
 		return e.def, nil
-	case httpapi.KindQuery:
+	case splade.KindQuery:
 		return e.query, nil
-	case httpapi.KindDocument:
+	case splade.KindDocument:
 		if e.document == nil {
-			return nil, fmt.Errorf("wasm: %s is an inference-free folder and can only encode queries (kind %q); documents need its masked-LM model", e.name, httpapi.KindQuery)
+			return nil, fmt.Errorf("wasm: %s is an inference-free folder and can only encode queries (kind %q); documents need its masked-LM model", e.name, splade.KindQuery)
 		}
 		return e.document, nil
 	}
-	return nil, fmt.Errorf("wasm: unknown kind %q (want \"query\", \"document\" or \"\")", kind)
+	_, err := splade.ParseKind(string(kind))
+	return nil, fmt.Errorf("wasm: %w", err)
 }
 
 // tokenize returns the token ids that p encodes for text.

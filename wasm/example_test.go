@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/wasm"
 )
@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	vs, err := enc.Encode(context.Background(), []string{"The weather is lovely today."}, httpapi.KindDocument)
+	vs, err := enc.Encode(context.Background(), []string{"The weather is lovely today."}, splade.KindDocument)
 	if err != nil {
 		log.Fatal(err)
 	}

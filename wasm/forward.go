@@ -5,16 +5,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/sparsevec"
-)
-
-// Pooling and activation names, as in sentence-transformers' SpladePooling.
-const (
-	PoolingMax          = "max"
-	PoolingSum          = "sum"
-	ActivationReLU      = "relu"       // w = log(1 + relu(z))
-	ActivationLog1pReLU = "log1p_relu" // w = log(1 + log(1 + relu(z)))
 )
 
 // pruneSlack widens the pruning bounds so that rounding in the float32
@@ -191,7 +184,7 @@ type headStats struct {
 }
 
 // encodeIDs runs the model on one unpadded sequence and pools its logits.
-func (m *mlm) encodeIDs(ctx context.Context, ids []int32, pooling, act string) (sparsevec.Vector, headStats, error) {
+func (m *mlm) encodeIDs(ctx context.Context, ids []int32, pooling splade.Pooling, act splade.Activation) (sparsevec.Vector, headStats, error) {
 	h, L, err := m.forward(ctx, ids)
 	if err != nil {
 		return sparsevec.Vector{}, headStats{}, err
@@ -323,7 +316,7 @@ func (m *mlm) layer(l *mlmLayer, x []float32, L int, s *scratch) {
 // common direction.
 //
 // With prune false every row is computed (for tests and benchmarks).
-func (m *mlm) pool(h []float32, L int, pooling, act string, prune bool) (sparsevec.Vector, headStats) {
+func (m *mlm) pool(h []float32, L int, pooling splade.Pooling, act splade.Activation, prune bool) (sparsevec.Vector, headStats) {
 	H := m.hidden
 	var maxNorm, maxMu float64
 	maxMu = math.Inf(-1)
@@ -359,8 +352,8 @@ func (m *mlm) pool(h []float32, L int, pooling, act string, prune bool) (sparsev
 	}
 	st.computed = len(rows)
 
-	sum := pooling == PoolingSum
-	loglog := act == ActivationLog1pReLU
+	sum := pooling == splade.PoolingSum
+	loglog := act == splade.ActivationLog1pReLU
 	out := sparsevec.Vector{Dim: m.vocab}
 	emit := func(j int32, z []float32) {
 		b := m.decB[j]

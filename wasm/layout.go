@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
 )
@@ -72,20 +73,12 @@ func (b *builder) mlm(d *layout.MLM) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{tok: d.Tokenizer, model: m, pooling: d.Pooling, activation: d.Activation, maxLen: d.MaxLength}
-	if b.opts.Pooling != "" {
-		p.pooling = b.opts.Pooling
+	maxLen, err := splade.ResolveMaxLength(b.opts.MaxLength, d.MaxLength, m.maxPos)
+	if err != nil {
+		return nil, fmt.Errorf("wasm: model in %s: %w", d.Dir, err)
 	}
-	if b.opts.Activation != "" {
-		p.activation = b.opts.Activation
-	}
-	if b.opts.MaxLength > 0 {
-		p.maxLen = b.opts.MaxLength
-	}
-	if p.maxLen <= 0 || p.maxLen > m.maxPos {
-		p.maxLen = m.maxPos
-	}
-	return p, nil
+	pooling, act := b.opts.settings().Resolve(splade.Pooling(d.Pooling), splade.Activation(d.Activation))
+	return &pipeline{tok: d.Tokenizer, model: m, pooling: pooling, activation: act, maxLen: maxLen}, nil
 }
 
 // load reads the folder fsys through package layout and builds its Encoder.

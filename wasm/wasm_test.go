@@ -12,8 +12,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/stfixture"
 	"github.com/splade-go/splade/sparsevec"
@@ -48,7 +48,7 @@ func TestParity(t *testing.T) {
 		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
 			dir := reference.Fixture(t, pc.fixture)
 			exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
-			enc, err := LoadDirWith(dir, LoadOptions{Pooling: exp.Pooling, Activation: exp.Activation})
+			enc, err := LoadDirWith(dir, LoadOptions{Pooling: splade.Pooling(exp.Pooling), Activation: splade.Activation(exp.Activation)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,13 +61,13 @@ func TestParity(t *testing.T) {
 				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
 					t.Fatalf("case %d %q: ids %v, want %v", i, c.Text, ids, c.InputIDs)
 				}
-				vs, err := enc.Encode(ctx, []string{c.Text}, httpapi.KindDefault)
+				vs, err := enc.Encode(ctx, []string{c.Text}, splade.KindDefault)
 				if err != nil {
 					t.Fatal(err)
 				}
 				checkCase(t, fmt.Sprintf("case %d %q", i, c.Text), vs[0], c)
 			}
-			batch, err := enc.Encode(ctx, exp.Texts(), httpapi.KindDefault)
+			batch, err := enc.Encode(ctx, exp.Texts(), splade.KindDefault)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,14 +110,14 @@ func TestPruningExact(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, pooling := range []string{PoolingMax, PoolingSum} {
-					for _, act := range []string{ActivationReLU, ActivationLog1pReLU} {
+				for _, pooling := range []splade.Pooling{splade.PoolingMax, splade.PoolingSum} {
+					for _, act := range []splade.Activation{splade.ActivationReLU, splade.ActivationLog1pReLU} {
 						pruned, st := m.pool(h, L, pooling, act, true)
 						full, _ := m.pool(h, L, pooling, act, false)
 						if fmt.Sprint(pruned) != fmt.Sprint(full) {
 							t.Fatalf("%q %s %s: pruned %v, full %v", c.Text, pooling, act, pruned, full)
 						}
-						if pooling == PoolingMax && act == ActivationReLU {
+						if pooling == splade.PoolingMax && act == splade.ActivationReLU {
 							rows += st.rows
 							computed += st.computed
 						}
@@ -162,7 +162,7 @@ func TestPyTorchWeights(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got[i], err = enc.Encode(ctx, texts, httpapi.KindDefault); err != nil {
+				if got[i], err = enc.Encode(ctx, texts, splade.KindDefault); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -175,7 +175,7 @@ func TestPyTorchWeights(t *testing.T) {
 	}
 }
 
-func checkIDF(t *testing.T, enc *Encoder, kind httpapi.Kind, qs []reference.IDFQuery) {
+func checkIDF(t *testing.T, enc *Encoder, kind splade.Kind, qs []reference.IDFQuery) {
 	t.Helper()
 	texts := make([]string, len(qs))
 	for i, q := range qs {
@@ -207,9 +207,9 @@ func TestInferenceFreeIDF(t *testing.T) {
 	if !enc.InferenceFree() || enc.Dim() != 30522 {
 		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
 	}
-	checkIDF(t, enc, httpapi.KindQuery, qs)
-	checkIDF(t, enc, httpapi.KindDefault, qs)
-	if _, err := enc.Encode(context.Background(), []string{"x"}, httpapi.KindDocument); err == nil || !strings.Contains(err.Error(), "only encode queries") {
+	checkIDF(t, enc, splade.KindQuery, qs)
+	checkIDF(t, enc, splade.KindDefault, qs)
+	if _, err := enc.Encode(context.Background(), []string{"x"}, splade.KindDocument); err == nil || !strings.Contains(err.Error(), "only encode queries") {
 		t.Errorf("document kind: err = %v, want an inference-free error", err)
 	}
 	if _, err := enc.Encode(context.Background(), []string{"x"}, "passage"); err == nil {
@@ -244,9 +244,9 @@ func TestRouterLayout(t *testing.T) {
 	if !enc.InferenceFree() || enc.Dim() != 30522 {
 		t.Fatalf("InferenceFree %v, Dim %d", enc.InferenceFree(), enc.Dim())
 	}
-	checkIDF(t, enc, httpapi.KindQuery, qs)
+	checkIDF(t, enc, splade.KindQuery, qs)
 	ctx := context.Background()
-	for _, kind := range []httpapi.Kind{httpapi.KindDocument, httpapi.KindDefault} {
+	for _, kind := range []splade.Kind{splade.KindDocument, splade.KindDefault} {
 		vs, err := enc.Encode(ctx, exp.Texts(), kind)
 		if err != nil {
 			t.Fatal(err)
@@ -261,8 +261,8 @@ func TestRouterLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkIDF(t, enc, httpapi.KindQuery, qs)
-	vs, err := enc.Encode(ctx, exp.Texts()[:2], httpapi.KindDocument)
+	checkIDF(t, enc, splade.KindQuery, qs)
+	vs, err := enc.Encode(ctx, exp.Texts()[:2], splade.KindDocument)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +419,7 @@ func BenchmarkEncodeEdgeQueryNoPrune(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		m.pool(h, L, PoolingMax, ActivationReLU, false)
+		m.pool(h, L, splade.PoolingMax, splade.ActivationReLU, false)
 	}
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	L, H := len(ids), m.hidden

@@ -17,6 +17,7 @@ import (
 
 	"github.com/syumai/workers"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/wasm"
 )
@@ -24,10 +25,10 @@ import (
 // options is what the build tool says about the model, passed by
 // worker.mjs as the JSON string context.config.
 type options struct {
-	Name       string `json:"name"`
-	Pooling    string `json:"pooling"`
-	Activation string `json:"activation"`
-	MaxLength  int    `json:"max_length"`
+	Name       string            `json:"name"`
+	Pooling    splade.Pooling    `json:"pooling"`
+	Activation splade.Activation `json:"activation"`
+	MaxLength  int               `json:"max_length"`
 }
 
 func main() {

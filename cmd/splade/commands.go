@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/layout"
@@ -66,7 +67,9 @@ func (m *modelFlags) encodeFunc(enc *model.Encoder) func(context.Context, []stri
 	case m.document:
 		return enc.EncodeDocument
 	}
-	return enc.Encode
+	return func(ctx context.Context, texts []string) ([]sparsevec.Vector, error) {
+		return enc.Encode(ctx, texts, splade.KindDefault)
+	}
 }
 
 // jsonWriter writes JSON lines without HTML escaping ("<unk>" stays

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/model"
 )
@@ -215,6 +216,7 @@ type modelFlags struct {
 	activation    string
 	batchSize     int
 	maxActiveDims int
+	precision     string
 	query         bool
 	document      bool
 }
@@ -228,6 +230,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
 	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
 	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
+	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default) or bf16 (faster on CPUs with AVX512-BF16 or AMX; the native engine only)")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
 	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
 }
@@ -244,12 +247,26 @@ func (m *modelFlags) check(fs *flag.FlagSet) error {
 		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
 	case m.maxActiveDims < 0:
 		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
-	case m.pooling != "" && m.pooling != model.PoolingMax && m.pooling != model.PoolingSum:
-		return usagef(fs, "--pooling %q: want max or sum", m.pooling)
-	case m.activation != "" && m.activation != model.ActivationRelu && m.activation != model.ActivationLog1pRelu:
-		return usagef(fs, "--activation %q: want relu or log1p_relu", m.activation)
+	}
+	s := m.settings()
+	for _, f := range []struct {
+		flag string
+		s    splade.Settings
+	}{
+		{"--pooling", splade.Settings{Pooling: s.Pooling}},
+		{"--activation", splade.Settings{Activation: s.Activation}},
+		{"--precision", splade.Settings{Precision: s.Precision}},
+	} {
+		if err := f.s.Validate(); err != nil {
+			return usagef(fs, "%s: %v", f.flag, err)
+		}
 	}
 	return nil
+}
+
+// settings returns the flags that every engine takes.
+func (m *modelFlags) settings() splade.Settings {
+	return splade.Settings{MaxLength: m.maxLength, Pooling: splade.Pooling(m.pooling), Activation: splade.Activation(m.activation), Precision: splade.Precision(m.precision)}
 }
 
 func (m *modelFlags) hubOptions() hub.Options {
@@ -257,10 +274,12 @@ func (m *modelFlags) hubOptions() hub.Options {
 }
 
 func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
+	s := m.settings()
 	enc, err := model.Load(ctx, m.model, model.Options{
 		MaxLength:     m.maxLength,
-		Pooling:       m.pooling,
-		Activation:    m.activation,
+		Pooling:       s.Pooling,
+		Activation:    s.Activation,
+		Precision:     s.Precision,
 		BatchSize:     m.batchSize,
 		MaxActiveDims: m.maxActiveDims,
 		Backend:       m.backend,

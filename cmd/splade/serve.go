@@ -10,27 +10,7 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/model"
-	"github.com/splade-go/splade/sparsevec"
 )
-
-// served adapts a *model.Encoder to httpapi.Encoder.
-type served struct{ enc *model.Encoder }
-
-func (s served) Encode(ctx context.Context, texts []string, kind httpapi.Kind) ([]sparsevec.Vector, error) {
-	switch kind {
-	case httpapi.KindQuery:
-		return s.enc.EncodeQuery(ctx, texts)
-	case httpapi.KindDocument:
-		return s.enc.EncodeDocument(ctx, texts)
-	}
-	return s.enc.Encode(ctx, texts)
-}
-
-func (s served) Token(id int) string { return s.enc.Tokenizer().Token(id) }
-func (s served) Dim() int            { return s.enc.Dim() }
-func (s served) Model() string       { return s.enc.Name() }
-func (s served) Backend() string     { return s.enc.Backend() }
 
 // runServe is "splade serve": the HTTP API of package httpapi until
 // SIGINT or SIGTERM, then a graceful shutdown that lets requests in
@@ -74,7 +54,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		writeTimeout, grace = 0, 5*time.Minute
 	}
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(served{enc}, httpapi.Limits{
+		Handler: httpapi.NewHandler(enc, httpapi.Limits{
 			MaxBodyBytes: *maxBody,
 			MaxTexts:     *maxTexts,
 			Timeout:      *timeout,
@@ -86,7 +66,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		ErrorLog:          log.New(a.stderr, "splade: http: ", 0),
 	}
 	fmt.Fprintf(a.stderr, "splade: serving %s (backend %s, %d dimensions); listening on http://%s\n",
-		enc.Name(), enc.Backend(), enc.Dim(), ln.Addr())
+		enc.Model(), enc.Backend(), enc.Dim(), ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

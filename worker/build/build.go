@@ -20,8 +20,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -108,7 +108,7 @@ func build(ctx context.Context, o options) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker/build: the worker cannot serve %s: %w", o.model, err)
 	}
-	if _, err := enc.Encode(ctx, []string{"hello world"}, httpapi.KindDefault); err != nil {
+	if _, err := enc.Encode(ctx, []string{"hello world"}, splade.KindDefault); err != nil {
 		return nil, fmt.Errorf("worker/build: the worker cannot encode with %s: %w", o.model, err)
 	}
 	res.Model, res.Dim, res.InferenceFree = enc.Model(), enc.Dim(), enc.InferenceFree()
@@ -175,7 +175,7 @@ func (o *options) loadOptions() wasm.LoadOptions {
 			name = filepath.Base(abs)
 		}
 	}
-	return wasm.LoadOptions{Name: name, Pooling: o.pooling, Activation: o.activation, MaxLength: o.maxLength}
+	return wasm.LoadOptions{Name: name, Pooling: splade.Pooling(o.pooling), Activation: splade.Activation(o.activation), MaxLength: o.maxLength}
 }
 
 func (o *options) check() error {
