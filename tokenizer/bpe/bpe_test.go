@@ -1,11 +1,14 @@
 package bpe_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/tokenizer/bpe"
@@ -80,6 +83,86 @@ func TestSpecialTokens(t *testing.T) {
 			}
 			if got := tok.IDs(c.text); !slices.Equal(got, want) {
 				t.Errorf("vocabOnly=%v IDs(%q) = %q, want %q", vocabOnly, c.text, tok.Pieces(c.text), c.want)
+			}
+		}
+	}
+}
+
+// TestReferenceCases checks white space, contractions, numbers, Unicode
+// spaces, emoji, added tokens in odd places and add_prefix_space, against
+// ids that the JS reference (@huggingface/tokenizers 0.2.0, run outside
+// the repository on the tiny-roberta-50262 tokenizer.json, with
+// add_prefix_space false and true) gave for these texts.
+func TestReferenceCases(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-roberta-50262")
+	cases := []struct {
+		text          string
+		plain, prefix []int32
+	}{
+		{"  leading and trailing  ", []int32{0, 224, 3760, 294, 25466, 224, 224, 2}, []int32{0, 224, 3760, 294, 25466, 224, 224, 2}},
+		{"a\t\tb\n\nc \n d", []int32{0, 68, 201, 201, 69, 202, 202, 70, 224, 202, 292, 2}, []int32{0, 261, 201, 201, 69, 202, 202, 70, 224, 202, 292, 2}},
+		{"DON'T it's we'RE they'll I'd you've 'sup", []int32{0, 41177, 10, 55, 344, 342, 360, 10, 2204, 488, 1187, 318, 1553, 349, 1057, 709, 37334, 2}, []int32{0, 23921, 10, 55, 344, 342, 360, 10, 2204, 488, 1187, 318, 1553, 349, 1057, 709, 37334, 2}},
+		{"12345 1.5 3,000 \u00bd \u0663", []int32{0, 10167, 2235, 356, 17, 24, 517, 15, 834, 25212, 18927, 100, 2}, []int32{0, 17035, 2235, 356, 17, 24, 517, 15, 834, 25212, 18927, 100, 2}},
+		{"no\u00a0break\u3000ideographic\u2003em", []int32{0, 3923, 1853, 9036, 5103, 226, 489, 6830, 451, 229, 372, 2}, []int32{0, 649, 1853, 9036, 5103, 226, 489, 6830, 451, 229, 372, 2}},
+		{"\U0001f468\u200d\U0001f469\u200d\U0001f467 family e\u0301 combining", []int32{0, 41844, 105, 451, 239, 41844, 106, 451, 239, 41844, 104, 1645, 308, 140, 227, 19775, 2}, []int32{0, 50173, 105, 451, 239, 41844, 106, 451, 239, 41844, 104, 1645, 308, 140, 227, 19775, 2}},
+		{"x <mask> y<mask>z  <mask>", []int32{0, 91, 50261, 335, 50261, 93, 50261, 2}, []int32{0, 2128, 50261, 335, 50261, 1980, 50261, 2}},
+		{"<s>inside</s></s> <unk>", []int32{0, 0, 48791, 2, 2, 224, 3, 2}, []int32{0, 0, 2645, 2, 2, 224, 3, 2}},
+		{"!!!??? ... ---", []int32{0, 10189, 28362, 2648, 11424, 2}, []int32{0, 224, 10189, 28362, 2648, 11424, 2}},
+		{"tab\tthen <mask>\tafter", []int32{0, 8662, 201, 8528, 50261, 201, 8503, 2}, []int32{0, 7404, 201, 8528, 50261, 224, 201, 8503, 2}},
+		{"   ", []int32{0, 224, 224, 224, 2}, []int32{0, 224, 224, 224, 2}},
+		{"a  ", []int32{0, 68, 224, 224, 2}, []int32{0, 261, 224, 224, 2}},
+		{"\n", []int32{0, 202, 2}, []int32{0, 224, 202, 2}},
+		{"\u0391\u0392\u0393 \u03b1\u03b2\u03b3 \u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440", []int32{0, 142, 243, 142, 244, 142, 245, 26371, 26642, 42067, 12470, 257, 21173, 18853, 38861, 16847, 20379, 12470, 124, 18853, 21173, 2}, []int32{0, 7381, 243, 142, 244, 142, 245, 26371, 26642, 42067, 12470, 257, 21173, 18853, 38861, 16847, 20379, 12470, 124, 18853, 21173, 2}},
+	}
+	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(tj, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["pre_tokenizer"].(map[string]any)["add_prefix_space"] = true
+	prefixJSON, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func(names ...string) fstest.MapFS {
+		m := fstest.MapFS{}
+		for _, n := range names {
+			data, err := os.ReadFile(filepath.Join(dir, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[n] = &fstest.MapFile{Data: data}
+		}
+		return m
+	}
+	withPrefixJSON := files("tokenizer_config.json", "special_tokens_map.json")
+	withPrefixJSON["tokenizer.json"] = &fstest.MapFile{Data: prefixJSON}
+	withPrefixVocab := files("vocab.json", "merges.txt")
+	withPrefixVocab["tokenizer_config.json"] = &fstest.MapFile{Data: []byte(`{"tokenizer_class": "RobertaTokenizer", "add_prefix_space": true, "model_max_length": 64}`)}
+	for _, load := range []struct {
+		name   string
+		fsys   fstest.MapFS
+		prefix bool
+	}{
+		{"tokenizer.json", files("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"), false},
+		{"vocab.json+merges.txt", files("vocab.json", "merges.txt", "tokenizer_config.json"), false},
+		{"tokenizer.json add_prefix_space", withPrefixJSON, true},
+		{"vocab.json+merges.txt add_prefix_space", withPrefixVocab, true},
+	} {
+		tok, err := bpe.Load(load.fsys)
+		if err != nil {
+			t.Fatalf("%s: %v", load.name, err)
+		}
+		for _, c := range cases {
+			want := c.plain
+			if load.prefix {
+				want = c.prefix
+			}
+			if got := tok.EncodeIDs(c.text, 0); !slices.Equal(got, want) {
+				t.Errorf("%s %q:\n got %v %q\nwant %v", load.name, c.text, got, tok.Pieces(c.text), want)
 			}
 		}
 	}
