@@ -21,7 +21,7 @@
 //     such module sequences. The "query" and "document" routes (or those
 //     route_mappings name) encode queries and documents; default_route,
 //     else the first route, encodes texts of no stated kind.
-//   - config.json: a BertForMaskedLM or DistilBertForMaskedLM folder, or a
+//   - config.json: a BertForMaskedLM, DistilBertForMaskedLM or RobertaForMaskedLM folder, or a
 //     saved SparseStaticEmbedding module (config.json with "frozen" and no
 //     model_type). A masked-LM folder with idf.json beside it is
 //     OpenSearch's inference-free layout: queries by the idf table,

@@ -39,8 +39,8 @@ type Route struct {
 	Static *Static
 }
 
-// MLM is a masked-LM model with SPLADE pooling: a BertForMaskedLM or
-// DistilBertForMaskedLM folder, with the settings of sentence-transformers'
+// MLM is a masked-LM model with SPLADE pooling: a BertForMaskedLM,
+// DistilBertForMaskedLM or RobertaForMaskedLM folder, with the settings of sentence-transformers'
 // MLMTransformer and SpladePooling modules when the folder has them. Routes
 // that share a module share one *MLM.
 type MLM struct {
@@ -61,7 +61,8 @@ type MLM struct {
 	Activation string
 	// MaxLength caps the tokens per text, [CLS] and [SEP] included:
 	// sentence_bert_config.json's max_seq_length, else the tokenizer's
-	// model_max_length, never more than the model's position table.
+	// model_max_length, never more than the model's position table
+	// allows (checkpoint.Config.MaxTokens).
 	MaxLength int
 	// Name is config.json's "_name_or_path", "" when it has none.
 	Name string
@@ -237,7 +238,7 @@ func (r *reader) read() (*Model, error) {
 		}
 		return &Model{Query: q, Default: q}, nil
 	}
-	return nil, errors.New("layout: the folder has no config.json, modules.json or idf.json; want a BERT/DistilBERT masked-LM folder, a sentence-transformers SparseEncoder folder, or an inference-free folder (tokenizer + idf.json)")
+	return nil, errors.New("layout: the folder has no config.json, modules.json or idf.json; want a BERT, DistilBERT or RoBERTa masked-LM folder, a sentence-transformers SparseEncoder folder, or an inference-free folder (tokenizer + idf.json)")
 }
 
 // stModule is one entry of sentence-transformers' modules.json.

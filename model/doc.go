@@ -19,7 +19,7 @@
 //
 // Load reads a model folder through package layout, which package wasm
 // shares, so a folder means the same to both encoders. It understands a
-// HuggingFace BertForMaskedLM or DistilBertForMaskedLM folder; a
+// HuggingFace BertForMaskedLM, DistilBertForMaskedLM or RobertaForMaskedLM folder; a
 // sentence-transformers SparseEncoder folder (modules.json with
 // MLMTransformer + SpladePooling), whose SpladePooling config gives the
 // pooling and activation and whose sentence_bert_config.json gives the max
