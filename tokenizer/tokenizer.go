@@ -119,3 +119,12 @@ func loaded[T Tokenizer](t T, err error) (Tokenizer, error) {
 	}
 	return t, nil
 }
+
+// Tokens returns the token of each id of ids.
+func Tokens(t Tokenizer, ids []int32) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = t.Token(int(id))
+	}
+	return out
+}

@@ -182,11 +182,7 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
 		for _, r := range recs {
 			ids := tok.EncodeIDs(r.text, maxLen)
-			tokens := make([]string, len(ids))
-			for j, id := range ids {
-				tokens[j] = tok.Token(int(id))
-			}
-			if err := out.write(line{r.id, ids, tokens}); err != nil {
+			if err := out.write(line{r.id, ids, tokenizer.Tokens(tok, ids)}); err != nil {
 				return err
 			}
 		}
