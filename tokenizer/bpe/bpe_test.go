@@ -256,3 +256,33 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeShort encodes the 43 short TREC DL19 queries, as
+// wordpiece's benchmark of the same name does.
+func BenchmarkEncodeShort(b *testing.B) {
+	tok, err := bpe.LoadDir(reference.Shared(b, "conformance/tokenizer-bpe"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(reference.Shared(b, "conformance/tokenizer"), "topics.dl19-passage.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		_, text, _ := strings.Cut(line, "\t")
+		texts = append(texts, text)
+	}
+	tokens := 0
+	for _, text := range texts {
+		tokens += len(tok.EncodeIDs(text, 0))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, text := range texts {
+			tok.EncodeIDs(text, 0)
+		}
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}

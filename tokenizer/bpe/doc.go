@@ -28,8 +28,8 @@
 //
 // The merge ranks live in a map keyed by the pair of token ids, and a
 // word's merges run over a heap, so a word of n bytes costs O(n log n);
-// each word's tokens are cached (up to 10,000 words, as HuggingFace
-// caches them), so tokenizing is linear in the length of the text.
+// each word's tokens are cached (up to 50,000 words; HuggingFace caches
+// 10,000), so tokenizing is linear in the length of the text.
 //
 // Go strings may hold invalid UTF-8: each invalid byte is read as U+FFFD,
 // the replacement character, as Python's errors="replace" reads it.

@@ -447,7 +447,7 @@ func build(file string, vocab map[string]int32, merges [][2]string, added []adde
 	if int(n) > 2*(len(vocab)+len(added))+1024 {
 		return nil, fmt.Errorf("bpe: %s: token id %d is too large for a vocabulary of %d tokens (the file is damaged: download it again)", file, n-1, len(vocab))
 	}
-	t := &Tokenizer{vocab: vocab, tokens: make([]string, n), unk: -1, cache: make(map[string][]int32)}
+	t := &Tokenizer{vocab: vocab, tokens: make([]string, n), unk: -1}
 	for tok, id := range vocab {
 		// Two tokens of one id should not happen; take the smaller, so
 		// that loading is deterministic.
