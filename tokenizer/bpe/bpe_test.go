@@ -168,6 +168,63 @@ func TestReferenceCases(t *testing.T) {
 	}
 }
 
+// TestPostProcessors checks the other ways a folder states the special
+// tokens: a TemplateProcessing equal to RobertaProcessing gives the same
+// ids, and a GPT2Tokenizer folder (vocab.json + merges.txt) adds none.
+func TestPostProcessors(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-roberta-50262")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(read("tokenizer.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var template any
+	if err := json.Unmarshal([]byte(`{"type": "TemplateProcessing",
+		"single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+		"special_tokens": {"<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]}, "</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]}}}`), &template); err != nil {
+		t.Fatal(err)
+	}
+	doc["post_processor"] = template
+	tj, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := bpe.Load(fstest.MapFS{"tokenizer.json": {Data: tj}, "tokenizer_config.json": {Data: read("tokenizer_config.json")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range exp.Cases {
+		if got := tok.EncodeIDs(c.Text, 0); !slices.Equal(got, c.InputIDs) {
+			t.Errorf("TemplateProcessing %q: %v, want %v", c.Text, got, c.InputIDs)
+		}
+	}
+
+	gpt2, err := bpe.Load(fstest.MapFS{"vocab.json": {Data: read("vocab.json")}, "merges.txt": {Data: read("merges.txt")},
+		"tokenizer_config.json": {Data: []byte(`{"tokenizer_class": "GPT2Tokenizer", "model_max_length": 1024}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := gpt2.ID("<|endoftext|>"); !ok || gpt2.MaxLength() != 1024 {
+		t.Errorf("GPT2Tokenizer: <|endoftext|> known %v, MaxLength %d; want true, 1024", ok, gpt2.MaxLength())
+	}
+	for _, c := range exp.Cases {
+		if c.Text == "" {
+			continue
+		}
+		want := c.InputIDs[1 : len(c.InputIDs)-1] // no <s> and </s>
+		if got := gpt2.EncodeIDs(c.Text, 0); len(want) < 62 && !slices.Equal(got, want) {
+			t.Errorf("GPT2Tokenizer %q: %v, want %v", c.Text, got, want)
+		}
+	}
+}
+
 func TestTruncation(t *testing.T) {
 	tok := loadRoberta(t, false)
 	text := strings.Repeat("word ", 100)
