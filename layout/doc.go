@@ -33,6 +33,10 @@
 // tokenized without [CLS] and [SEP], and each distinct token gets its
 // weight; tokens weighted 0 are dropped (see [Static.Encode]).
 //
+// [FolderFiles] is the one list of the files a folder's encoder reads
+// (configuration, tokenizer and weights), which the hub client downloads
+// and the Worker build copies; [Missing] says what a folder lacks.
+//
 // The package uses only the standard library and this module's
 // checkpoint, tokenizer and sparsevec packages, so it builds for js/wasm.
 package layout
