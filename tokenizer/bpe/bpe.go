@@ -14,6 +14,10 @@ import (
 // about 100 bytes a word the full cache takes some 5 MB.
 const cacheCapacity = 50000
 
+// maxCachedWord is the longest word, in bytes, that the cache keeps, so that
+// a few huge words cannot fill memory.
+const maxCachedWord = 256
+
 // Tokenizer is a byte-level BPE tokenizer. It is safe for concurrent use.
 type Tokenizer struct {
 	vocab  map[string]int32 // every token of the model, byte-level spelled
@@ -247,7 +251,7 @@ func (t *Tokenizer) appendWord(dst []int32, word string, s *scratch) []int32 {
 	}
 	start := len(dst)
 	dst = t.mergeWord(dst, word, s)
-	if t.cacheSize.Load() < cacheCapacity {
+	if len(word) <= maxCachedWord && t.cacheSize.Load() < cacheCapacity {
 		if _, loaded := t.cache.LoadOrStore(strings.Clone(word), slices.Clone(dst[start:])); !loaded {
 			t.cacheSize.Add(1)
 		}

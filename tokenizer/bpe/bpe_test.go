@@ -343,3 +343,20 @@ func BenchmarkEncodeShort(b *testing.B) {
 	}
 	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
+
+// TestLongInputs: huge words and long runs of white space or added tokens
+// encode (and truncate) without trouble.
+func TestLongInputs(t *testing.T) {
+	tok := loadRoberta(t, false)
+	for _, text := range []string{
+		strings.Repeat("a", 1<<20),
+		strings.Repeat(" ", 1<<20),
+		strings.Repeat("<mask>", 1<<16),
+		strings.Repeat("é😀", 1<<16),
+	} {
+		ids := tok.EncodeIDs(text, 64)
+		if len(ids) != 64 || ids[0] != 0 || ids[63] != 2 {
+			t.Errorf("%.10q...: %d ids from %d to %d, want 64 from <s> to </s>", text, len(ids), ids[0], ids[len(ids)-1])
+		}
+	}
+}
