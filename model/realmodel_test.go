@@ -25,23 +25,31 @@ const realModelID = "naver/splade-cocondenser-ensembledistil"
 // without touching the network. It skips the test when neither has it.
 func realModel(t *testing.T) *model.Encoder {
 	t.Helper()
+	return cachedModel(t, realModelID, "SPLADE_REAL_MODEL_DIR", 30522)
+}
+
+// cachedModel loads the model id from the folder that the environment
+// variable env names, else from the HuggingFace cache without touching the
+// network, and checks its dimension; it skips the test when neither has it.
+func cachedModel(t *testing.T, id, env string, dim int) *model.Encoder {
+	t.Helper()
 	ctx := context.Background()
-	dir := os.Getenv("SPLADE_REAL_MODEL_DIR")
+	dir := os.Getenv(env)
 	if dir == "" {
 		var err error
-		dir, err = hub.Resolve(ctx, realModelID, hub.Options{Offline: true})
+		dir, err = hub.Resolve(ctx, id, hub.Options{Offline: true})
 		if err != nil {
-			t.Skipf("%s is not in the HuggingFace cache and SPLADE_REAL_MODEL_DIR is unset (%v); "+
-				"with Hub access, `go run ./cmd/splade encode --model %s hello` downloads it (see the README)", realModelID, err, realModelID)
+			t.Skipf("%s is not in the HuggingFace cache and %s is unset (%v); "+
+				"with Hub access, `go run ./cmd/splade encode --model %s hello` downloads it (see the README)", id, env, err, id)
 		}
 	}
 	enc, err := model.Load(ctx, dir, model.Options{})
 	if err != nil {
-		t.Fatalf("loading the real model from %s: %v", dir, err)
+		t.Fatalf("loading %s from %s: %v", id, dir, err)
 	}
 	t.Cleanup(func() { enc.Close() })
-	if enc.Dim() != 30522 {
-		t.Fatalf("%s: dimension %d, want 30522", dir, enc.Dim())
+	if enc.Dim() != dim {
+		t.Fatalf("%s: dimension %d, want %d", dir, enc.Dim(), dim)
 	}
 	return enc
 }
@@ -74,28 +82,41 @@ func TestRealModelQuickstart(t *testing.T) {
 }
 
 // TestRealModelRedPlanet checks the query-document scores of
-// sentence-transformers' pretrained-model test (fp32, atol 0.01).
+// sentence-transformers' pretrained-model test (fp32, atol 0.01), for
+// naver/splade-cocondenser-ensembledistil and, when it is cached (or
+// SPLADE_REAL_GRANITE_DIR names its folder), the RoBERTa-family
+// ibm-granite/granite-embedding-30m-sparse.
 func TestRealModelRedPlanet(t *testing.T) {
-	enc := realModel(t)
-	ctx := context.Background()
-	q, err := enc.EncodeQuery(ctx, []string{"Which planet is known as the Red Planet?"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := enc.EncodeDocument(ctx, []string{
-		"Venus is often called Earth's twin because of its similar size and proximity.",
-		"Mars, known for its reddish appearance, is often referred to as the Red Planet.",
-		"Jupiter, the largest planet in our solar system, has a prominent red spot.",
-		"Saturn, famous for its rings, is sometimes mistaken for the Red Planet.",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []float64{8.3984, 22.53437, 17.49611, 17.43306}
-	for i, s := range enc.Similarity(q, docs, sparsevec.DotFunc)[0] {
-		if math.Abs(float64(s)-want[i]) > 0.01 {
-			t.Errorf("score of document %d = %.5f, want %.5f (atol 0.01)", i, s, want[i])
-		}
+	for _, m := range []struct {
+		id, env string
+		dim     int
+		want    []float64
+	}{
+		{realModelID, "SPLADE_REAL_MODEL_DIR", 30522, []float64{8.3984, 22.53437, 17.49611, 17.43306}},
+		{"ibm-granite/granite-embedding-30m-sparse", "SPLADE_REAL_GRANITE_DIR", 50265, []float64{6.04771, 16.77029, 10.85245, 10.59154}},
+	} {
+		t.Run(m.id, func(t *testing.T) {
+			enc := cachedModel(t, m.id, m.env, m.dim)
+			ctx := context.Background()
+			q, err := enc.EncodeQuery(ctx, []string{"Which planet is known as the Red Planet?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs, err := enc.EncodeDocument(ctx, []string{
+				"Venus is often called Earth's twin because of its similar size and proximity.",
+				"Mars, known for its reddish appearance, is often referred to as the Red Planet.",
+				"Jupiter, the largest planet in our solar system, has a prominent red spot.",
+				"Saturn, famous for its rings, is sometimes mistaken for the Red Planet.",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range enc.Similarity(q, docs, sparsevec.DotFunc)[0] {
+				if math.Abs(float64(s)-m.want[i]) > 0.01 {
+					t.Errorf("score of document %d = %.5f, want %.5f (atol 0.01)", i, s, m.want[i])
+				}
+			}
+		})
 	}
 }
 
