@@ -71,9 +71,10 @@ type pipeline struct {
 // Load reads an encoder from the model folder at the root of fsys, through
 // package layout as package model does. The folder is one of:
 //
-//   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM folder:
-//     config.json, model.safetensors (F32, F16 or BF16) or pytorch_model.bin,
-//     and tokenizer.json or vocab.txt; with an idf.json beside them (the
+//   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM /
+//     RobertaForMaskedLM folder: config.json, model.safetensors (F32, F16
+//     or BF16) or pytorch_model.bin, and tokenizer.json, vocab.txt, or
+//     vocab.json with merges.txt; with an idf.json beside them (the
 //     OpenSearch inference-free layout), queries use the idf table;
 //   - a sentence-transformers SparseEncoder folder (modules.json):
 //     MLMTransformer + SpladePooling, or a Router whose "query" route is a
