@@ -50,9 +50,9 @@ type Encoder struct {
 	name     string
 	dim      int
 	tok      tokenizer.Tokenizer // the tokenizer that Token reads
-	query    *pipeline            // kind "query"
-	document *pipeline            // kind "document"; nil for an inference-free folder
-	def      *pipeline            // kind ""
+	query    *pipeline           // kind "query"
+	document *pipeline           // kind "document"; nil for an inference-free folder
+	def      *pipeline           // kind ""
 }
 
 // pipeline is one way of encoding a text: the masked-LM model with SPLADE
