@@ -360,3 +360,35 @@ func TestLongInputs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEncodeIDs: any text encodes without a panic into ids of the
+// vocabulary between <s> and </s>, the same again once its words are
+// cached, and the truncated encoding is a prefix of the full one.
+func FuzzEncodeIDs(f *testing.F) {
+	dir := reference.Fixture(f, "tiny-roberta-50262")
+	warm, err := bpe.LoadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"", " ", "Hello <mask>!", "a\xffb", "  x\t\ny  ", "DON'T 's 12.5 東京 😀", "<s></s><pad>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := warm.EncodeIDs(text, 1<<30)
+		if again := warm.EncodeIDs(text, 1<<30); !slices.Equal(got, again) {
+			t.Fatalf("%q: %v, then %v with its words cached", text, got, again)
+		}
+		if len(got) < 2 || got[0] != 0 || got[len(got)-1] != 2 {
+			t.Fatalf("%q: %v does not run from <s> to </s>", text, got)
+		}
+		for _, id := range got {
+			if id < 0 || int(id) >= warm.VocabSize() {
+				t.Fatalf("%q: id %d outside the vocabulary", text, id)
+			}
+		}
+		short := warm.EncodeIDs(text, 8)
+		if n := len(short); n > 8 || !slices.Equal(short[:n-1], got[:n-1]) {
+			t.Fatalf("%q: truncated %v is not a prefix of %v", text, short, got)
+		}
+	})
+}
