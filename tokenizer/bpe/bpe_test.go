@@ -225,6 +225,46 @@ func TestPostProcessors(t *testing.T) {
 	}
 }
 
+// TestAddedTokensDecoder: tokenizer_config.json's added_tokens_decoder adds
+// tokens beyond vocab.json, matched whole with their own lstrip/rstrip.
+func TestAddedTokensDecoder(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-roberta-50262")
+	read := func(name string) *fstest.MapFile {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &fstest.MapFile{Data: data}
+	}
+	tok, err := bpe.Load(fstest.MapFS{"vocab.json": read("vocab.json"), "merges.txt": read("merges.txt"),
+		"tokenizer_config.json": {Data: []byte(`{"tokenizer_class": "RobertaTokenizer", "added_tokens_decoder": {
+			"50261": {"content": "<mask>", "lstrip": true, "rstrip": false, "single_word": false, "normalized": false, "special": true},
+			"50262": {"content": "[ENT]", "lstrip": false, "rstrip": true, "single_word": false, "normalized": false, "special": false}}}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.VocabSize() != 50263 {
+		t.Errorf("VocabSize %d, want 50263 (vocab.json + [ENT])", tok.VocabSize())
+	}
+	ent, _ := tok.ID("[ENT]")
+	mask, _ := tok.ID("<mask>")
+	x, _ := tok.ID("x")
+	spaceY, _ := tok.ID("Ġy")
+	y, _ := tok.ID("y")
+	if ent != 50262 || mask != 50261 {
+		t.Fatalf("[ENT] %d, <mask> %d; want 50262, 50261", ent, mask)
+	}
+	for text, want := range map[string][]int32{
+		"x[ENT] y":       {x, ent, y},  // rstrip takes the space after
+		"x <mask>y":      {x, mask, y}, // lstrip the space before
+		"x[ENT]<mask> y": {x, ent, mask, spaceY},
+	} {
+		if got := tok.IDs(text); !slices.Equal(got, want) {
+			t.Errorf("IDs(%q) = %v %q, want %v", text, got, tok.Pieces(text), want)
+		}
+	}
+}
+
 func TestTruncation(t *testing.T) {
 	tok := loadRoberta(t, false)
 	text := strings.Repeat("word ", 100)
