@@ -25,7 +25,7 @@ var configFiles = []string{
 
 // FolderFiles returns the files of one folder (a model's root or one of its
 // module folders) that the encoders may read, among those has reports
-// present: the configuration files, the tokenizer files ([tokenizer.Files])
+// present: the configuration files, the tokenizer files ([tokenizer.FileNames])
 // and the weights the loader would read, the first present of
 // [checkpoint.WeightFileNames]. For a sharded index that is the index
 // alone: its shards follow from its contents ([checkpoint.IndexShards]).
@@ -33,7 +33,7 @@ var configFiles = []string{
 // it what to download.
 func FolderFiles(has func(name string) bool) []string {
 	var out []string
-	for _, names := range [][]string{configFiles, tokenizer.Files} {
+	for _, names := range [][]string{configFiles, tokenizer.FileNames()} {
 		for _, n := range names {
 			if has(n) {
 				out = append(out, n)

@@ -47,16 +47,12 @@ var (
 	_ Tokenizer = (*bpe.Tokenizer)(nil)
 )
 
-// Files lists the tokenizer files a model folder may hold, which Load
-// reads: a folder needs tokenizer.json, vocab.txt (WordPiece), or
-// vocab.json with merges.txt (byte-level BPE); the others tune them.
-var Files = []string{
-	"tokenizer.json",
-	"vocab.txt",
-	"vocab.json",
-	"merges.txt",
-	"tokenizer_config.json",
-	"special_tokens_map.json",
+// FileNames returns the names of the tokenizer files a model folder may
+// hold, which Load reads: a folder needs tokenizer.json, vocab.txt
+// (WordPiece), or vocab.json with merges.txt (byte-level BPE); the others
+// tune them.
+func FileNames() []string {
+	return []string{"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
 }
 
 // Complete reports whether the files that exists says are there make a

@@ -99,7 +99,7 @@ func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c
 func tokenizerOnly(t *testing.T, dir string) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, name := range tokenizer.Files {
+	for _, name := range tokenizer.FileNames() {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			continue

@@ -41,7 +41,7 @@ func MaskedLM(t testing.TB, modelDir string) fstest.MapFS {
 // tokenizerFiles returns the tokenizer files of dir.
 func tokenizerFiles(dir string) []string {
 	var out []string
-	for _, n := range tokenizer.Files {
+	for _, n := range tokenizer.FileNames() {
 		if present(dir)(n) {
 			out = append(out, n)
 		}
