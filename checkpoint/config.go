@@ -155,6 +155,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("%s is %d, want > 0", p.name, p.v)
 		}
 	}
+	if err := c.checkLimits(names); err != nil {
+		return err
+	}
 	if c.Hidden%c.Heads != 0 {
 		return fmt.Errorf("%s %d is not divisible by %s %d", names["hidden"], c.Hidden, names["heads"], c.Heads)
 	}

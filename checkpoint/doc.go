@@ -13,7 +13,16 @@
 // copies that halve the download of an edge deployment.
 //
 // The package is pure Go without cgo or memory mapping, so it also builds
-// for js/wasm. Corrupt files give errors, never panics: safetensors headers
-// are bounds-checked, and the pickle of a torch checkpoint is scanned before
-// github.com/nlpodyssey/gopickle unpickles it, without running any code.
+// for js/wasm. Corrupt or hostile files give one-line errors, never panics,
+// hangs or unbounded allocations: config.json sizes are capped and checked
+// against the tensors present before anything is made for them;
+// safetensors headers are bounds-checked, may not name a tensor twice, and
+// their data_offsets must tile the data without gaps or overlaps, as the
+// reference loader requires; the pickle of a torch checkpoint is scanned
+// before github.com/nlpodyssey/gopickle unpickles it (without running any
+// code), refusing lengths past the data and integers no state dict needs;
+// zip records may not declare far more bytes than the archive holds; and
+// only regular files inside the model folder are read. A checkpoint whose
+// tensors config.json does not account for is refused with their names,
+// rather than encoded with part of it silently left out.
 package checkpoint

@@ -15,13 +15,18 @@ import (
 // old BERT checkpoints may name LayerNorm parameters gamma and beta. When
 // the decoder weight (cls.predictions.decoder.weight, vocab_projector.weight
 // or lm_head.decoder.weight) is absent, or holds exactly the word embeddings,
-// it is tied: DecoderW is WordEmb. Tensors
-// the encoders do not use (pooler, position_ids, ...) are ignored.
+// it is tied: DecoderW is WordEmb. Tensors the model does not use are an
+// error that names them (a checkpoint that config.json does not describe),
+// except those of a pre-training checkpoint's pooler and next-sentence
+// head, which transformers drops too.
 func FromTensors(cfg Config, ts map[string]*Tensor) (*Params, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("checkpoint: config: %v", err)
 	}
-	g := getter{ts: ts}
+	if err := checkLayerCount(cfg, ts); err != nil {
+		return nil, err
+	}
+	g := getter{ts: ts, used: make(map[string]bool, len(ts))}
 	var p *Params
 	switch cfg.ModelType {
 	case "bert":
@@ -36,14 +41,18 @@ func FromTensors(cfg Config, ts map[string]*Tensor) (*Params, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
+	if err := g.unused(); err != nil {
+		return nil, err
+	}
 	p.Config = cfg
 	return p, nil
 }
 
 // getter looks tensors up and keeps the first error.
 type getter struct {
-	ts  map[string]*Tensor
-	err error
+	ts   map[string]*Tensor
+	used map[string]bool // names taken by the model
+	err  error
 }
 
 // get returns the first of names present in ts, checking its shape; when
@@ -65,6 +74,8 @@ func (g *getter) get(shape []int, names ...string) *Tensor {
 			g.err = fmt.Errorf("checkpoint: tensor %q has shape %v but %d values", name, t.Shape, len(t.Data))
 			return nil
 		}
+		g.used[name] = true
+		g.useCopies(t, names)
 		return t
 	}
 	g.err = fmt.Errorf("checkpoint: tensor %q missing (want shape %v); is this a masked-LM checkpoint of the model type in config.json?", names[0], shape)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"slices"
 	"sort"
+
+	"github.com/splade-go/splade/internal/safefs"
 )
 
 // Weight files Load looks for, in order of preference.
@@ -24,7 +26,7 @@ const (
 // model.safetensors (preferred), a sharded model.safetensors.index.json,
 // pytorch_model.bin, or a sharded pytorch_model.bin.index.json.
 func Load(fsys fs.FS) (*Params, error) {
-	data, err := fs.ReadFile(fsys, "config.json")
+	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errors.New("checkpoint: no config.json in the model folder")
@@ -87,7 +89,7 @@ func ReadWeights(fsys fs.FS) (map[string]*Tensor, error) {
 }
 
 func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
-	data, err := fs.ReadFile(fsys, name)
+	data, err := safefs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -99,6 +101,9 @@ func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 }
 
 func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
+	if err := safefs.Check(fsys, name); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
@@ -128,7 +133,7 @@ func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 // readSharded reads the shards an index file lists in its weight_map.
 func readSharded(read func(fs.FS, string) (map[string]*Tensor, error)) func(fs.FS, string) (map[string]*Tensor, error) {
 	return func(fsys fs.FS, index string) (map[string]*Tensor, error) {
-		data, err := fs.ReadFile(fsys, index)
+		data, err := safefs.ReadFile(fsys, index)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}

@@ -6,10 +6,20 @@ import (
 	"fmt"
 )
 
+// maxIntBytes bounds the integers a state dict pickle may hold: shapes,
+// strides, offsets and element counts all fit in 8 bytes (LONG1, LONG4)
+// or 20 decimal digits and a sign (INT, LONG). gopickle decodes longer
+// ones into big.Int in quadratic time (a 4 MiB LONG4 takes minutes).
+const (
+	maxIntBytes  = 8
+	maxIntDigits = 21
+)
+
 // checkPickle walks the opcodes of a pickle up to STOP and checks that every
 // length-prefixed argument fits in data. The unpickler allocates a buffer of
 // the declared length before reading, so without this check a corrupt length
-// could make it allocate gigabytes.
+// could make it allocate gigabytes. Integers longer than a state dict needs
+// are refused (see maxIntBytes).
 func checkPickle(data []byte) error {
 	i := 0
 	need := func(n uint64) error {
@@ -53,6 +63,11 @@ func checkPickle(data []byte) error {
 		if err := need(uint64(fixed)); err != nil {
 			return err
 		}
+		if op == 0x95 { // FRAME: the unpickler allocates the frame's length first
+			if n := binary.LittleEndian.Uint64(data[i:]); n > uint64(len(data)) || need(8+n) != nil {
+				return fmt.Errorf("corrupt pickle: frame at byte %d runs past the end (%d bytes)", i-1, len(data))
+			}
+		}
 		i += fixed
 		if lenBytes > 0 {
 			if err := need(uint64(lenBytes)); err != nil {
@@ -71,12 +86,18 @@ func checkPickle(data []byte) error {
 			if err := need(n); err != nil {
 				return err
 			}
+			if (op == 0x8a || op == 0x8b) && n > maxIntBytes {
+				return fmt.Errorf("corrupt pickle: integer of %d bytes at byte %d (LONG opcode), more than the %d a state dict needs", n, i-lenBytes-1, maxIntBytes)
+			}
 			i += int(n)
 		}
 		for range lines {
 			j := bytes.IndexByte(data[i:], '\n')
 			if j < 0 {
 				return fmt.Errorf("corrupt pickle: unterminated argument at byte %d", i)
+			}
+			if (op == 'I' || op == 'L') && j > maxIntDigits+1 { // +1: LONG's trailing 'L'
+				return fmt.Errorf("corrupt pickle: decimal integer of %d characters at byte %d, more than the %d a state dict needs", j, i-1, maxIntDigits)
 			}
 			i += j + 1
 		}

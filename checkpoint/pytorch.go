@@ -14,6 +14,9 @@ import (
 	"github.com/nlpodyssey/gopickle/types"
 )
 
+// maxDims bounds the dimensions of a tensor view.
+const maxDims = 64
+
 // maxPickle bounds data.pkl, the tensor index of a torch checkpoint; it
 // holds names, shapes and storage keys only, never the weights.
 const maxPickle = 256 << 20
@@ -77,6 +80,9 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 	records := make(map[string]*zip.File, len(zr.File))
 	var pkl *zip.File
 	for _, f := range zr.File {
+		if _, dup := records[f.Name]; dup {
+			return nil, fmt.Errorf("two zip records named %s", f.Name)
+		}
 		records[f.Name] = f
 		if strings.Count(f.Name, "/") == 1 && path.Base(f.Name) == "data.pkl" {
 			if pkl != nil {
@@ -110,7 +116,7 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 		return nil, fmt.Errorf("%s: %v", pkl.Name, err)
 	}
 
-	dict, err := stateDictEntries(obj)
+	dict, err := stateDictEntries(obj, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", pkl.Name, err)
 	}
@@ -192,10 +198,24 @@ func (tt *torchTensor) decode(raw []byte) (*Tensor, error) {
 	return t, nil
 }
 
-// readRecord reads at most limit bytes of a zip record. The record's
-// declared size, capped by fileSize (a stored record cannot exceed the
-// archive), only sizes the first allocation.
+// maxRecord is the hard cap on one zip record of a torch checkpoint.
+const maxRecord = 16 << 30
+
+// maxInflate bounds how much larger than the whole archive a record may
+// declare itself: torch.save stores records uncompressed, so a record
+// larger than its archive is compressed, and a record far larger (1 GiB of
+// zeros deflated into a megabyte) is a zip bomb.
+const maxInflate = 4
+
+// readRecord reads at most limit bytes of a zip record, refusing records
+// that declare more than maxInflate times the archive's size (fileSize) or
+// maxRecord. archive/zip checks that the bytes read match the declared size
+// and the CRC, so a record cannot grow past what was checked here.
 func readRecord(f *zip.File, limit, fileSize int64) ([]byte, error) {
+	if f.UncompressedSize64 > maxRecord || f.UncompressedSize64 > uint64(max(fileSize, 0))*maxInflate {
+		return nil, fmt.Errorf("record declares %d bytes uncompressed, more than %d times the whole file (%d bytes) or the cap of %d: a zip bomb, or a checkpoint torch.save did not write (it stores records uncompressed)",
+			f.UncompressedSize64, maxInflate, fileSize, int64(maxRecord))
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
@@ -214,22 +234,38 @@ type dictEntry struct {
 	value any
 }
 
+// maxStateDictDepth bounds the "state_dict" entries unwrapped: a dict that
+// holds itself (through the pickle memo) would otherwise recurse forever.
+const maxStateDictDepth = 4
+
 // stateDictEntries lists the name/value pairs of the unpickled state dict.
-// A dict holding the state dict under "state_dict" is unwrapped.
-func stateDictEntries(obj any) ([]dictEntry, error) {
+// A dict holding the state dict under "state_dict" is unwrapped, at most
+// maxStateDictDepth times. A name given twice is an error: which of the
+// two tensors the model gets would be an accident of the file.
+func stateDictEntries(obj any, depth int) ([]dictEntry, error) {
+	if depth > maxStateDictDepth {
+		return nil, fmt.Errorf("state_dict nested more than %d deep (a dict that holds itself?)", maxStateDictDepth)
+	}
 	var out []dictEntry
+	seen := make(map[string]bool)
+	var dups []string
 	add := func(k, v any) error {
 		name, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("state dict key %v is not a string", k)
+			// %T, not %v: a key may be a cyclic or deeply nested object.
+			return fmt.Errorf("state dict key of type %T is not a string", k)
 		}
+		if seen[name] {
+			dups = append(dups, name)
+		}
+		seen[name] = true
 		out = append(out, dictEntry{name, v})
 		return nil
 	}
 	switch d := obj.(type) {
 	case *types.Dict:
 		if inner, ok := d.Get("state_dict"); ok {
-			return stateDictEntries(inner)
+			return stateDictEntries(inner, depth+1)
 		}
 		for _, e := range *d {
 			if err := add(e.Key, e.Value); err != nil {
@@ -238,7 +274,7 @@ func stateDictEntries(obj any) ([]dictEntry, error) {
 		}
 	case *types.OrderedDict:
 		if inner, ok := d.Get("state_dict"); ok {
-			return stateDictEntries(inner)
+			return stateDictEntries(inner, depth+1)
 		}
 		for el := d.List.Front(); el != nil; el = el.Next() {
 			e := el.Value.(*types.OrderedDictEntry)
@@ -248,6 +284,9 @@ func stateDictEntries(obj any) ([]dictEntry, error) {
 		}
 	default:
 		return nil, fmt.Errorf("top-level object is %T, want a state dict", obj)
+	}
+	if len(dups) > 0 {
+		return nil, fmt.Errorf("state dict names %d tensor(s) twice: %s", len(dups), listNames(dups))
 	}
 	return out, nil
 }
@@ -271,16 +310,16 @@ func unpickleStateDict(data []byte) (obj any, err error) {
 	u.PersistentLoad = func(id any) (any, error) {
 		tup, ok := id.(*types.Tuple)
 		if !ok || tup.Len() < 5 {
-			return nil, fmt.Errorf("persistent id %v: want (\"storage\", type, key, location, numel)", id)
+			return nil, fmt.Errorf("persistent id of type %T: want (\"storage\", type, key, location, numel)", id)
 		}
 		if s, _ := tup.Get(0).(string); s != "storage" {
-			return nil, fmt.Errorf("persistent id of kind %v not supported (want storage)", tup.Get(0))
+			return nil, fmt.Errorf("persistent id of kind %T not supported (want \"storage\")", tup.Get(0))
 		}
 		dt, ok1 := tup.Get(1).(elemType)
 		key, ok2 := tup.Get(2).(string)
 		numel, ok3 := tup.Get(4).(int)
 		if !ok1 || !ok2 || !ok3 {
-			return nil, fmt.Errorf("persistent id %v: want (\"storage\", type, key, location, numel)", id)
+			return nil, fmt.Errorf("persistent id (%T, %T, %T, ...): want (\"storage\", type, key, location, numel)", tup.Get(1), tup.Get(2), tup.Get(4))
 		}
 		if st, ok := storages[key]; ok {
 			if st.dt != dt || st.numel != numel {
@@ -360,11 +399,14 @@ func intTuple(v any) ([]int, error) {
 	if !ok {
 		return nil, fmt.Errorf("%T, want a tuple of ints", v)
 	}
+	if tup.Len() > maxDims {
+		return nil, fmt.Errorf("%d dimensions, more than %d", tup.Len(), maxDims)
+	}
 	out := make([]int, tup.Len())
 	for i := range out {
 		n, ok := tup.Get(i).(int)
 		if !ok {
-			return nil, fmt.Errorf("%v, want a tuple of ints", v)
+			return nil, fmt.Errorf("element %d is %T, want a tuple of ints", i, tup.Get(i))
 		}
 		out[i] = n
 	}

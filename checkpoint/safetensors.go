@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -45,11 +46,16 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 	}
 	header := data[8 : 8+n]
 	buf := data[8+n:]
+	if dups, err := duplicateKeys(header); err != nil {
+		return nil, fmt.Errorf("corrupt header: %v", err)
+	} else if len(dups) > 0 {
+		return nil, fmt.Errorf("header names %d tensor(s) twice: %s", len(dups), listNames(dups))
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(header, &raw); err != nil {
 		return nil, fmt.Errorf("corrupt header: %v", err)
 	}
-	ts := make(map[string]*Tensor, len(raw))
+	entries := make(map[string]safetensorsEntry, len(raw))
 	for name, msg := range raw {
 		if name == "__metadata__" {
 			continue
@@ -58,6 +64,16 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 		if err := json.Unmarshal(msg, &e); err != nil {
 			return nil, fmt.Errorf("tensor %q: corrupt header entry: %v", name, err)
 		}
+		if len(e.DataOffsets) != 2 {
+			return nil, fmt.Errorf("tensor %q: data_offsets has %d numbers, want 2", name, len(e.DataOffsets))
+		}
+		entries[name] = e
+	}
+	if err := checkLayout(entries, uint64(len(buf))); err != nil {
+		return nil, err
+	}
+	ts := make(map[string]*Tensor, len(entries))
+	for name, e := range entries {
 		t, err := decodeEntry(e, buf)
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %v", name, err)
@@ -67,6 +83,84 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 		}
 	}
 	return ts, nil
+}
+
+// duplicateKeys lists the keys that the top-level JSON object header names
+// more than once; encoding/json would silently keep the last.
+func duplicateKeys(header []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	if tok, err := dec.Token(); err != nil {
+		return nil, err
+	} else if tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	seen := make(map[string]bool)
+	var dups []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, errors.New("not a JSON object")
+		}
+		if seen[key] {
+			dups = append(dups, key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return dups, nil
+}
+
+// checkLayout checks, as the reference loader does, that the tensors'
+// data_offsets tile the data buffer of size n exactly: in offset order each
+// begins where the one before ends, the first at 0 and the last at n. Two
+// tensors reading the same bytes, or bytes no tensor owns, are refused.
+func checkLayout(entries map[string]safetensorsEntry, n uint64) error {
+	type span struct {
+		name       string
+		begin, end uint64
+	}
+	spans := make([]span, 0, len(entries))
+	for name, e := range entries {
+		spans = append(spans, span{name, e.DataOffsets[0], e.DataOffsets[1]})
+	}
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].begin != spans[j].begin {
+			return spans[i].begin < spans[j].begin
+		}
+		if spans[i].end != spans[j].end {
+			return spans[i].end < spans[j].end
+		}
+		return spans[i].name < spans[j].name
+	})
+	var at uint64
+	prev := "the start of the data"
+	for _, s := range spans {
+		if s.begin > s.end {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] end before they begin", s.name, s.begin, s.end)
+		}
+		if s.end > n {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the data (%d bytes): truncated file?", s.name, s.begin, s.end, n)
+		}
+		if s.begin != at {
+			how := "overlap"
+			if s.begin > at {
+				how = "leave a gap after"
+			}
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] %s %s (which ends at %d): offsets must be contiguous and non-overlapping", s.name, s.begin, s.end, how, prev, at)
+		}
+		at, prev = s.end, fmt.Sprintf("tensor %q", s.name)
+	}
+	if at != n {
+		return fmt.Errorf("the tensors end at byte %d of a %d-byte data buffer: truncated file, or bytes no tensor owns", at, n)
+	}
+	return nil
 }
 
 // decodeEntry checks one header entry against the data buffer and decodes

@@ -19,10 +19,20 @@
 //	    snapshots/<commit>/<file>     relative symlinks to ../../blobs/<etag>
 //	    refs/<revision>               the commit a branch or tag pointed to
 //
-// A blob is written as blobs/<etag>.<random>.incomplete and renamed into
-// place only after its size, and its sha256 when the ETag is one, have been
-// checked, so an interrupted download never leaves a file that a later run
-// would trust. Where symlinks cannot be made (Windows without developer
+// A file enters blobs/ only once it is checked against what the Hub
+// promised: its size against the repository info's file list, and its hash
+// against the sha256 listed for LFS files or the git blob id that the
+// server's ETag names for the others. Until then it is a .incomplete file
+// that no run trusts: an LFS file's blobs/<sha256>.incomplete is resumed
+// with a Range request by a retry or a later run, as huggingface_hub does;
+// a small file is downloaded again. A body longer than promised is cut off
+// and refused. An LFS download holds a lock
+// (<cache>/.locks/models--org--name/<sha256>.lock, as huggingface_hub
+// places it), so concurrent processes download a blob once, and snapshot
+// links are made under a temporary name and renamed into place, so another
+// process never sees a snapshot with a file missing. Cache folders of the
+// repository (blobs, snapshots, refs) that are symbolic links are not
+// written through. Where symlinks cannot be made (Windows without developer
 // mode), the blob is copied into the snapshot instead.
 //
 // # Network use
@@ -41,13 +51,25 @@
 // In offline mode (Options.Offline or HF_HUB_OFFLINE=1) the network is never
 // used.
 //
+// Requests time out: connecting and waiting for headers after
+// Options.ConnectTimeout and HeaderTimeout (HF_HUB_ETAG_TIMEOUT), a body
+// that pauses for IdleTimeout (HF_HUB_DOWNLOAD_TIMEOUT), 10 s each by
+// default. A dropped connection, HTTP 429 or 5xx is retried
+// (Options.Retries, 5 by default) with exponential backoff, or after the
+// server's Retry-After; a timeout is retried once, so that a stalled Hub
+// fails in about twice the timeout. The token is sent only to the
+// endpoint's own scheme, host and port, never along a redirect elsewhere
+// (a CDN, another port), and neither it nor the endpoint's userinfo
+// (user:password@) appears in an error.
+//
 // # Configuration
 //
 // Fields left zero in Options are taken from the environment, with the same
 // variables and order as huggingface_hub (see FromEnv): HF_HUB_CACHE,
-// HF_HOME, XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH and
-// HF_HUB_OFFLINE. The token is sent as "Authorization: Bearer <token>" and
-// never appears in returned errors.
+// HF_HOME, XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH,
+// HF_HUB_OFFLINE, HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT. The
+// token is sent as "Authorization: Bearer <token>" and never appears in
+// returned errors.
 //
 // # Relation to go-huggingface
 //

@@ -51,6 +51,13 @@ func Resolve(ctx context.Context, nameOrDir string, opts Options) (dir string, e
 		if err != nil && len(o.Token) >= 8 && strings.Contains(err.Error(), o.Token) {
 			err = &redactedError{msg: strings.ReplaceAll(err.Error(), o.Token, "<token>"), err: err}
 		}
+		// Nor is any built from the endpoint's userinfo (user:password@);
+		// this catches it where a library prints a URL.
+		if err != nil {
+			if msg := redactText(err.Error(), o.Endpoint); msg != err.Error() {
+				err = &redactedError{msg: msg, err: err}
+			}
+		}
 	}()
 	if err := validateRevision(o.Revision); err != nil {
 		return "", err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/splade-go/splade/internal/fakehub"
 	"github.com/splade-go/splade/internal/reference"
@@ -256,14 +257,14 @@ func TestHTTPErrors(t *testing.T) {
 		{http.StatusUnauthorized, []string{"401", "gated or private", "HF_TOKEN"}},
 		{http.StatusForbidden, []string{"403", "gated or private", "HF_TOKEN"}},
 		{http.StatusNotFound, []string{"404", "not found"}},
-		{http.StatusInternalServerError, []string{"500", "server error"}},
-		{http.StatusBadGateway, []string{"502", "server error"}},
+		{http.StatusInternalServerError, []string{"500", "server error", "gave up after 6 tries"}},
+		{http.StatusBadGateway, []string{"502", "server error", "gave up after 6 tries"}},
 	} {
 		isolate(t)
 		hub := newFakeHub(t)
 		hub.SetFaults(fakehub.Faults{Status: tc.status})
 		srv := hub.Start(t)
-		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: secret})
+		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, Token: secret, RetryWait: time.Millisecond})
 		if err == nil {
 			t.Fatalf("HTTP %d: no error", tc.status)
 		}
@@ -296,6 +297,11 @@ func checkNothingTrusted(t *testing.T, cache, name string) {
 	}
 	data := mainFile(newFakeHub(t), name)
 	for _, f := range listFiles(t, filepath.Join(rd, "blobs")) {
+		// An LFS file's partial download stays, to be resumed (and
+		// verified) by the next run, as huggingface_hub does.
+		if fakehub.IsLFS(name) && f == fakehub.SHA256Hex(data)+".incomplete" {
+			continue
+		}
 		if strings.HasSuffix(f, ".incomplete") {
 			t.Errorf("left blobs/%s behind (never trusted, but should be removed)", f)
 		}
@@ -314,7 +320,7 @@ func TestTruncatedDownload(t *testing.T) {
 		hub := newFakeHub(t)
 		hub.SetFaults(fakehub.Faults{Truncate: name})
 		srv := hub.Start(t)
-		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL})
+		_, err := Resolve(context.Background(), repoID, Options{Endpoint: srv.URL, RetryWait: time.Millisecond})
 		if err == nil {
 			t.Fatalf("truncated %s: no error", name)
 		}

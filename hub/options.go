@@ -1,10 +1,13 @@
 package hub
 
 import (
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultEndpoint is the Hugging Face Hub used when neither Options.Endpoint
@@ -32,10 +35,41 @@ type Options struct {
 	// HF_HUB_OFFLINE=1 turns it on as well; it cannot be turned off here
 	// when the environment turns it on.
 	Offline bool
-	// HTTPClient makes the requests; a client with no timeout (the context
-	// bounds each call) when nil.
+	// HTTPClient makes the requests. When nil, a client whose connections
+	// time out after ConnectTimeout is used. Whatever the client, the
+	// header and idle timeouts below apply, and the context bounds the
+	// whole call.
 	HTTPClient *http.Client
+
+	// ConnectTimeout bounds making a connection (TCP and TLS) of the
+	// default client; HF_HUB_ETAG_TIMEOUT (seconds) when zero, else 10 s.
+	ConnectTimeout time.Duration
+	// HeaderTimeout bounds the wait for a response's headers;
+	// HF_HUB_ETAG_TIMEOUT (seconds) when zero, else 10 s.
+	HeaderTimeout time.Duration
+	// IdleTimeout bounds a pause in a response body: a transfer that
+	// stalls this long fails (and is retried); HF_HUB_DOWNLOAD_TIMEOUT
+	// (seconds) when zero, else 10 s.
+	IdleTimeout time.Duration
+	// Retries is how many times a request that failed on the network (a
+	// dropped connection, HTTP 429 or 5xx; a timeout only once) is tried
+	// again, with a backoff of RetryWait, 2 RetryWait, 4 RetryWait...
+	// capped at 8 RetryWait, or what Retry-After asks up to a minute. 5
+	// when zero; negative for none.
+	Retries int
+	// RetryWait is the first backoff; 1 s when zero.
+	RetryWait time.Duration
 }
+
+// Defaults of the network settings, those of huggingface_hub.
+const (
+	defaultTimeout   = 10 * time.Second
+	defaultRetries   = 5
+	defaultRetryWait = time.Second
+	// maxRetryAfter is the longest Retry-After honoured; a server asking
+	// for more makes the download fail with its request in the message.
+	maxRetryAfter = time.Minute
+)
 
 // FromEnv returns the Options that the environment describes, resolved the
 // way huggingface_hub resolves them:
@@ -90,10 +124,47 @@ func (o Options) withEnv() Options {
 		o.Token = env.Token
 	}
 	o.Offline = o.Offline || env.Offline
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = envSeconds("HF_HUB_ETAG_TIMEOUT", defaultTimeout)
+	}
+	if o.HeaderTimeout == 0 {
+		o.HeaderTimeout = envSeconds("HF_HUB_ETAG_TIMEOUT", defaultTimeout)
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = envSeconds("HF_HUB_DOWNLOAD_TIMEOUT", defaultTimeout)
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = defaultRetries
+	case o.Retries < 0:
+		o.Retries = 0
+	}
+	if o.RetryWait <= 0 {
+		o.RetryWait = defaultRetryWait
+	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
+		dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+		o.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   o.ConnectTimeout,
+			ResponseHeaderTimeout: o.HeaderTimeout,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		}}
 	}
 	return o
+}
+
+// envSeconds reads a duration in seconds (such as "10" or "2.5") from the
+// environment variable key, or returns def when it is unset or not a
+// positive number.
+func envSeconds(key string, def time.Duration) time.Duration {
+	v, err := strconv.ParseFloat(strings.TrimSpace(os.Getenv(key)), 64)
+	if err != nil || !(v > 0) || v > 1e6 {
+		return def
+	}
+	return time.Duration(v * float64(time.Second))
 }
 
 // hfHome is $HF_HOME, else $XDG_CACHE_HOME/huggingface, else

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/tokenizer"
 )
 
@@ -189,7 +190,7 @@ func (r *reader) exists(name string) bool {
 }
 
 func (r *reader) readJSON(name string, v any) error {
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return fmt.Errorf("layout: %w", err)
 	}
@@ -335,7 +336,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 	if !r.exists(name) {
 		name = path.Join(dir, "config.json") // the older Asym file name
 	}
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return nil, fmt.Errorf("layout: Router: %w", err)
 	}
@@ -488,7 +489,7 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, err
 	}
-	data, err := fs.ReadFile(fsys, "config.json")
+	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
 	}
@@ -503,6 +504,12 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	tok, err := r.tokenizer(dir)
 	if err != nil {
 		return Route{}, err
+	}
+	// A token id past the embedding table would index out of it in every
+	// encoder.
+	if tok.VocabSize() > cfg.VocabSize {
+		return Route{}, fmt.Errorf("layout: model in %s: the tokenizer has ids up to %d, past config.json's vocab_size %d: the tokenizer files do not belong to this model",
+			dir, tok.VocabSize()-1, cfg.VocabSize)
 	}
 	m := &MLM{Dir: dir, FS: fsys, Config: cfg, Tokenizer: tok, Pooling: poolingMax, Activation: activationReLU, Name: named.Name}
 	if poolDir != "" {
@@ -574,7 +581,7 @@ func (r *reader) static(dir string) (Route, error) {
 		}
 		return Route{}, fmt.Errorf("layout: SparseStaticEmbedding in %s: no model.safetensors or idf.json (pytorch_model.bin is not supported here; re-save with safe_serialization=True)", dir)
 	}
-	data, err := fs.ReadFile(r.fsys, name)
+	data, err := safefs.ReadFile(r.fsys, name)
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: %w", err)
 	}

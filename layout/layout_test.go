@@ -93,6 +93,11 @@ func TestReadErrors(t *testing.T) {
 		{"module", fstest.MapFS{"modules.json": {Data: []byte(`[{"path": "", "type": "sentence_transformers.models.Transformer"}]`)}}, "unsupported sentence-transformers module"},
 		{"pooling", router("mean", `{}`), `unsupported pooling_strategy "mean"`},
 		{"default route", router("max", `{"default_route": "nosuch"}`), `default_route "nosuch" is not a route`},
+		{"tokenizer past vocab_size", func() fstest.MapFS {
+			m := fixtureFS(t, fstest.MapFS{}, "tiny-bert", "", "config.json", "vocab.txt", "tokenizer_config.json")
+			m["vocab.txt"] = &fstest.MapFile{Data: append(append([]byte{}, m["vocab.txt"].Data...), "extra1\nextra2\n"...)}
+			return m
+		}(), "the tokenizer has ids up to 479, past config.json's vocab_size 478"},
 	} {
 		_, err := Read(tc.fsys)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "layout: ") {

@@ -16,7 +16,10 @@
 // os.DirFS, or an fstest.MapFS built in the test. It records every request
 // (path and Authorization header) and every file body it serves, and it can
 // be told to misbehave (see Faults) so that tests can check how a client
-// copes with errors, truncated or corrupted downloads and stalls.
+// copes with errors, rate limits, truncated, oversized or corrupted
+// downloads, stalls before the headers or mid-body, and redirects; Range
+// requests ("bytes=N-") are answered with 206, so resumed downloads can be
+// tested too.
 package fakehub
 
 import (
@@ -59,6 +62,36 @@ type Faults struct {
 	// the client gives up the request; Stall is closed when the first one
 	// stalls.
 	Stall chan struct{}
+
+	// StallHeaders makes every request wait, before any header is sent,
+	// until the client gives up.
+	StallHeaders bool
+	// StallBody names a file whose body stops half-way, the connection
+	// staying open, until the client gives up.
+	StallBody string
+	// TruncateChunked names a file whose body is sent without
+	// Content-Length or chunked framing and cut to half its length, the
+	// connection then being closed: the client cannot tell from the
+	// response that it is short.
+	TruncateChunked string
+	// WrongSize names a file served with Extra bytes appended (100 when
+	// Extra is 0), without Content-Length, while the repository info keeps
+	// its true size.
+	WrongSize string
+	Extra     int64
+	// WrongETag names a file served with the ETag (for LFS files: the
+	// X-Linked-Etag) of other contents.
+	WrongETag string
+	// RetryAfter is sent as the Retry-After header with Status.
+	RetryAfter string
+	// RedirectTo, when set, answers every /resolve/ request with a 302 to
+	// the same path under this base URL (such as another port's server).
+	RedirectTo string
+
+	// Times, when positive, makes the faults above (and Status) apply only
+	// to the first Times requests they would affect; the Hub is healthy
+	// afterwards: Status 503 with Times 1 is a 503, then an OK.
+	Times int
 }
 
 // Request is one request the Hub received.
@@ -81,6 +114,7 @@ type Hub struct {
 	token     string
 	faults    Faults
 	stallOnce *sync.Once
+	hits      int // requests a fault was applied to, for Faults.Times
 	requests  []Request
 	served    []string
 }
@@ -171,6 +205,19 @@ func (h *Hub) SetFaults(f Faults) {
 	defer h.mu.Unlock()
 	h.faults = f
 	h.stallOnce = new(sync.Once)
+	h.hits = 0
+}
+
+// strike reports whether a fault applies to this request, counting it
+// against Faults.Times.
+func (h *Hub) strike() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.faults.Times > 0 && h.hits >= h.faults.Times {
+		return false
+	}
+	h.hits++
+	return true
 }
 
 // Requests returns the requests received since the start or the last
@@ -283,7 +330,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	faults, token, stallOnce := h.faults, h.token, h.stallOnce
 	h.mu.Unlock()
 
-	if faults.Status != 0 {
+	if faults.StallHeaders && h.strike() {
+		<-r.Context().Done()
+		return
+	}
+	if faults.Status != 0 && h.strike() {
+		if faults.RetryAfter != "" {
+			w.Header().Set("Retry-After", faults.RetryAfter)
+		}
 		msg := "nope"
 		if faults.EchoAuth {
 			msg = "invalid credentials " + r.Header.Get("Authorization")
@@ -324,6 +378,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveInfo(w, repo, rv)
 		return
 	}
+	if faults.RedirectTo != "" && !strings.HasSuffix(strings.TrimRight(faults.RedirectTo, "/"), "//"+r.Host) && h.strike() {
+		http.Redirect(w, r, strings.TrimRight(faults.RedirectTo, "/")+r.URL.RequestURI(), http.StatusFound)
+		return
+	}
 	data, ok := rv.files[file]
 	if !ok {
 		jsonError(w, http.StatusNotFound, "EntryNotFound", "Entry not found")
@@ -332,14 +390,22 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Repo-Commit", rv.commit)
 	if IsLFS(file) && !faults.NoETag {
 		sum := SHA256Hex(data)
-		w.Header().Set("X-Linked-Etag", `"`+sum+`"`)
+		linked := sum
+		if file == faults.WrongETag && h.strike() {
+			linked = SHA256Hex(append(slices.Clone(data), 'x'))
+		}
+		w.Header().Set("X-Linked-Etag", `"`+linked+`"`)
 		w.Header().Set("X-Linked-Size", strconv.Itoa(len(data)))
 		w.Header().Set("ETag", `"`+GitBlobID([]byte("pointer"))+`"`)
 		http.Redirect(w, r, "/cdn/"+sum, http.StatusFound)
 		return
 	}
 	if !faults.NoETag {
-		w.Header().Set("ETag", `"`+GitBlobID(data)+`"`)
+		etag := GitBlobID(data)
+		if file == faults.WrongETag && h.strike() {
+			etag = GitBlobID(append(slices.Clone(data), 'x'))
+		}
+		w.Header().Set("ETag", `"`+etag+`"`)
 	}
 	h.serveBody(w, r, faults, stallOnce, file, data)
 }
@@ -444,7 +510,8 @@ func sortedRepoIDs(m map[string]map[string]*revision) []string {
 	return ids
 }
 
-// serveBody sends a file's contents, as the faults say.
+// serveBody sends a file's contents, from the offset a Range header
+// ("bytes=N-") asks for, as the faults say.
 func (h *Hub) serveBody(w http.ResponseWriter, r *http.Request, faults Faults, stallOnce *sync.Once, name string, data []byte) {
 	if faults.NoETag {
 		w.Header().Del("ETag")
@@ -452,25 +519,76 @@ func (h *Hub) serveBody(w http.ResponseWriter, r *http.Request, faults Faults, s
 	h.mu.Lock()
 	h.served = append(h.served, name)
 	h.mu.Unlock()
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	status := http.StatusOK
+	if rng, ok := strings.CutPrefix(r.Header.Get("Range"), "bytes="); ok && strings.HasSuffix(rng, "-") {
+		off, err := strconv.Atoi(strings.TrimSuffix(rng, "-"))
+		if err != nil || off < 0 || off >= len(data) {
+			w.Header().Set("Content-Range", "bytes */"+strconv.Itoa(len(data)))
+			w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
+			return
+		}
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, len(data)-1, len(data)))
+		data, status = data[off:], http.StatusPartialContent
+	}
 	switch {
-	case name == faults.Truncate:
-		w.WriteHeader(http.StatusOK)
+	case name == faults.TruncateChunked && h.strike():
+		// An HTTP/1.0-style body that ends where the connection closes:
+		// neither Content-Length nor chunked framing tells it is short.
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nConnection: close\r\n", status, http.StatusText(status))
+		w.Header().Write(buf)
+		buf.WriteString("\r\n")
+		buf.Write(data[:len(data)/2])
+		buf.Flush()
+		conn.Close()
+	case name == faults.WrongSize && h.strike():
+		extra := faults.Extra
+		if extra == 0 {
+			extra = 100
+		}
+		w.WriteHeader(status)
+		w.Write(data)
+		http.NewResponseController(w).Flush()
+		pad := make([]byte, 64<<10)
+		for extra > 0 {
+			n, err := w.Write(pad[:min(int64(len(pad)), extra)])
+			if err != nil {
+				return // the client stopped reading
+			}
+			extra -= int64(n)
+		}
+	case name == faults.StallBody && h.strike():
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(status)
+		w.Write(data[:len(data)/2])
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	case name == faults.Truncate && h.strike():
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(status)
 		w.Write(data[:len(data)/2])
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 		}
-	case name == faults.Corrupt:
+	case name == faults.Corrupt && h.strike():
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(status)
 		bad := slices.Clone(data)
 		bad[len(bad)/2] ^= 0xff
 		w.Write(bad)
-	case faults.Stall != nil && IsLFS(name):
-		w.WriteHeader(http.StatusOK)
+	case faults.Stall != nil && IsLFS(name) && h.strike():
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(status)
 		w.Write(data[:min(10, len(data))])
 		http.NewResponseController(w).Flush()
 		stallOnce.Do(func() { close(faults.Stall) })
 		<-r.Context().Done()
 	default:
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(status)
 		w.Write(data)
 	}
 }

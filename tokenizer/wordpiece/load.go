@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/splade-go/splade/internal/safefs"
 )
 
 // Defaults of HuggingFace's BertTokenizer.
@@ -35,12 +37,12 @@ func Load(fsys fs.FS) (*Tokenizer, error) {
 		return nil, err
 	}
 	var t *Tokenizer
-	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer.json")
 	switch {
 	case err == nil:
 		t, err = fromTokenizerJSON(data, cfg)
 	case errors.Is(err, fs.ErrNotExist):
-		data, err = fs.ReadFile(fsys, "vocab.txt")
+		data, err = safefs.ReadFile(fsys, "vocab.txt")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errors.New("wordpiece: the model folder has neither tokenizer.json nor vocab.txt (want the files of a BERT WordPiece tokenizer)")
 		}
@@ -110,14 +112,14 @@ func readConfig(fsys fs.FS) (config, error) {
 		lowercase:    true,
 		chinese:      true,
 	}
-	if data, err := fs.ReadFile(fsys, "special_tokens_map.json"); err == nil {
+	if data, err := safefs.ReadFile(fsys, "special_tokens_map.json"); err == nil {
 		if err := json.Unmarshal(data, &cfg.specialsJSON); err != nil {
 			return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %v (fix or remove the file)", err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %w", err)
 	}
-	data, err := fs.ReadFile(fsys, "tokenizer_config.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer_config.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		return cfg, nil
 	}
@@ -345,18 +347,21 @@ func templateSpecials(single json.RawMessage) (first, last string) {
 // tokens, the token of each id, is built from vocab when nil.
 func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, prefix, unk string, added []addedToken) error {
 	if tokens == nil {
-		n := int32(0)
+		// n is the id bound, in int64 so that an id of 2147483647 cannot
+		// wrap around: every id must index the token table made below.
+		n := int64(0)
 		for tok, id := range vocab {
 			if id < 0 {
 				return fmt.Errorf("wordpiece: %s: token %q has a negative id %d", file, tok, id)
 			}
-			n = max(n, id+1)
+			n = max(n, int64(id)+1)
 		}
 		for _, a := range added {
-			n = max(n, a.id+1)
+			n = max(n, int64(a.id)+1)
 		}
-		if int(n) > 2*len(vocab)+1024 {
-			return fmt.Errorf("wordpiece: %s: token id %d is too large for a vocabulary of %d tokens (the file is damaged: download it again)", file, n-1, len(vocab))
+		if n > 2*int64(len(vocab))+1024 {
+			return fmt.Errorf("wordpiece: %s: token id %d is too large for a vocabulary of %d tokens, the limit being %d (the file is damaged: download it again)",
+				file, n-1, len(vocab), 2*len(vocab)+1024-1)
 		}
 		tokens = make([]string, n)
 		for tok, id := range vocab {

@@ -376,6 +376,12 @@ func TestLoadErrors(t *testing.T) {
 		{"no unk", fstest.MapFS{"vocab.txt": {Data: []byte("a\nb\n")}}, `unknown token "[UNK]"`},
 		{"no cls", fstest.MapFS{"vocab.txt": {Data: []byte("[UNK]\n[SEP]\n[PAD]\n")}}, `classification token "[CLS]"`},
 		{"empty vocab", fstest.MapFS{"vocab.txt": {Data: nil}}, "vocab.txt is empty"},
+		// Issue 11 row 2: ids that once indexed past the token table.
+		{"huge vocab id", tokenizerJSON(`{"[UNK]": 0, "a": 2147483647}`, `[]`), "token id 2147483647 is too large for a vocabulary of 2 tokens"},
+		{"huge added id", tokenizerJSON(`{"[UNK]": 0, "a": 1}`, `[{"id": 2147483647, "content": "[X]"}]`), "token id 2147483647 is too large"},
+		{"negative added id", tokenizerJSON(`{"[UNK]": 0}`, `[{"id": -1, "content": "[X]"}]`), "negative id -1"},
+		{"negative vocab id", tokenizerJSON(`{"[UNK]": 0, "b": -5}`, `[]`), "negative id -5"},
+		{"vocab id past the limit", tokenizerJSON(`{"[UNK]": 0, "a": 1028}`, `[]`), "token id 1028 is too large for a vocabulary of 2 tokens, the limit being 1027"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := wordpiece.Load(c.files)
@@ -384,6 +390,47 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tokenizerJSON is a minimal WordPiece tokenizer.json with the given
+// vocab and added_tokens.
+func tokenizerJSON(vocab, added string) fstest.MapFS {
+	return fstest.MapFS{"tokenizer.json": {Data: []byte(`{"added_tokens": ` + added +
+		`, "pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": ` + vocab + `}}`)}}
+}
+
+// FuzzLoad feeds Load a tokenizer.json, a vocab.txt and a
+// tokenizer_config.json; whatever it accepts must encode text without
+// panicking and give ids inside its vocabulary.
+func FuzzLoad(f *testing.F) {
+	tiny := filepath.Join("..", "testdata", "tiny-bert")
+	tj, _ := os.ReadFile(filepath.Join(tiny, "tokenizer.json"))
+	vt, _ := os.ReadFile(filepath.Join(tiny, "vocab.txt"))
+	tc, _ := os.ReadFile(filepath.Join(tiny, "tokenizer_config.json"))
+	f.Add(tj, []byte(nil), tc)
+	f.Add([]byte(nil), vt, tc)
+	f.Add(tokenizerJSON(`{"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "[PAD]": 3, "a": 4, "##b": 5}`, `[{"id": 6, "content": "[X]"}]`)["tokenizer.json"].Data, []byte(nil), []byte(nil))
+	f.Add([]byte(nil), []byte("[UNK]\n[CLS]\n[SEP]\n[PAD]\nab\n##c\n"), []byte(`{"do_lower_case": false, "model_max_length": 8}`))
+	f.Fuzz(func(t *testing.T, tokenizer, vocab, config []byte) {
+		fsys := fstest.MapFS{}
+		for name, data := range map[string][]byte{"tokenizer.json": tokenizer, "vocab.txt": vocab, "tokenizer_config.json": config} {
+			if data != nil {
+				fsys[name] = &fstest.MapFile{Data: data}
+			}
+		}
+		tok, err := wordpiece.Load(fsys)
+		if err != nil {
+			return
+		}
+		for _, text := range []string{"ab c [X] abc", "\x00\xff é 中文"} {
+			enc := tok.Encode(text, 16)
+			for _, id := range enc.IDs {
+				if id < 0 || int(id) >= tok.VocabSize() {
+					t.Fatalf("Encode(%q) gave id %d, outside the vocabulary of %d", text, id, tok.VocabSize())
+				}
+			}
+		}
+	})
 }
 
 func TestConcurrent(t *testing.T) {

@@ -344,14 +344,21 @@ func inferenceFreeFolder(t testing.TB) string {
 	tok := reference.Shared(t, "conformance/tokenizer")
 	idf := reference.Shared(t, "inference-free/idf.json")
 	dir := t.TempDir()
-	for _, name := range []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"} {
-		if err := os.Symlink(filepath.Join(tok, name), filepath.Join(dir, name)); err != nil {
+	// Copies, not links: model folders are read only through links that
+	// stay inside them (or into an HF cache's blobs/).
+	copyFile := func(src, name string) {
+		data, err := os.ReadFile(src)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), data, 0o644)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(idf, filepath.Join(dir, "idf.json")); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"} {
+		copyFile(filepath.Join(tok, name), name)
 	}
+	copyFile(idf, "idf.json")
 	return dir
 }
 
