@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -589,6 +590,12 @@ func TestFromTensorsRoberta(t *testing.T) {
 		t.Error("lm_head.decoder.weight equal to the embeddings is not tied")
 	}
 	compareParams(t, ref, p, 0)
+	// A layer the config does not have is refused by name.
+	extra := maps.Clone(ts)
+	extra["roberta.encoder.layer.2.output.dense.bias"] = &Tensor{Shape: []int{32}, Data: make([]float32, 32)}
+	if _, err := FromTensors(ref.Config, extra); err == nil || !strings.Contains(err.Error(), "roberta.encoder.layer.2.output.dense.bias") {
+		t.Errorf("with a third layer's tensor: %v, want an error naming it", err)
+	}
 	DropTiedDecoder(ts)
 	if _, ok := ts["lm_head.decoder.weight"]; ok {
 		t.Error("DropTiedDecoder kept the tied lm_head.decoder.weight")
