@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/tokenizer"
 )
 
@@ -100,7 +101,7 @@ func Missing(fsys fs.FS) error {
 		}
 	}
 	if hasModules {
-		data, err := fs.ReadFile(fsys, "modules.json")
+		data, err := safefs.ReadFile(fsys, "modules.json")
 		if err != nil {
 			return err
 		}
@@ -115,7 +116,7 @@ func Missing(fsys fs.FS) error {
 		}
 	}
 	if exists("router_config.json") {
-		data, err := fs.ReadFile(fsys, "router_config.json")
+		data, err := safefs.ReadFile(fsys, "router_config.json")
 		if err != nil {
 			return err
 		}
@@ -145,7 +146,7 @@ func missingWeights(fsys fs.FS, exists func(string) bool) string {
 		if !checkpoint.IsIndex(w) {
 			return ""
 		}
-		data, err := fs.ReadFile(fsys, w)
+		data, err := safefs.ReadFile(fsys, w)
 		if err != nil {
 			return fmt.Sprintf("readable %s (%v)", w, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/tokenizer/bpe"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
@@ -71,7 +72,7 @@ func LoadDir(dir string) (Tokenizer, error) {
 // without tokenizer.json, vocab.txt means WordPiece and vocab.json with
 // merges.txt means byte-level BPE.
 func Load(fsys fs.FS) (Tokenizer, error) {
-	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer.json")
 	switch {
 	case err == nil:
 		var head struct {

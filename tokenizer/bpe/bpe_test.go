@@ -432,3 +432,31 @@ func FuzzEncodeIDs(f *testing.F) {
 		}
 	})
 }
+
+// TestRefusesOutsideLinks: a tokenizer file that links out of the model
+// folder is refused, not read (package safefs).
+func TestRefusesOutsideLinks(t *testing.T) {
+	src := reference.Fixture(t, "tiny-roberta-50262")
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "vocab.json")
+	data, err := os.ReadFile(filepath.Join(src, "vocab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outside, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "vocab.json")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	merges, err := os.ReadFile(filepath.Join(src, "merges.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "merges.txt"), merges, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bpe.LoadDir(dir); err == nil || !strings.Contains(err.Error(), "outside the model folder") {
+		t.Errorf("LoadDir with vocab.json linking outside: %v, want it refused", err)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/splade-go/splade/internal/safefs"
 )
 
 // LoadDir loads the tokenizer of the model folder dir; see [Load].
@@ -30,7 +32,7 @@ func Load(fsys fs.FS) (*Tokenizer, error) {
 		return nil, err
 	}
 	var t *Tokenizer
-	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer.json")
 	switch {
 	case err == nil:
 		t, err = fromTokenizerJSON(data, cfg)
@@ -124,7 +126,7 @@ func (c *specialsJSON) merge(o specialsJSON) {
 
 func readConfig(fsys fs.FS) (config, error) {
 	var cfg config
-	data, err := fs.ReadFile(fsys, "tokenizer_config.json")
+	data, err := safefs.ReadFile(fsys, "tokenizer_config.json")
 	switch {
 	case err == nil:
 		var tc struct {
@@ -153,7 +155,7 @@ func readConfig(fsys fs.FS) (config, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return cfg, fmt.Errorf("bpe: tokenizer_config.json: %w", err)
 	}
-	data, err = fs.ReadFile(fsys, "special_tokens_map.json")
+	data, err = safefs.ReadFile(fsys, "special_tokens_map.json")
 	switch {
 	case err == nil:
 		var sm specialsJSON
@@ -498,7 +500,7 @@ func build(file string, vocab map[string]int32, merges [][2]string, added []adde
 // tokenizer_config.json, as transformers' RobertaConverter and
 // GPT2Converter do.
 func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
-	vdata, err := fs.ReadFile(fsys, "vocab.json")
+	vdata, err := safefs.ReadFile(fsys, "vocab.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errors.New("bpe: the model folder has neither tokenizer.json nor vocab.json and merges.txt (want the files of a byte-level BPE tokenizer)")
 	}
@@ -509,7 +511,7 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 	if err := json.Unmarshal(vdata, &vocab); err != nil {
 		return nil, fmt.Errorf("bpe: vocab.json: %v (the file is damaged: download it again)", err)
 	}
-	mdata, err := fs.ReadFile(fsys, "merges.txt")
+	mdata, err := safefs.ReadFile(fsys, "merges.txt")
 	if err != nil {
 		return nil, fmt.Errorf("bpe: merges.txt: %w (a vocab.json tokenizer needs merges.txt beside it)", err)
 	}
