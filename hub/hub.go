@@ -12,7 +12,10 @@ import (
 // Resolve returns a local folder holding the model nameOrDir.
 //
 // When nameOrDir is an existing directory it is returned as is, without
-// looking at the network or the cache. Otherwise nameOrDir is a Hub
+// looking at the network or the cache. A nameOrDir that is meant as a path
+// (it starts with ".", "/" or "~", or its first element is an existing
+// folder, as in "testdata/tiny-ber") and does not exist is a "no such
+// folder" error, never a Hub request. Otherwise nameOrDir is a Hub
 // repository id ("org/name"): Resolve returns its snapshot folder in the
 // cache, <cache>/models--org--name/snapshots/<commit>, downloading first the
 // files an encoder needs (config.json, tokenizer.json, vocab.txt,
@@ -33,7 +36,7 @@ func Resolve(ctx context.Context, nameOrDir string, opts Options) (dir string, e
 		return nameOrDir, nil
 	}
 	if looksLikePath(nameOrDir) {
-		return "", fmt.Errorf("hub: model folder %s does not exist", nameOrDir)
+		return "", noSuchFolder(nameOrDir)
 	}
 	if err := validateRepoID(nameOrDir); err != nil {
 		return "", err
@@ -70,7 +73,7 @@ func Resolve(ctx context.Context, nameOrDir string, opts Options) (dir string, e
 	}
 	if o.Offline {
 		return "", fmt.Errorf("hub: %s@%s: offline mode is on (HF_HUB_OFFLINE or Options.Offline) and the cache cannot serve it: %v; "+
-			"run once with network access to download it, or copy a Hugging Face cache that holds it (such as one filled by Python's huggingface_hub) to %s",
+			"pass a local model folder instead (a path such as ./my-model), run once with network access to download it, or copy a Hugging Face cache that holds it (such as one filled by Python's huggingface_hub) to %s",
 			repo.id, o.Revision, why, o.CacheDir)
 	}
 	if err := ctx.Err(); err != nil {
@@ -91,10 +94,49 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 // looksLikePath reports whether s is meant as a file path rather than a
-// repository id.
+// repository id: it starts with "." (no repository name does), "/" or
+// "~", has a backslash or a trailing "/", or its first element is an
+// existing folder ("testdata/tiny-ber", a typo inside testdata).
 func looksLikePath(s string) bool {
-	return filepath.IsAbs(s) || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "~") ||
-		strings.ContainsRune(s, '\\') || strings.HasSuffix(s, "/")
+	if filepath.IsAbs(s) || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "~") ||
+		strings.ContainsRune(s, '\\') || strings.HasSuffix(s, "/") {
+		return true
+	}
+	first, _, ok := strings.Cut(s, "/")
+	fi, err := os.Stat(first)
+	return ok && err == nil && fi.IsDir()
+}
+
+// noSuchFolder is the error for a path that does not exist: it names the
+// deepest folder of the path that exists, and what that folder holds.
+func noSuchFolder(path string) error {
+	parent := filepath.Clean(path)
+	for {
+		next := filepath.Dir(parent)
+		if next == parent {
+			break
+		}
+		parent = next
+		if fi, err := os.Stat(parent); err == nil && fi.IsDir() {
+			break
+		}
+	}
+	var names []string
+	if entries, err := os.ReadDir(parent); err == nil {
+		for _, e := range entries {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	holds := "no folders"
+	switch {
+	case len(names) > 8:
+		holds = strings.Join(names[:8], ", ") + ", ..."
+	case len(names) > 0:
+		holds = strings.Join(names, ", ")
+	}
+	return fmt.Errorf("hub: no such folder %s (it does not exist; %s holds %s); a path is never looked up on the Hub", path, parent, holds)
 }
 
 // validateRepoID checks id the way huggingface_hub's validate_repo_id does:

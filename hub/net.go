@@ -153,8 +153,11 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 			return nil, nil, timedOut(fmt.Errorf("hub: %s: no answer from %s within %v (a stalled server or network; set HF_HUB_ETAG_TIMEOUT or Options.HeaderTimeout to wait longer)",
 				c.repo.id, redactURL(u), c.opts.HeaderTimeout))
 		}
-		return nil, nil, retryable(fmt.Errorf("hub: %s: cannot reach the Hub at %s (set HF_ENDPOINT, or HF_HUB_OFFLINE=1 to use only the cache): %v",
-			c.repo.id, redactURL(c.opts.Endpoint), redactText(err.Error(), c.opts.Endpoint)), 0)
+		// The Hub is asked only when the cache cannot serve the model, so
+		// HF_HUB_OFFLINE=1 would not help: say what would.
+		return nil, nil, retryable(fmt.Errorf("hub: %s: cannot reach the Hub at %s, and the cache (%s) does not hold the model: "+
+			"pass a local model folder instead (a path such as ./my-model), or download it once where the Hub is reachable (HF_ENDPOINT sets its address): %v",
+			c.repo.id, redactURL(c.opts.Endpoint), c.opts.CacheDir, redactText(err.Error(), c.opts.Endpoint)), 0)
 	}
 	resp.Body = newIdleBody(resp.Body, c.opts.IdleTimeout, rctx, cancel)
 	return resp, append(hops, resp.Header), nil

@@ -76,11 +76,11 @@ func TestBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer cmd.Process.Kill()
-		const chunk = 2 * chunkBatches
-		for i := range chunk + 3 {
+		const chunk = 2 * 2
+		for i := range chunk + 1 {
 			fmt.Fprintf(stdin, "text %d\n", i)
 		}
-		// Stdin stays open: wait for the first chunk, then interrupt.
+		// Stdin stays open: wait for the first two batches, then interrupt.
 		r := bufio.NewReader(stdout)
 		n := 0
 		for ; n < chunk; n++ {

@@ -19,14 +19,16 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
-	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
 )
 
-// chunkBatches is how many batches are read, encoded and written at once.
+// chunkBatches is how many batches the commands that keep every vector
+// (similarity, stats) encode at once, so that the encoder can sort more
+// texts by length; the commands that write a line per text write each
+// batch as soon as it is done.
 const chunkBatches = 16
 
 // flagSet returns the flag set of a command with the model and input
@@ -89,70 +91,6 @@ func newJSONWriter(w io.Writer) *jsonWriter {
 func (j *jsonWriter) write(v any) error { return j.enc.Encode(v) }
 func (j *jsonWriter) flush() error      { return j.bw.Flush() }
 
-// runEncode is "splade encode".
-func runEncode(ctx context.Context, a *app, args []string) error {
-	var m modelFlags
-	var in inputFlags
-	fs := flagSet("encode", &m, &in)
-	format := fs.String("format", "jsonl", "output format: jsonl, tokens, qdrant, milvus, pinecone or pgvector")
-	vectorName := fs.String("vector-name", "", "name of the sparse vector: the qdrant vector name (default \"text\") or the milvus field (default \"sparse_vector\")")
-	dot := fs.String("dot-replacement", dbformat.DefaultDotReplacement, "replaces \".\" in token names in the tokens format (Elasticsearch and OpenSearch reject dots)")
-	pos, err := parse(fs, args, &m, &in)
-	if err != nil {
-		return err
-	}
-	f, err := dbformat.ParseFormat(*format)
-	if err != nil {
-		return usagef(fs, "--format %q: want jsonl, tokens, qdrant, milvus, pinecone or pgvector", *format)
-	}
-	if *dot == "" || strings.Contains(*dot, ".") {
-		return usagef(fs, "--dot-replacement %q must be non-empty and without a dot", *dot)
-	}
-	src, total := a.openInput(in, pos)
-	enc, err := m.load(ctx)
-	if err != nil {
-		return err
-	}
-	defer enc.Close()
-	w, err := dbformat.NewWriter(a.stdout, f, dbformat.Options{
-		VectorName:     *vectorName,
-		Token:          enc.Tokenizer().Token,
-		DotReplacement: *dot,
-	})
-	if err != nil {
-		return err
-	}
-	encode := m.encodeFunc(enc)
-	prog := newProgress(a.stderr, in, "encoding", total)
-	var overLimit int
-	var firstOver json.RawMessage
-	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
-		vs, err := encode(ctx, texts(recs))
-		if err != nil {
-			return err
-		}
-		for i, v := range vs {
-			if err := w.Write(recs[i].id, v); err != nil {
-				return err
-			}
-			if f == dbformat.Pinecone && v.Len() > dbformat.PineconeMaxNonZeros {
-				if overLimit == 0 {
-					firstOver = recs[i].id
-				}
-				overLimit++
-			}
-		}
-		prog.add(len(recs))
-		return w.Flush()
-	})
-	prog.done()
-	if overLimit > 0 {
-		fmt.Fprintf(a.stderr, "splade: warning: %d vectors (the first: id %s) have more than %d non-zero values, which Pinecone rejects; rerun with --max-active-dims %d\n",
-			overLimit, firstOver, dbformat.PineconeMaxNonZeros, dbformat.PineconeMaxNonZeros)
-	}
-	return err
-}
-
 // runTokenize is "splade tokenize". It loads only the tokenizer.
 func runTokenize(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
@@ -173,22 +111,28 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	}
 	out := newJSONWriter(a.stdout)
 	prog := newProgress(a.stderr, in, "tokenizing", total)
-	defer prog.done()
+	warn := tokenWarnings(tok.IDs, maxLen, 2)
 	type line struct {
 		ID     json.RawMessage `json:"id"`
 		IDs    []int32         `json:"ids"`
 		Tokens []string        `json:"tokens"`
 	}
-	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
 		for _, r := range recs {
 			ids := tok.EncodeIDs(r.text, maxLen)
 			if err := out.write(line{r.id, ids, tokenizer.Tokens(tok, ids)}); err != nil {
 				return err
 			}
 		}
+		warn.add(recs)
 		prog.add(len(recs))
 		return out.flush()
 	})
+	prog.done()
+	if !in.quiet {
+		warn.report(a.stderr)
+	}
+	return err
 }
 
 // tokenizer returns the tokenizer and truncation length the encoder would
@@ -222,7 +166,7 @@ func (m *modelFlags) tokenizer(dir string) (tokenizer.Tokenizer, int, error) {
 }
 
 // encodeAll encodes every record of src.
-func encodeAll(ctx context.Context, src source, batch int, encode func(context.Context, []string) ([]sparsevec.Vector, error), prog *progress) ([]record, []sparsevec.Vector, error) {
+func encodeAll(ctx context.Context, src source, batch int, encode func(context.Context, []string) ([]sparsevec.Vector, error), prog *progress, warn *textWarnings) ([]record, []sparsevec.Vector, error) {
 	var recs []record
 	var vs []sparsevec.Vector
 	err := eachChunk(ctx, src, batch*chunkBatches, func(chunk []record) error {
@@ -232,6 +176,7 @@ func encodeAll(ctx context.Context, src source, batch int, encode func(context.C
 		}
 		recs = append(recs, chunk...)
 		vs = append(vs, v...)
+		warn.add(chunk)
 		prog.add(len(chunk))
 		return nil
 	})
@@ -282,6 +227,7 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 
 	var rowIDs, colIDs []record
 	var rows, cols []sparsevec.Vector
+	warn := newTextWarnings(enc)
 	if pair {
 		total := -1
 		if progressWanted(a.stderr, in) {
@@ -290,17 +236,20 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 			}
 		}
 		prog := newProgress(a.stderr, in, "encoding", total)
-		rowIDs, rows, err = encodeAll(ctx, newLineSource(*queries, qf, in.format), m.batchSize, enc.EncodeQuery, prog)
+		rowIDs, rows, err = encodeAll(ctx, newLineSource(*queries, qf, in.format), m.batchSize, enc.EncodeQuery, prog, warn)
 		if err == nil {
-			colIDs, cols, err = encodeAll(ctx, newLineSource(*documents, df, in.format), m.batchSize, enc.EncodeDocument, prog)
+			colIDs, cols, err = encodeAll(ctx, newLineSource(*documents, df, in.format), m.batchSize, enc.EncodeDocument, prog, warn)
 		}
 		prog.done()
 	} else {
 		src, total := a.openInput(in, pos)
 		prog := newProgress(a.stderr, in, "encoding", total)
-		rowIDs, rows, err = encodeAll(ctx, src, m.batchSize, m.encodeFunc(enc), prog)
+		rowIDs, rows, err = encodeAll(ctx, src, m.batchSize, m.encodeFunc(enc), prog, warn)
 		colIDs, cols = rowIDs, rows
 		prog.done()
+	}
+	if !in.quiet {
+		warn.report(a.stderr)
 	}
 	if err != nil {
 		return err
@@ -366,6 +315,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	// Keep one count per vector (for the median), not the vectors.
 	var active []int
 	sum := 0
+	warn := newTextWarnings(enc)
 	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
 		vs, err := encode(ctx, texts(recs))
 		if err != nil {
@@ -377,10 +327,14 @@ func runStats(ctx context.Context, a *app, args []string) error {
 			active = append(active, n)
 			sum += n
 		}
+		warn.add(recs)
 		prog.add(len(recs))
 		return nil
 	})
 	prog.done()
+	if !in.quiet {
+		warn.report(a.stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -434,12 +388,12 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 	encode := m.encodeFunc(enc)
 	out := newJSONWriter(a.stdout)
 	prog := newProgress(a.stderr, in, "encoding", total)
-	defer prog.done()
+	warn := newTextWarnings(enc)
 	type line struct {
 		ID     json.RawMessage  `json:"id"`
 		Tokens []sparsevec.Term `json:"tokens"`
 	}
-	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
 		vs, err := encode(ctx, texts(recs))
 		if err != nil {
 			return err
@@ -466,7 +420,13 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 				return err
 			}
 		}
+		warn.add(recs)
 		prog.add(len(recs))
 		return out.flush()
 	})
+	prog.done()
+	if !in.quiet {
+		warn.report(a.stderr)
+	}
+	return err
 }

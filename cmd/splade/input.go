@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
@@ -18,8 +19,9 @@ import (
 
 // record is one input text and its id (a JSON value).
 type record struct {
-	id   json.RawMessage
-	text string
+	id       json.RawMessage
+	text     string
+	replaced bool // invalid UTF-8 was replaced by U+FFFD
 }
 
 // inputFlags choose how texts are read.
@@ -32,7 +34,7 @@ type inputFlags struct {
 func (in *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.format, "input", "text", "format of standard input: text (one text per line) or jsonl (one {\"id\": ..., \"text\": \"...\"} per line)")
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
-	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
+	fs.BoolVar(&in.quiet, "quiet", false, "no progress bar and no warnings")
 }
 
 func (in *inputFlags) check(fs *flag.FlagSet) error {
@@ -61,7 +63,8 @@ func (s *argSource) next() (record, error) {
 	if s.i >= len(s.texts) {
 		return record{}, io.EOF
 	}
-	r := record{id: strconv.AppendInt(nil, int64(s.i), 10), text: validUTF8(s.texts[s.i])}
+	text, replaced := validUTF8(s.texts[s.i])
+	r := record{id: strconv.AppendInt(nil, int64(s.i), 10), text: text, replaced: replaced}
 	s.i++
 	return r, nil
 }
@@ -91,9 +94,9 @@ func (s *lineSource) next() (record, error) {
 		s.line++
 		b = bytes.TrimSuffix(b, []byte("\n"))
 		b = bytes.TrimSuffix(b, []byte("\r"))
-		text := validUTF8(string(b))
+		text, replaced := validUTF8(string(b))
 		if !s.jsonl {
-			r := record{id: strconv.AppendInt(nil, int64(s.n), 10), text: text}
+			r := record{id: strconv.AppendInt(nil, int64(s.n), 10), text: text, replaced: replaced}
 			s.n++
 			return r, nil
 		}
@@ -114,7 +117,7 @@ func (s *lineSource) next() (record, error) {
 		if obj.Text == nil {
 			return record{}, fmt.Errorf("%s line %d: no \"text\" string in the JSON object", s.name, s.line)
 		}
-		r := record{id: obj.ID, text: *obj.Text}
+		r := record{id: obj.ID, text: *obj.Text, replaced: replaced}
 		if len(r.id) == 0 {
 			r.id = strconv.AppendInt(nil, int64(s.n), 10)
 		}
@@ -125,16 +128,17 @@ func (s *lineSource) next() (record, error) {
 
 // validUTF8 returns s with invalid UTF-8 replaced by U+FFFD, one per
 // maximal invalid subsequence, as Python's bytes.decode("utf-8",
-// errors="replace") does (and as Hugging Face tokenizers see such text).
-func validUTF8(s string) string {
+// errors="replace") does (and as Hugging Face tokenizers see such text),
+// and whether anything was replaced.
+func validUTF8(s string) (string, bool) {
 	if utf8.ValidString(s) {
-		return s
+		return s, false
 	}
 	out, err := unicode.UTF8.NewDecoder().String(s)
 	if err != nil {
-		return string([]rune(s)) // one U+FFFD per invalid byte; never happens
+		return string([]rune(s)), true // one U+FFFD per invalid byte; never happens
 	}
-	return out
+	return out, true
 }
 
 // countRecords counts the records of a regular file without moving its
@@ -171,40 +175,101 @@ func countRecords(f *os.File, format string) int {
 
 // chunks reads src in the background and sends its records in chunks of
 // up to size, so that reading overlaps encoding and a blocked read does
-// not delay an interrupt. The last value sent carries the error that
-// ended the input (nil at EOF); the channel is closed after it.
+// not delay an interrupt. When the input has no record ready (a person
+// typing, a slow pipe), the records read so far go out as a shorter chunk
+// after [linger], rather than waiting for a full one. The last value sent
+// carries the error that ended the input (nil at EOF); the channel is
+// closed after it.
 type chunk struct {
 	recs []record
 	err  error
 }
 
+// linger is how long a partial chunk waits for more input.
+const linger = 100 * time.Millisecond
+
 func chunks(ctx context.Context, src source, size int) <-chan chunk {
-	ch := make(chan chunk, 1)
+	type item struct {
+		r   record
+		err error
+	}
+	items := make(chan item, size)
 	go func() {
-		defer close(ch)
+		defer close(items)
 		for {
-			recs := make([]record, 0, size)
-			var err error
-			for len(recs) < size {
-				var r record
-				if r, err = src.next(); err != nil {
-					break
-				}
-				recs = append(recs, r)
-			}
-			if err == io.EOF {
-				err = nil
-				if len(recs) == 0 {
-					return
-				}
-			}
+			r, err := src.next()
 			select {
-			case ch <- chunk{recs, err}:
+			case items <- item{r, err}:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || len(recs) < size {
+			if err != nil {
 				return
+			}
+		}
+	}()
+	ch := make(chan chunk, 1)
+	go func() {
+		defer close(ch)
+		send := func(c chunk) bool {
+			select {
+			case ch <- c:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		recs := make([]record, 0, size)
+		var timer *time.Timer
+		for {
+			var it item
+			var ok bool
+			select {
+			case it, ok = <-items:
+			case <-ctx.Done():
+				return
+			default:
+				// Nothing ready: wait, but send what there is after linger.
+				var timeout <-chan time.Time
+				if len(recs) > 0 {
+					if timer == nil {
+						timer = time.NewTimer(linger)
+					} else {
+						timer.Reset(linger)
+					}
+					timeout = timer.C
+				}
+				select {
+				case it, ok = <-items:
+				case <-timeout:
+					if !send(chunk{recs: recs}) {
+						return
+					}
+					recs = make([]record, 0, size)
+					continue
+				case <-ctx.Done():
+					return
+				}
+			}
+			if !ok {
+				return // the reader stopped for ctx
+			}
+			if it.err != nil {
+				err := it.err
+				if err == io.EOF {
+					err = nil
+				}
+				if len(recs) > 0 || err != nil {
+					send(chunk{recs, err})
+				}
+				return
+			}
+			recs = append(recs, it.r)
+			if len(recs) == size {
+				if !send(chunk{recs: recs}) {
+					return
+				}
+				recs = make([]record, 0, size)
 			}
 		}
 	}()
@@ -224,6 +289,9 @@ func eachChunk(ctx context.Context, src source, size int, fn func([]record) erro
 			return errInterrupted
 		case c, ok := <-ch:
 			if !ok {
+				if ctx.Err() != nil {
+					return errInterrupted // chunks stopped for the interrupt
+				}
 				return nil
 			}
 			if len(c.recs) > 0 {

@@ -16,10 +16,19 @@
 // text, empty ones too, and its id is its 0-based line number), or one
 // JSON object per line (--input jsonl: {"id": any JSON value, "text":
 // "..."}; blank lines are skipped, and a missing id becomes the 0-based
-// record number). Input is read, encoded and written in chunks, so memory
-// stays flat however long the input is, and output appears chunk by
-// chunk. Invalid UTF-8 is replaced by U+FFFD, one per maximal invalid
-// subsequence, as Python's bytes.decode("utf-8", errors="replace") does.
+// record number). Input is read, encoded and written batch by batch, so
+// memory stays flat however long the input is, and encode, decode and
+// tokenize write (and flush) each batch as soon as it is done; when the
+// input pauses, the texts read so far go out as a shorter batch. Invalid
+// UTF-8 is replaced by U+FFFD, one per maximal invalid subsequence, as
+// Python's bytes.decode("utf-8", errors="replace") does; a warning line
+// on standard error counts the texts so changed, and another the texts
+// truncated to the model's maximum length.
+//
+// encode --shard I/N encodes only the records k with k % N == I, keeping
+// their ids; encode --resume OUT appends to the file OUT, skipping the
+// records whose lines it already holds, so that a killed run started
+// again continues where it stopped.
 //
 // Output formats of encode (--format): jsonl (the default:
 // {"id","indices","values"}), tokens (Elasticsearch sparse_vector and
@@ -29,11 +38,13 @@
 //
 // A progress bar (count, texts/s and, when the total is known, ETA) goes to
 // standard error when it is a terminal and the input is more than a
-// screenful; --progress forces it and --quiet silences it. The total is
+// screenful; --progress forces it and --quiet silences it and the
+// warnings. The total is
 // known for arguments and for standard input redirected from a file.
 //
 // Exit status: 0 on success, 1 on a runtime error (one line on standard
-// error, "splade: ..."), 2 on a usage error, 130 when interrupted
+// error, "splade: ..."), 2 on a usage error (one line too, pointing at
+// "splade CMD --help"), 130 when interrupted
 // (SIGINT/SIGTERM; every line finished before the signal is written).
 // A second interrupt kills the process at once.
 //

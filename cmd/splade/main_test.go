@@ -117,8 +117,11 @@ func TestInvalidUTF8(t *testing.T) {
 	if bad != good {
 		t.Errorf("invalid UTF-8 encodes as\n%s\nwant (U+FFFD)\n%s", bad, good)
 	}
-	if got := validUTF8("a\xe2\x82b\xff\xfec"); got != "a\uFFFDb\uFFFD\uFFFDc" {
-		t.Errorf("validUTF8 = %q", got)
+	if got, replaced := validUTF8("a\xe2\x82b\xff\xfec"); got != "a\uFFFDb\uFFFD\uFFFDc" || !replaced {
+		t.Errorf("validUTF8 = %q, %v", got, replaced)
+	}
+	if got, replaced := validUTF8("café"); got != "café" || replaced {
+		t.Errorf("validUTF8 of valid text = %q, %v", got, replaced)
 	}
 }
 
@@ -447,7 +450,7 @@ func TestErrors(t *testing.T) {
 		code  int
 		want  string // in stderr
 	}{
-		{"no command", "", nil, 2, "usage"},
+		{"no command", "", nil, 2, "missing command"},
 		{"unknown command", "", []string{"encrypt"}, 2, `unknown command "encrypt"`},
 		{"unknown flag", "", []string{"encode", "--model", tiny, "--frobnicate", "x"}, 2, "flag provided but not defined: -frobnicate"},
 		{"missing model", "", []string{"encode", "x"}, 2, "missing --model"},
@@ -479,8 +482,11 @@ func TestErrors(t *testing.T) {
 					t.Errorf("runtime error is not one \"splade: ...\" line: %q", errs)
 				}
 			}
-			if code == 2 && !strings.Contains(errs, "usage: splade") {
-				t.Errorf("usage error without usage: %q", errs)
+			if code == 2 && (strings.Count(errs, "\n") != 1 || !strings.HasSuffix(errs, " --help\n") || !strings.Contains(errs, "; see splade ")) {
+				t.Errorf("usage error is not one line ending \"; see splade [CMD] --help\": %q", errs)
+			}
+			if code == 2 && len(tc.args) > 1 && !strings.HasSuffix(errs, "see splade "+tc.args[0]+" --help\n") {
+				t.Errorf("usage error does not point at splade %s --help: %q", tc.args[0], errs)
 			}
 			if tc.name == "malformed JSON line" && jsonLines[vectorLine](t, out) == nil {
 				t.Errorf("the good line before the bad one was not written")
@@ -501,7 +507,7 @@ func TestFlagsAfterTexts(t *testing.T) {
 	}
 }
 
-// TestStreaming checks that output comes chunk by chunk while the input
+// TestStreaming checks that output comes batch by batch while the input
 // is still open, and that an interrupt keeps every finished line.
 func TestStreaming(t *testing.T) {
 	dir := reference.Fixture(t, "tiny-bert")
@@ -512,13 +518,14 @@ func TestStreaming(t *testing.T) {
 	var errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"encode", "--model", dir, "--batch-size", "2"}, pr, outW, &errb) }()
-	const chunk = 2 * chunkBatches
+	const chunk = 2*3 + 1
 	go func() {
-		for i := range chunk + 5 { // a full chunk and part of the next
+		for i := range chunk { // three full batches and one text of the next
 			fmt.Fprintf(pw, "text number %d\n", i)
 		}
 	}()
-	// The first chunk must arrive although the input is still open.
+	// The three batches must arrive although the input is still open, and
+	// the last text too, as a batch of one, once no more input comes.
 	lines := make(chan string)
 	go func() {
 		buf := make([]byte, 1<<20)

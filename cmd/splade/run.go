@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strings"
+
+	"github.com/gomlx/compute"
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
@@ -79,7 +83,7 @@ func (errHelp) Error() string { return "help requested" }
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
-		mainUsage(stderr)
+		fmt.Fprintf(stderr, "splade: missing command (%s); see splade --help\n", strings.Join(commandNames(), ", "))
 		return 2
 	}
 	name := args[0]
@@ -96,9 +100,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return a.finish(c, c.run(ctx, a, args[1:]))
 		}
 	}
-	fmt.Fprintf(stderr, "splade: unknown command %q\n\n", name)
-	mainUsage(stderr)
+	fmt.Fprintf(stderr, "splade: unknown command %q (want %s); see splade --help\n", name, strings.Join(commandNames(), ", "))
 	return 2
+}
+
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
 }
 
 // finish reports err and returns the exit status.
@@ -112,8 +123,8 @@ func (a *app) finish(c command, err error) int {
 		commandUsage(a.stdout, c, help.fs)
 		return 0
 	case errors.As(err, &uerr):
-		fmt.Fprintf(a.stderr, "splade %s: %s\n\n", c.name, uerr.msg)
-		commandUsage(a.stderr, c, uerr.fs)
+		// One line: the full usage is one --help away.
+		fmt.Fprintf(a.stderr, "splade %s: %s; see splade %s --help\n", c.name, uerr.msg, c.name)
 		return 2
 	case errors.Is(err, errInterrupted):
 		fmt.Fprintln(a.stderr, "splade: interrupted")
@@ -288,5 +299,55 @@ func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
 	if err != nil && ctx.Err() != nil {
 		return nil, errInterrupted
 	}
+	if err != nil {
+		err = m.backendError(err)
+	}
 	return enc, err
 }
+
+// backendError rewrites an error of starting the --backend (or
+// $GOMLX_BACKEND) in the terms of the command line: which flag or
+// variable, what values it takes, where an XLA plugin goes. Other errors
+// pass unchanged.
+func (m *modelFlags) backendError(err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "model: backend ") && !strings.HasPrefix(msg, "model: unknown backend ") {
+		return err
+	}
+	what := "--backend " + m.backend
+	if m.backend == "" {
+		what = compute.ConfigEnvVar + "=" + os.Getenv(compute.ConfigEnvVar)
+	}
+	want := "go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so"
+	if m := availableRE.FindStringSubmatch(msg); m != nil {
+		// GoMLX registers the XLA backend under more names (hlo, shlo,
+		// stablehlo); a user needs one.
+		var names []string
+		for _, name := range strings.Split(m[1], ", ") {
+			if !strings.Contains(name, "hlo") {
+				names = append(names, name)
+			}
+		}
+		want = strings.Join(names, ", ") + " (xla as xla:cpu, xla:cuda or xla:/abs/path/plugin.so)"
+	}
+	switch {
+	case strings.Contains(msg, "failed to stat"):
+		return fmt.Errorf("%s: no PJRT plugin file at that path; give the absolute path of pjrt_c_api_cpu_plugin.so or xla_cuda_plugin.so (from the jax-cuda13-plugin wheel)", what)
+	case strings.Contains(msg, "unknown backend"):
+		return fmt.Errorf("%s: no such backend; want one of %s", what, want)
+	case strings.Contains(msg, "not compiled into this program"):
+		return fmt.Errorf("%s: this splade binary was built without XLA, which needs cgo (rebuild with CGO_ENABLED=1), or leave --backend out for the built-in CPU backend", what)
+	case strings.Contains(msg, "no plugins found") || strings.Contains(msg, "PJRT"):
+		return fmt.Errorf("%s: no XLA PJRT plugin found: give the plugin's absolute path, --backend xla:/abs/path/pjrt_c_api_cpu_plugin.so (or xla_cuda_plugin.so from the jax-cuda13-plugin wheel), "+
+			"or put it in a folder named by PJRT_PLUGIN_LIBRARY_PATH; leave --backend out for the built-in CPU backend", what)
+	case strings.Contains(msg, "configuration option"):
+		_, detail, _ := strings.Cut(msg, "unknown configuration option ")
+		detail, _, _ = strings.Cut(detail, " for the Go backend")
+		detail, _, _ = strings.Cut(detail, " -- ")
+		return fmt.Errorf("%s: unknown option %s of the go backend; it takes ops_sequential, ops_parallel, dependency_order, creation_order and parallelism=N, comma-separated (go:ops_sequential,creation_order)", what, detail)
+	}
+	return fmt.Errorf("%s: %s", what, strings.TrimPrefix(msg, "model: "))
+}
+
+// availableRE finds the list of backends in model's error.
+var availableRE = regexp.MustCompile(`\(available: ([^)]*)\)`)

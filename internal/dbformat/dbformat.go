@@ -278,3 +278,30 @@ func (w *Writer) Write(id json.RawMessage, v sparsevec.Vector) error {
 
 // Flush writes out the buffered lines.
 func (w *Writer) Flush() error { return w.w.Flush() }
+
+// ID returns the id of a line that Append wrote in format f, compacted;
+// for the pgvector format, whose lines hold no id, it checks the line's
+// shape and returns nil.
+func ID(f Format, line []byte) (json.RawMessage, error) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	if f == PGVector {
+		if len(line) < 4 || line[0] != '{' || !bytes.Contains(line, []byte("}/")) {
+			return nil, fmt.Errorf("not a pgvector sparsevec literal {i:v,...}/dim: %.40q", line)
+		}
+		return nil, nil
+	}
+	var obj struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return nil, fmt.Errorf("not a JSON line: %v", err)
+	}
+	if obj.ID == nil {
+		return json.RawMessage("null"), nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, obj.ID); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

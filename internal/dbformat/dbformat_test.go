@@ -3,6 +3,7 @@ package dbformat
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
@@ -259,5 +260,36 @@ func TestTokenEscaping(t *testing.T) {
 	want := map[string]float32{`a"b\c`: 1, "<x>&": 2, "tab\there": 3}
 	if !reflect.DeepEqual(rec.Tokens, want) {
 		t.Errorf("got %v want %v (%s)", rec.Tokens, want, b)
+	}
+}
+
+// TestID checks that ID reads back, compacted, the id every JSON format
+// writes, and checks the shape of pgvector lines, which hold none.
+func TestID(t *testing.T) {
+	opts := Options{Token: func(id int) string { return fmt.Sprintf("t%d", id) }}
+	for _, f := range Formats() {
+		for _, id := range []string{`7`, `"doc 1"`, `{ "a" : [1, 2] }`, `null`} {
+			b := line(t, f, id, vec, opts)
+			got, err := ID(f, b)
+			switch {
+			case f == PGVector:
+				if err != nil || got != nil {
+					t.Errorf("%s: ID = %s, %v; want nil, nil", f, got, err)
+				}
+			case err != nil:
+				t.Errorf("%s %s: %v", f, id, err)
+			default:
+				var want bytes.Buffer
+				json.Compact(&want, []byte(id))
+				if string(got) != want.String() {
+					t.Errorf("%s: ID = %s, want %s", f, got, want.String())
+				}
+			}
+		}
+		for _, bad := range []string{"", "garbage\n", `{"id": 1`} {
+			if _, err := ID(f, []byte(bad)); err == nil {
+				t.Errorf("%s: ID(%q) gave no error", f, bad)
+			}
+		}
 	}
 }

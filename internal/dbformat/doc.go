@@ -42,7 +42,13 @@
 //
 // pgvector is the text form of a pgvector sparsevec value, one per line,
 // ready for COPY into a sparsevec column. pgvector numbers dimensions from
-// 1, like SQL arrays, so vocabulary id t is written as t+1.
+// 1, like SQL arrays, so vocabulary id t is written as t+1. The lines carry
+// no id: line k (from 0) is the k-th vector. pgvector's HNSW index takes
+// at most 1,000 non-zero values per sparsevec (pgvec.MaxHNSWNonZeros); as
+// for Pinecone, this package writes longer vectors unchanged and the
+// splade command warns.
+//
+// [ID] reads the id back from a line, for resuming an interrupted run.
 //
 // Numbers are written in the shortest form that reads back as the same
 // float32. NaN and infinite values are an error in every format.
