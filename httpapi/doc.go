@@ -1,42 +1,75 @@
-// Package httpapi serves a SPLADE encoder over HTTP as a small JSON API.
+// Package httpapi serves a SPLADE encoder over HTTP: a small JSON API of
+// its own and the sparse-embedding endpoints of HuggingFace
+// text-embeddings-inference (TEI), so that TEI clients work unchanged.
 //
 // The same handler backs `splade serve`, where a GoMLX encoder runs on a
 // server, and the Cloudflare Worker, where a pure-Go encoder runs as
 // WebAssembly; both hand an [Encoder] to [NewHandler] and serve the
 // resulting [net/http.Handler]. So that it builds for js/wasm and wasip1,
-// the package depends only on the standard library and sparsevec.
+// the package depends only on the standard library and sparsevec; the
+// Prometheus metrics come in through the [Metrics] interface (package
+// metrics implements it).
 //
 // # Endpoints
 //
-//	POST /encode      {"texts":["..."], "kind":"query"|"document", "max_active_dims":k}
-//	                  -> {"model":"...", "dim":30522, "vectors":[{"indices":[...], "values":[...]}]}
-//	POST /similarity  {"queries":["..."], "documents":["..."], "fn":"dot"|"cosine"}
-//	                  -> {"model":"...", "fn":"dot", "scores":[[...]]}   (rows queries, columns documents)
-//	POST /decode      {"texts":["..."], "top_k":k, "kind":"query"|"document"}
-//	                  -> {"model":"...", "results":[{"tokens":[{"token":"...", "id":1996, "weight":1.23}]}]}
-//	GET  /healthz     -> {"status":"ok", "model":"...", "backend":"...", "dim":30522}
-//	GET  /            -> a short plain-text usage note
+//	POST /encode        {"texts":["..."], "kind":"query"|"document", "max_active_dims":k}
+//	                    -> {"model":"...", "dim":30522, "vectors":[{"indices":[...], "values":[...]}]}
+//	POST /similarity    {"queries":["..."], "documents":["..."], "fn":"dot"|"cosine"}
+//	                    -> {"model":"...", "fn":"dot", "scores":[[...]]}   (rows queries, columns documents)
+//	POST /decode        {"texts":["..."], "top_k":k, "kind":"query"|"document"}
+//	                    -> {"model":"...", "results":[{"tokens":[{"token":"...", "id":1996, "weight":1.23}]}]}
+//	GET  /healthz       -> {"status":"ok", "model":"...", "backend":"...", "dim":30522}
+//	GET  /              -> the try-it page for browsers (Accept: text/html), else a plain-text usage note
+//
+// and TEI's (1.9.3):
+//
+//	POST /embed_sparse  {"inputs":"..."|["..."], "truncate":false, "truncation_direction":"Right"}
+//	                    -> [[{"index":1996, "value":1.23}, ...], ...]
+//	POST /tokenize      {"inputs":"..."|["..."], "add_special_tokens":true}
+//	                    -> [[{"id":101, "text":"[CLS]", "special":true}, ...], ...]
+//	GET  /info          -> {"model_id":"...", "max_input_length":512, "max_client_batch_size":256, ...}
+//	GET  /health        -> 200, empty
+//	GET  /metrics       -> Prometheus text format (404 without [Metrics])
 //
 // "kind" is optional: it selects the query or document side of an
 // asymmetric (inference-free) model and may be left out for symmetric
-// ones. /similarity always encodes queries as queries and documents as
-// documents. "max_active_dims" keeps only the k largest weights of each
-// vector (0 or absent: all). "top_k" defaults to 10; 0 lists every
-// non-zero term. Texts longer than the model's maximum length are
-// truncated by the encoder, not refused.
+// ones; /embed_sparse encodes as the default kind, as /encode without
+// "kind" does, and gives the same vectors. /similarity always encodes
+// queries as queries and documents as documents. "max_active_dims" keeps
+// only the k largest weights of each vector (0 or absent: all). "top_k"
+// defaults to 10; 0 lists every non-zero term. Our own endpoints
+// truncate texts longer than the model's maximum length; /embed_sparse,
+// as TEI, refuses them with 413 unless "truncate" is true. /tokenize
+// gives no character offsets (TEI's optional "start" and "stop"). The
+// encoder's tokenizer reaches /tokenize and the 413 check through the
+// optional [Tokenizer] interface.
 //
 // # Errors
 //
-// Every error is a JSON object {"error":"message"} with a status code
-// that says whose fault it is: 400 for a malformed request (invalid JSON,
-// an unknown field, an empty or too long list of texts, a negative k, an
-// unknown kind or similarity function), 404 for an unknown path, 405 (with
-// an Allow header) for a wrong method, 413 for a body over
-// [Limits.MaxBodyBytes], 503 when a request runs past [Limits.Timeout],
-// and 500 when the encoder fails; the details of an encoder failure go to
-// the server log, not to the client.
+// Every error is TEI's JSON body {"error":"message", "error_type":"..."}
+// with a status code that says whose fault it is: 400 for a malformed
+// request (invalid JSON, an unknown field, an empty list of texts — type
+// "Empty" —, a negative k, an unknown kind or similarity function), 404
+// for an unknown path, 405 (with an Allow header) for a wrong method, 413
+// for a body over [Limits.MaxBodyBytes] and, on /embed_sparse, for too
+// many inputs or an over-long text, 422 for inputs that are not text, 429
+// (type "Overloaded", with Retry-After) when the queue is full, 503 when a
+// request runs past [Limits.Timeout], and 500 when the encoder fails; the
+// details of an encoder failure go to the server log, not to the client.
 //
-// The handler keeps no mutable state, so it serves concurrent requests as
-// safely as the encoder does; the encoders of this module are safe for
-// concurrent use.
+// # Overload
+//
+// The handler holds a bounded queue of work counted in texts
+// ([Limits.MaxQueueTexts]) and a budget of request-body bytes (the body
+// limit times the number of full requests the queue holds). A POST first
+// reserves its body's bytes (its Content-Length, or the whole limit for a
+// chunked body), before a byte is read, then its texts once decoded; when
+// either does not fit it gets 429 at once. Memory is thus bounded by the
+// queue, not by the number of connections. Admitted requests reach the
+// encoder one at a time (each call already uses every core) and leave
+// the queue when their client goes away or their deadline passes, before
+// they are encoded.
+//
+// The handler is safe for concurrent use when the encoder is; the
+// encoders of this module are.
 package httpapi

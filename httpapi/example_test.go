@@ -34,7 +34,7 @@ func (letterEncoder) Model() string       { return "letters" }
 func (letterEncoder) Backend() string     { return "go" }
 
 func Example() {
-	srv := httptest.NewServer(httpapi.NewHandler(letterEncoder{}, httpapi.DefaultLimits()))
+	srv := httptest.NewServer(httpapi.NewHandler(letterEncoder{}, httpapi.DefaultLimits(), nil))
 	defer srv.Close()
 
 	post := func(path, body string) {
@@ -55,5 +55,5 @@ func Example() {
 	// 200 {"model":"letters","dim":26,"vectors":[{"indices":[0,1],"values":[2,2]}]}
 	// 200 {"model":"letters","fn":"dot","scores":[[4,0]]}
 	// 200 {"model":"letters","results":[{"tokens":[{"token":"a","id":0,"weight":3},{"token":"n","id":13,"weight":2}]}]}
-	// 400 {"error":"\"texts\" is empty; send at least one text"}
+	// 400 {"error":"\"texts\" is empty; send at least one text","error_type":"Empty"}
 }

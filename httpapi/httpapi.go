@@ -31,23 +31,62 @@ const (
 // which every engine satisfies.
 type Encoder = splade.Encoder
 
-// Limits bounds the work one request may ask for. A zero field takes its
-// value from [DefaultLimits]; a negative Timeout means no timeout.
+// Tokenizer is implemented by encoders that can show how they tokenize.
+// POST /tokenize, the too-long check of POST /embed_sparse (413 when
+// "truncate" is false) and the token counts of [Metrics] need it; without
+// it /tokenize answers 501 and long texts are truncated.
+type Tokenizer interface {
+	// Tokenize returns the tokens of text, special tokens included, as
+	// the encoder would see them without truncation.
+	Tokenize(text string) []Token
+	// MaxLength returns the most tokens the encoder reads of one text
+	// (longer texts are truncated), or 0 for no limit.
+	MaxLength() int
+}
+
+// Token is one token of a text.
+type Token struct {
+	ID      int32
+	Text    string
+	Special bool // [CLS], [SEP] and the like
+}
+
+// Metrics receives what the handler serves; package metrics implements it
+// with Prometheus. Implementations must be safe for concurrent use.
+type Metrics interface {
+	// ServeHTTP answers GET /metrics.
+	http.Handler
+	// ObserveRequest records one answered request: the endpoint (its
+	// path, or "other"), the status code and the time taken.
+	ObserveRequest(endpoint string, status int, d time.Duration)
+	// ObserveBatch records one call of the encoder: its number of texts
+	// and the tokens they held after truncation (0 when the encoder is
+	// not a [Tokenizer]).
+	ObserveBatch(texts, tokens int)
+	// SetQueueDepth records the texts admitted and not yet answered.
+	SetQueueDepth(texts int)
+}
+
+// Limits bounds the work one request may ask for and the work the
+// handler holds at once. A zero field takes its value from
+// [DefaultLimits]; a negative Timeout means no timeout.
 type Limits struct {
-	MaxBodyBytes int64         // largest request body; larger ones get 413
-	MaxTexts     int           // most texts in one request (queries and documents together)
-	Timeout      time.Duration // longest time to serve one request; longer ones get 503
+	MaxBodyBytes  int64         // largest request body; larger ones get 413
+	MaxTexts      int           // most texts in one request (queries and documents together)
+	MaxQueueTexts int           // most texts admitted at once, waiting or encoding; more get 429
+	Timeout       time.Duration // longest time to serve one request, waiting included; longer ones get 503
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
-// texts per request and 30 seconds per request.
+// texts per request, 1024 texts in the queue and 30 seconds per request.
 func DefaultLimits() Limits {
-	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, Timeout: 30 * time.Second}
+	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, Timeout: 30 * time.Second}
 }
 
 // NewHandler returns the HTTP handler of the API described in the package
-// documentation, serving enc within the limits lim.
-func NewHandler(enc Encoder, lim Limits) http.Handler {
+// documentation, serving enc within the limits lim and reporting to m
+// (nil: no metrics, and GET /metrics answers 404).
+func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 	def := DefaultLimits()
 	if lim.MaxBodyBytes <= 0 {
 		lim.MaxBodyBytes = def.MaxBodyBytes
@@ -55,49 +94,124 @@ func NewHandler(enc Encoder, lim Limits) http.Handler {
 	if lim.MaxTexts <= 0 {
 		lim.MaxTexts = def.MaxTexts
 	}
+	if lim.MaxQueueTexts <= 0 {
+		lim.MaxQueueTexts = max(def.MaxQueueTexts, lim.MaxTexts)
+	}
+	lim.MaxQueueTexts = max(lim.MaxQueueTexts, lim.MaxTexts)
 	if lim.Timeout == 0 {
 		lim.Timeout = def.Timeout
 	}
-	return &handler{enc: enc, lim: lim}
+	h := &handler{enc: enc, lim: lim, metrics: m, queue: newAdmission(lim, m)}
+	h.tok, _ = enc.(Tokenizer)
+	return h
 }
 
 type handler struct {
-	enc Encoder
-	lim Limits
+	enc     Encoder
+	tok     Tokenizer // nil when enc does not tokenize for us
+	lim     Limits
+	metrics Metrics // nil: none
+	queue   *admission
 }
+
+// The error types of TEI's error bodies.
+const (
+	errValidation = "Validation"
+	errEmpty      = "Empty"
+	errTokenizer  = "Tokenizer"
+	errBackend    = "Backend"
+	errOverloaded = "Overloaded"
+	errUnhealthy  = "Unhealthy"
+)
 
 // apiError is an error with the status code and message for the client.
 type apiError struct {
-	status int
-	msg    string
+	status     int
+	errType    string // "" : from the status code
+	msg        string
+	retryAfter int // seconds, for 429
 }
 
 func (e *apiError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
+// errorType is the TEI error type that goes with a status code.
+func errorType(status int) string {
+	switch status {
+	case http.StatusUnprocessableEntity:
+		return errTokenizer
+	case http.StatusTooManyRequests:
+		return errOverloaded
+	case http.StatusInternalServerError, http.StatusFailedDependency, http.StatusServiceUnavailable:
+		return errBackend
+	}
+	return errValidation
+}
+
+// endpoints lists the API for error messages.
+const endpoints = "POST /encode, /similarity, /decode, /embed_sparse, /tokenize; GET /info, /health, /healthz, /metrics and /"
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var (
-		method string
-		serve  func(http.ResponseWriter, *http.Request) error
-	)
-	switch r.URL.Path {
-	case "/":
-		method, serve = http.MethodGet, h.usage
-	case "/healthz":
-		method, serve = http.MethodGet, h.health
-	case "/encode":
-		method, serve = http.MethodPost, h.encode
-	case "/similarity":
-		method, serve = http.MethodPost, h.similarity
-	case "/decode":
-		method, serve = http.MethodPost, h.decode
-	default:
-		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are POST /encode, POST /similarity, POST /decode, GET /healthz and GET /", r.URL.Path))
+	if h.metrics == nil {
+		h.serve(w, r)
 		return
 	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	h.serve(sw, r)
+	endpoint := r.URL.Path
+	if _, ok := h.route(endpoint); !ok {
+		endpoint = "other"
+	}
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h.metrics.ObserveRequest(endpoint, status, time.Since(start))
+}
+
+// route returns the method and function serving path.
+func (h *handler) route(path string) (route, bool) {
+	switch path {
+	case "/":
+		return route{http.MethodGet, h.root}, true
+	case "/healthz":
+		return route{http.MethodGet, h.health}, true
+	case "/encode":
+		return route{http.MethodPost, h.encode}, true
+	case "/similarity":
+		return route{http.MethodPost, h.similarity}, true
+	case "/decode":
+		return route{http.MethodPost, h.decode}, true
+	case "/embed_sparse":
+		return route{http.MethodPost, h.embedSparse}, true
+	case "/tokenize":
+		return route{http.MethodPost, h.tokenize}, true
+	case "/info":
+		return route{http.MethodGet, h.info}, true
+	case "/health":
+		return route{http.MethodGet, h.teiHealth}, true
+	case "/metrics":
+		return route{http.MethodGet, h.serveMetrics}, true
+	}
+	return route{}, false
+}
+
+type route struct {
+	method string
+	serve  func(http.ResponseWriter, *http.Request) error
+}
+
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
+	rt, ok := h.route(r.URL.Path)
+	if !ok {
+		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are %s", r.URL.Path, endpoints))
+		return
+	}
+	method, serve := rt.method, rt.serve
 	allowed := r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead)
 	if !allowed {
 		allow := method
@@ -108,10 +222,50 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, method))
 		return
 	}
+	if method == http.MethodPost {
+		// Bound the memory of requests before reading their bodies.
+		if r.ContentLength > h.lim.MaxBodyBytes {
+			h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
+			return
+		}
+		n := h.lim.MaxBodyBytes
+		if r.ContentLength >= 0 {
+			n = r.ContentLength
+		}
+		release, err := h.queue.reserveBody(n)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		defer release()
+	}
 	if err := serve(w, r); err != nil {
 		h.fail(w, r, err)
 	}
 }
+
+// statusWriter remembers the status code written, for the metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // fail turns err into an error response.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -119,7 +273,14 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
-		Error(w, ae.status, ae.msg)
+		if ae.status == http.StatusTooManyRequests {
+			setRetryAfter(w, ae.retryAfter)
+		}
+		typ := ae.errType
+		if typ == "" {
+			typ = errorType(ae.status)
+		}
+		writeError(w, ae.status, typ, ae.msg)
 	case errors.As(err, &mbe):
 		Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes; send fewer or shorter texts", mbe.Limit))
 	case r.Context().Err() != nil:
@@ -132,13 +293,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// Error answers {"error": msg} with the status code, as every error of the
-// API is answered; front ends that wrap the handler use it for their own
-// errors so that clients see one shape.
+// Error answers {"error": msg, "error_type": type} with the status code,
+// as every error of the API is answered (TEI's error body; the type
+// follows from the status code); front ends that wrap the handler use it
+// for their own errors so that clients see one shape.
 func Error(w http.ResponseWriter, status int, msg string) {
+	writeError(w, status, errorType(status), msg)
+}
+
+func writeError(w http.ResponseWriter, status int, typ, msg string) {
 	body, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{msg})
+		Error     string `json:"error"`
+		ErrorType string `json:"error_type"`
+	}{msg, typ})
 	writeBody(w, status, "application/json", append(body, '\n'))
 }
 
@@ -159,25 +326,6 @@ func writeJSON(w http.ResponseWriter, v any) error {
 		return fmt.Errorf("marshal response: %w", err)
 	}
 	writeBody(w, http.StatusOK, "application/json", append(body, '\n'))
-	return nil
-}
-
-const usage = `SPLADE sparse encoder (%s, backend %s, %d dimensions)
-
-POST /encode      {"texts":["..."], "kind":"query"|"document", "max_active_dims":k}
-POST /similarity  {"queries":["..."], "documents":["..."], "fn":"dot"|"cosine"}
-POST /decode      {"texts":["..."], "top_k":10}
-GET  /healthz
-
-Example:
-  curl -s localhost:8080/encode -d '{"texts":["what is splade?"],"kind":"query"}'
-
-Limits: %d texts and %d bytes per request, %v per request.
-`
-
-func (h *handler) usage(w http.ResponseWriter, r *http.Request) error {
-	body := fmt.Sprintf(usage, h.enc.Model(), h.enc.Backend(), h.enc.Dim(), h.lim.MaxTexts, h.lim.MaxBodyBytes, h.timeoutText())
-	writeBody(w, http.StatusOK, "text/plain; charset=utf-8", []byte(body))
 	return nil
 }
 
@@ -218,9 +366,10 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 		mbe *http.MaxBytesError
 		se  *json.SyntaxError
 		te  *json.UnmarshalTypeError
+		ae  *apiError
 	)
 	switch {
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe), errors.As(err, &ae):
 		return err
 	case errors.Is(err, io.EOF):
 		return badRequest("empty request body; send a JSON object like %s", example)
@@ -252,7 +401,7 @@ func jsonType(goType string) string {
 
 func (h *handler) checkTexts(name string, texts []string) error {
 	if len(texts) == 0 {
-		return badRequest("%q is empty; send at least one text", name)
+		return &apiError{status: http.StatusBadRequest, errType: errEmpty, msg: fmt.Sprintf("%q is empty; send at least one text", name)}
 	}
 	if len(texts) > h.lim.MaxTexts {
 		return badRequest("too many texts in %q: %d (the limit is %d per request); split them over several requests", name, len(texts), h.lim.MaxTexts)
@@ -275,10 +424,21 @@ func checkK(name string, k int) error {
 	return nil
 }
 
-// run encodes texts under the request timeout and checks that the encoder
-// kept its promise of one valid vector per text.
+// admit reserves n texts in the queue; the caller calls release when the
+// request is answered.
+func (h *handler) admit(n int) (release func(), err error) {
+	return h.queue.reserveTexts(n)
+}
+
+// run encodes admitted texts when the encoder is free, under the request
+// timeout, and checks that the encoder kept its promise of one vector per
+// text.
 func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error) {
-	vs, err := h.enc.Encode(ctx, texts, kind)
+	var vs []sparsevec.Vector
+	err := h.queue.encode(ctx, len(texts), func() (err error) {
+		vs, err = h.enc.Encode(ctx, texts, kind)
+		return err
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -288,7 +448,28 @@ func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsev
 	if len(vs) != len(texts) {
 		return nil, fmt.Errorf("encoder returned %d vectors for %d texts", len(vs), len(texts))
 	}
+	if h.metrics != nil {
+		h.metrics.ObserveBatch(len(texts), h.countTokens(texts))
+	}
 	return vs, nil
+}
+
+// countTokens returns the tokens the encoder reads of texts, after
+// truncation; 0 when it does not say.
+func (h *handler) countTokens(texts []string) int {
+	if h.tok == nil {
+		return 0
+	}
+	limit := h.tok.MaxLength()
+	n := 0
+	for _, t := range texts {
+		k := len(h.tok.Tokenize(t))
+		if limit > 0 {
+			k = min(k, limit)
+		}
+		n += k
+	}
+	return n
 }
 
 func (h *handler) context(r *http.Request) (context.Context, context.CancelFunc) {
@@ -332,6 +513,11 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err := checkK("max_active_dims", req.MaxActiveDims); err != nil {
 		return err
 	}
+	release, err := h.admit(len(req.Texts))
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := h.context(r)
 	defer cancel()
 	vs, err := h.run(ctx, req.Texts, kind)
@@ -383,6 +569,11 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 	if n := len(req.Queries) + len(req.Documents); n > h.lim.MaxTexts {
 		return badRequest("too many texts: %d queries and %d documents (the limit is %d texts per request); split them over several requests", len(req.Queries), len(req.Documents), h.lim.MaxTexts)
 	}
+	release, err := h.admit(len(req.Queries) + len(req.Documents))
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := h.context(r)
 	defer cancel()
 	qs, err := h.run(ctx, req.Queries, KindQuery)
@@ -435,6 +626,11 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 	if err := checkK("top_k", k); err != nil {
 		return err
 	}
+	release, err := h.admit(len(req.Texts))
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := h.context(r)
 	defer cancel()
 	vs, err := h.run(ctx, req.Texts, kind)

@@ -114,7 +114,7 @@ func decodeJSON(t *testing.T, r response, v any) {
 	}
 }
 
-func newTestHandler(enc Encoder) http.Handler { return NewHandler(enc, DefaultLimits()) }
+func newTestHandler(enc Encoder) http.Handler { return NewHandler(enc, DefaultLimits(), nil) }
 
 func TestEncode(t *testing.T) {
 	h := newTestHandler(&fakeEncoder{})
@@ -257,7 +257,7 @@ func TestErrors(t *testing.T) {
 	lim := DefaultLimits()
 	lim.MaxTexts = 3
 	lim.MaxBodyBytes = 200
-	h := NewHandler(&fakeEncoder{}, lim)
+	h := NewHandler(&fakeEncoder{}, lim, nil)
 	big := `{"texts":["` + strings.Repeat("x", 300) + `"]}`
 	for _, c := range []struct {
 		method, path, body string
@@ -349,7 +349,7 @@ func TestEncoderFailures(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	lim := DefaultLimits()
 	lim.Timeout = 20 * time.Millisecond
-	h := NewHandler(&fakeEncoder{block: true}, lim)
+	h := NewHandler(&fakeEncoder{block: true}, lim, nil)
 	start := time.Now()
 	r := do(t, h, "POST", "/encode", `{"texts":["a"]}`)
 	var got struct{ Error string }

@@ -176,6 +176,16 @@ func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
 
+// MaxLength returns the most tokens the default route reads of a text,
+// [CLS] and [SEP] included (longer texts are truncated); 0 when it has no
+// limit (a table lookup).
+func (e *Encoder) MaxLength() int {
+	if e.def == nil || e.def.static != nil {
+		return 0
+	}
+	return e.def.maxLen
+}
+
 var _ splade.Encoder = (*Encoder)(nil)
 
 func (e *Encoder) route(kind splade.Kind) (*pipeline, error) {

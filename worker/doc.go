@@ -1,8 +1,13 @@
 // Command worker is the SPLADE encoder as a Cloudflare Worker: the HTTP
 // JSON API of package httpapi (POST /encode, /similarity, /decode; GET
-// /healthz) served by the pure-Go encoder of package wasm, compiled to
-// WebAssembly (GOOS=js GOARCH=wasm) and bridged to the Workers fetch event
-// by github.com/syumai/workers.
+// /healthz; TEI's POST /embed_sparse, /tokenize and GET /info, /health;
+// the try-it page at GET /) served by the pure-Go encoder of package
+// wasm, compiled to WebAssembly (GOOS=js GOARCH=wasm) and bridged to the
+// Workers fetch event by github.com/syumai/workers. It keeps the limits
+// of `splade serve` (body size, texts per request, the queue) but no
+// Prometheus metrics: github.com/prometheus/client_golang would make
+// app.wasm 5 MB larger, and the counters of one isolate say little
+// (Cloudflare's own analytics count every isolate).
 //
 // It is not run directly. The build tool makes a deployable folder:
 //

@@ -19,6 +19,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -29,6 +30,16 @@ type options struct {
 	Pooling    splade.Pooling    `json:"pooling"`
 	Activation splade.Activation `json:"activation"`
 	MaxLength  int               `json:"max_length"`
+}
+
+// served is the wasm encoder with its tokenizer shown to the API
+// (httpapi.Tokenizer: POST /tokenize and the 413 of /embed_sparse).
+type served struct{ *wasm.Encoder }
+
+// Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
+// included.
+func (s served) Tokenize(text string) []httpapi.Token {
+	return servetok.Tokens(s.Tokenizer(), text)
 }
 
 func main() {
@@ -92,7 +103,7 @@ func (s *server) load(jsctx js.Value) error {
 	if err != nil {
 		return fmt.Errorf("worker: loading the model: %w", err)
 	}
-	s.api = httpapi.NewHandler(enc, httpapi.DefaultLimits())
+	s.api = httpapi.NewHandler(served{enc}, httpapi.DefaultLimits(), nil)
 	// The file copies are garbage now; collect them before the first
 	// request so that the isolate's memory stays near the parsed model.
 	runtime.GC()

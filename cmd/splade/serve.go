@@ -1,16 +1,45 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/internal/servetok"
+	"github.com/splade-go/splade/metrics"
+	"github.com/splade-go/splade/model"
 )
+
+// served is the model with its tokenizer shown to the API
+// (httpapi.Tokenizer: POST /tokenize, the 413 of /embed_sparse and the
+// token counts of /metrics).
+type served struct{ *model.Encoder }
+
+// Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
+// included.
+func (s served) Tokenize(text string) []httpapi.Token {
+	return servetok.Tokens(s.Tokenizer(), text)
+}
+
+// originList is a repeatable string flag.
+type originList []string
+
+func (o *originList) String() string { return strings.Join(*o, ",") }
+func (o *originList) Set(v string) error {
+	if v == "" {
+		return errors.New("empty origin")
+	}
+	*o = append(*o, v)
+	return nil
+}
 
 // runServe is "splade serve": the HTTP API of package httpapi until
 // SIGINT or SIGTERM, then a graceful shutdown that lets requests in
@@ -22,7 +51,10 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0: any free port; the address is logged on standard error)")
 	maxBody := fs.Int64("max-body", def.MaxBodyBytes, "largest request body in bytes (larger: 413)")
 	maxTexts := fs.Int("max-texts", def.MaxTexts, "most texts per request (more: 400)")
-	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request (longer: 503; negative: no limit)")
+	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request, queueing included (longer: 503; negative: no limit)")
+	maxQueue := fs.Int("max-queue", def.MaxQueueTexts, "most texts admitted at once, waiting or encoding (more: 429 with Retry-After)")
+	var origins originList
+	fs.Var(&origins, "cors-origin", "allow browser pages of this origin (e.g. https://example.com; * for any) to call the API; repeatable; off by default")
 	pos, err := parse(fs, args, &m, nil)
 	if err != nil {
 		return err
@@ -36,12 +68,18 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--max-texts must be positive, not %d", *maxTexts)
 	case *timeout == 0:
 		return usagef(fs, "--timeout must not be 0 (use a negative duration for no limit)")
+	case *maxQueue < *maxTexts:
+		return usagef(fs, "--max-queue (%d) must be at least --max-texts (%d)", *maxQueue, *maxTexts)
 	}
+	start := time.Now()
 	enc, err := m.load(ctx)
 	if err != nil {
 		return err
 	}
 	defer enc.Close()
+	prec := cmp.Or(splade.Precision(m.precision), splade.PrecisionFP32)
+	mx := metrics.New(metrics.Labels{Model: enc.Model(), Engine: enc.Backend(), Precision: string(prec)})
+	mx.SetModelLoadTime(time.Since(start))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -54,11 +92,12 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		writeTimeout, grace = 0, 5*time.Minute
 	}
 	srv := &http.Server{
-		Handler: httpapi.NewHandler(enc, httpapi.Limits{
-			MaxBodyBytes: *maxBody,
-			MaxTexts:     *maxTexts,
-			Timeout:      *timeout,
-		}),
+		Handler: httpapi.CORS(httpapi.NewHandler(served{enc}, httpapi.Limits{
+			MaxBodyBytes:  *maxBody,
+			MaxTexts:      *maxTexts,
+			MaxQueueTexts: *maxQueue,
+			Timeout:       *timeout,
+		}, mx), origins),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      writeTimeout,

@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// admission is the bounded queue of work in front of the encoder. A
+// request first reserves the bytes of its body (before the body is read)
+// and then, once decoded, the number of its texts; when either would go
+// over capacity it is refused at once with 429, so that the memory held
+// by requests is bounded by the queue and not by the number of
+// connections. At most two admitted requests are inside the encoder at
+// once (every encoder of this module already uses every core for one
+// forward pass; the second one's tokenization overlaps the first one's
+// pass); the others wait their turn and give up their place when their
+// context ends: a client that went away, or a request past its deadline,
+// never reaches the encoder.
+type admission struct {
+	maxTexts int
+	maxBytes int64
+	timeout  time.Duration // the request deadline; <= 0: none
+	// firstTexts is what the queue takes before the encoder's speed is
+	// known: one full request.
+	firstTexts int
+	metrics    Metrics
+	slot       chan struct{} // held while the encoder runs
+
+	mu      sync.Mutex
+	texts   int           // texts admitted: waiting or encoding
+	bytes   int64         // body bytes reserved by requests in the handler
+	perText time.Duration // moving average of the encoder's time per text
+	lastEnd time.Time     // when the encoder last finished a call
+}
+
+// encoders is how many requests may be inside the encoder at once.
+const encoders = 2
+
+func newAdmission(lim Limits, m Metrics) *admission {
+	return &admission{
+		maxTexts:   lim.MaxQueueTexts,
+		maxBytes:   lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		timeout:    lim.Timeout,
+		firstTexts: lim.MaxTexts,
+		metrics:    m,
+		slot:       make(chan struct{}, encoders),
+	}
+}
+
+// overloaded is the error of a request refused by admission control.
+func (a *admission) overloaded(what string) error {
+	wait := a.retryAfter()
+	return &apiError{status: http.StatusTooManyRequests, errType: errOverloaded, retryAfter: wait,
+		msg: fmt.Sprintf("Model is overloaded: %s; retry after %d s", what, wait)}
+}
+
+// retryAfter estimates, in whole seconds, when the queue will have drained.
+func (a *admission) retryAfter() int {
+	a.mu.Lock()
+	d := time.Duration(a.texts) * a.perText
+	a.mu.Unlock()
+	return int(min(60, max(1, math.Ceil(d.Seconds()))))
+}
+
+// reserveBody reserves n bytes of request body, or says the queue is full.
+func (a *admission) reserveBody(n int64) (release func(), err error) {
+	a.mu.Lock()
+	if a.bytes+n > a.maxBytes {
+		queued := a.bytes
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d bytes of requests are being served (capacity %d)", queued, a.maxBytes))
+	}
+	a.bytes += n
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		a.bytes -= n
+		a.mu.Unlock()
+	}, nil
+}
+
+// reserveTexts admits n texts into the queue, or says it is full: when
+// they are over its capacity, or when at the recent speed of the encoder
+// the queue would take more than half the request deadline (so that a
+// request that might end in 503 after waiting gets 429 now instead; the
+// half is a margin for texts longer than the average). Until the first
+// call of the encoder tells its speed, the queue takes one request's
+// worth of texts. A request is always admitted into an empty queue.
+func (a *admission) reserveTexts(n int) (release func(), err error) {
+	a.mu.Lock()
+	if a.texts+n > a.maxTexts {
+		queued := a.texts
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d texts queued, %d more do not fit (capacity %d)", queued, n, a.maxTexts))
+	}
+	if a.timeout > 0 && a.texts > 0 {
+		queued := a.texts
+		switch wait := time.Duration(a.texts+n) * a.perText; {
+		case a.perText == 0 && a.texts+n > a.firstTexts:
+			a.mu.Unlock()
+			return nil, a.overloaded(fmt.Sprintf("%d texts queued and the encoder's speed not yet known", queued))
+		case wait > a.timeout/2:
+			a.mu.Unlock()
+			return nil, a.overloaded(fmt.Sprintf("%d texts queued; at %v per text, %d more might not be done within the %v deadline", queued, a.perText.Round(time.Microsecond), n, a.timeout))
+		}
+	}
+	a.texts += n
+	depth := a.texts
+	a.mu.Unlock()
+	a.setDepth(depth)
+	return func() {
+		a.mu.Lock()
+		a.texts -= n
+		depth := a.texts
+		a.mu.Unlock()
+		a.setDepth(depth)
+	}, nil
+}
+
+func (a *admission) setDepth(n int) {
+	if a.metrics != nil {
+		a.metrics.SetQueueDepth(n)
+	}
+}
+
+// encode runs f when the encoder is free, unless ctx ends first, and
+// keeps the average time per text up to date.
+func (a *admission) encode(ctx context.Context, texts int, f func() error) error {
+	select {
+	case a.slot <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-a.slot }()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	start := time.Now()
+	err := f()
+	end := time.Now()
+	a.mu.Lock()
+	// The encoder's time for this call: since it started, or since the
+	// call before it ended if that was later (the two overlapped, and
+	// the encoder runs one forward pass at a time).
+	busy := end.Sub(start)
+	if a.lastEnd.After(start) {
+		busy = end.Sub(a.lastEnd)
+	}
+	a.lastEnd = end
+	if texts > 0 && err == nil {
+		per := busy / time.Duration(texts)
+		if a.perText == 0 {
+			a.perText = max(per, 1)
+		} else {
+			a.perText = max((7*a.perText+per)/8, 1)
+		}
+	}
+	a.mu.Unlock()
+	return err
+}
+
+// setRetryAfter adds the Retry-After header of a 429.
+func setRetryAfter(w http.ResponseWriter, seconds int) {
+	if seconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	}
+}

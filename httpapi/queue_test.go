@@ -1,0 +1,301 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// gateEncoder reports each call's texts on started and returns only when
+// release is closed (or its context ends).
+type gateEncoder struct {
+	fakeEncoder
+	started chan []string
+	release chan struct{}
+
+	mu   sync.Mutex
+	seen []string
+}
+
+func (g *gateEncoder) Encode(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error) {
+	g.mu.Lock()
+	g.seen = append(g.seen, texts...)
+	g.mu.Unlock()
+	g.started <- texts
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.fakeEncoder.Encode(ctx, texts, kind)
+}
+
+type result struct {
+	status int
+	body   string
+	header http.Header
+}
+
+func postAsync(h http.Handler, ctx context.Context, path, body string) <-chan result {
+	ch := make(chan result, 1)
+	go func() {
+		req := httptest.NewRequestWithContext(ctx, "POST", path, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		ch <- result{rec.Code, rec.Body.String(), rec.Header()}
+	}()
+	return ch
+}
+
+// waitQueue waits until the handler's queue holds texts texts (when
+// texts > 0) and bytes body bytes (when bytes > 0).
+func waitQueue(t *testing.T, h http.Handler, texts int, bytes int64) {
+	t.Helper()
+	q := h.(*handler).queue
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		q.mu.Lock()
+		nt, nb := q.texts, q.bytes
+		q.mu.Unlock()
+		if (texts <= 0 || nt == texts) && (bytes <= 0 || nb == bytes) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue holds %d texts and %d body bytes, want %d and %d", nt, nb, texts, bytes)
+		}
+	}
+}
+
+func texts(prefix string, n int) string {
+	var ts []string
+	for i := range n {
+		ts = append(ts, prefix+string(rune('a'+i)))
+	}
+	b, _ := json.Marshal(map[string][]string{"texts": ts})
+	return string(b)
+}
+
+// TestAdmission fills the queue: a request that does not fit gets 429 at
+// once, with Retry-After and TEI's error body; a queued request whose
+// client goes away leaves the queue without reaching the encoder; the
+// rest succeed.
+func TestAdmission(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxTexts, lim.MaxQueueTexts = 4, 12
+	h := NewHandler(g, lim, nil)
+	q := h.(*handler).queue
+	q.mu.Lock()
+	q.perText = time.Millisecond // as measured on earlier requests
+	q.mu.Unlock()
+
+	// a1 and a2 fill the encoder's two places.
+	a1 := postAsync(h, context.Background(), "/encode", texts("a", 4))
+	<-g.started
+	a2 := postAsync(h, context.Background(), "/encode", texts("A", 4))
+	<-g.started
+	bctx, bcancel := context.WithCancel(context.Background())
+	b := postAsync(h, bctx, "/encode", texts("b", 4))
+	// Wait until b holds its place in the queue (12 of 12 texts).
+	waitQueue(t, h, 12, 0)
+	start := time.Now()
+	c := <-postAsync(h, context.Background(), "/embed_sparse", `{"inputs":"c"}`)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("429 took %v, want at once", d)
+	}
+	var body struct {
+		Error     string `json:"error"`
+		ErrorType string `json:"error_type"`
+	}
+	json.Unmarshal([]byte(c.body), &body)
+	if c.status != http.StatusTooManyRequests || body.ErrorType != "Overloaded" || !strings.Contains(body.Error, "overloaded") || c.header.Get("Retry-After") == "" {
+		t.Errorf("over capacity: %d %q %s, want 429 with Retry-After", c.status, c.header.Get("Retry-After"), c.body)
+	}
+	// b's client goes away while b waits: its place is freed.
+	bcancel()
+	if r := <-b; r.body != "" {
+		t.Errorf("wrote %q to a client that went away", r.body)
+	}
+	d := postAsync(h, context.Background(), "/encode", texts("d", 4))
+	close(g.release)
+	for name, ch := range map[string]<-chan result{"a1": a1, "a2": a2, "d": d} {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, s := range g.seen {
+		if strings.HasPrefix(s, "b") || strings.HasPrefix(s, "c") {
+			t.Errorf("the encoder saw %q of a request that was refused or gone", s)
+		}
+	}
+	if !slices.Contains(g.seen, "da") {
+		t.Errorf("the encoder never saw d's texts: %v", g.seen)
+	}
+	if n := q.texts; n != 0 {
+		t.Errorf("queue holds %d texts after all answers, want 0", n)
+	}
+}
+
+// countingReader counts the bytes read from it and blocks on gate first.
+type countingReader struct {
+	gate <-chan struct{}
+	mu   sync.Mutex
+	read int
+	r    io.Reader
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	<-c.gate
+	n, err := c.r.Read(p)
+	c.mu.Lock()
+	c.read += n
+	c.mu.Unlock()
+	return n, err
+}
+
+// TestBodyBudget holds bodies being read at the byte budget: a further
+// request gets 429 before a byte of its body is read, and a body declared
+// larger than the limit gets 413 unread.
+func TestBodyBudget(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxBodyBytes, lim.MaxTexts, lim.MaxQueueTexts = 100, 1, 2 // budget: 2 bodies
+	h := NewHandler(&fakeEncoder{}, lim, nil)
+	h.(*handler).queue.perText = time.Millisecond // as measured on earlier requests
+	gate := make(chan struct{})
+	var slow []<-chan result
+	for range 2 {
+		req := httptest.NewRequest("POST", "/encode", &countingReader{gate: gate, r: strings.NewReader(`{"texts":["x"]}`)})
+		req.ContentLength = -1 // chunked: the full limit is reserved
+		ch := make(chan result, 1)
+		go func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			ch <- result{rec.Code, rec.Body.String(), rec.Header()}
+		}()
+		slow = append(slow, ch)
+	}
+	waitQueue(t, h, 0, 200)
+	unblocked := make(chan struct{})
+	close(unblocked)
+	third := &countingReader{gate: unblocked, r: strings.NewReader(`{"texts":["y"]}`)}
+	req := httptest.NewRequest("POST", "/encode", third)
+	req.ContentLength = 15
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusTooManyRequests || third.read != 0 {
+		t.Errorf("third body: %d %s after reading %d bytes, want 429 unread", rec.Code, rec.Body, third.read)
+	}
+	big := &countingReader{gate: unblocked, r: strings.NewReader(strings.Repeat("x", 500))}
+	req = httptest.NewRequest("POST", "/encode", big)
+	req.ContentLength = 500
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || big.read != 0 {
+		t.Errorf("declared 500 bytes: %d %s after reading %d bytes, want 413 unread", rec.Code, rec.Body, big.read)
+	}
+	close(gate)
+	for _, ch := range slow {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("slow body: %d %s", r.status, r.body)
+		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	api := newTestHandler(&fakeEncoder{})
+	preflight := func(h http.Handler, origin string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("OPTIONS", "/encode", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	// Off by default: no CORS headers, OPTIONS is a wrong method.
+	if rec := preflight(CORS(api, nil), "https://a.example"); rec.Code != 405 || rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS off: preflight %d %v", rec.Code, rec.Header())
+	}
+	h := CORS(api, []string{"https://a.example"})
+	rec := preflight(h, "https://a.example")
+	if rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "https://a.example" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") || rec.Header().Get("Access-Control-Allow-Headers") != "content-type" {
+		t.Errorf("preflight from an allowed origin: %d %v", rec.Code, rec.Header())
+	}
+	if rec := preflight(h, "https://b.example"); rec.Code != 403 || rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", rec.Code, rec.Header())
+	}
+	for origin, want := range map[string]string{"https://a.example": "https://a.example", "https://b.example": ""} {
+		req := httptest.NewRequest("POST", "/encode", strings.NewReader(`{"texts":["a"]}`))
+		req.Header.Set("Origin", origin)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("POST from %s: %d, Access-Control-Allow-Origin %q, want %q", origin, rec.Code, rec.Header().Get("Access-Control-Allow-Origin"), want)
+		}
+	}
+	if rec := preflight(CORS(api, []string{"*"}), "https://any.example"); rec.Code != 204 || rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight with *: %d %v", rec.Code, rec.Header())
+	}
+}
+
+// TestAdmissionDeadline refuses at once what the encoder, at its recent
+// speed, could not finish before the request's deadline, but always
+// admits a request into an empty queue.
+func TestAdmissionDeadline(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxTexts, lim.MaxQueueTexts, lim.Timeout = 4, 64, 20*time.Second
+	h := NewHandler(g, lim, nil)
+	q := h.(*handler).queue
+	q.mu.Lock()
+	q.perText = 2 * time.Second // as measured on earlier requests
+	q.mu.Unlock()
+
+	a := postAsync(h, context.Background(), "/encode", texts("a", 4)) // 8 s: alone, admitted
+	<-g.started
+	b := <-postAsync(h, context.Background(), "/encode", texts("b", 2)) // 12 s > half of 20 s
+	if b.status != http.StatusTooManyRequests || !strings.Contains(b.body, "deadline") || b.header.Get("Retry-After") == "" {
+		t.Errorf("a request past the deadline: %d %s, want 429 with Retry-After", b.status, b.body)
+	}
+	c := postAsync(h, context.Background(), "/encode", texts("c", 1)) // 10 s: fits
+	close(g.release)
+	if r := <-a; r.status != 200 {
+		t.Errorf("a: %d %s", r.status, r.body)
+	}
+	if r := <-c; r.status != 200 {
+		t.Errorf("c: %d %s", r.status, r.body)
+	}
+}
+
+// TestAdmissionColdStart takes one request's worth of texts while the
+// encoder's speed is unknown, and refuses more.
+func TestAdmissionColdStart(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxTexts, lim.MaxQueueTexts = 4, 64
+	h := NewHandler(g, lim, nil)
+	a := postAsync(h, context.Background(), "/encode", texts("a", 3))
+	<-g.started
+	b := postAsync(h, context.Background(), "/encode", texts("b", 1)) // 4 of 4: admitted
+	waitQueue(t, h, 4, 0)
+	if c := <-postAsync(h, context.Background(), "/encode", texts("c", 1)); c.status != http.StatusTooManyRequests {
+		t.Errorf("over one request's worth at cold start: %d %s, want 429", c.status, c.body)
+	}
+	close(g.release)
+	for _, ch := range []<-chan result{a, b} {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	}
+}

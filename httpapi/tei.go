@@ -1,0 +1,269 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The endpoints of HuggingFace text-embeddings-inference (TEI 1.9.3) that
+// a sparse encoder serves, with TEI's request and response shapes, so
+// that TEI clients work unchanged.
+
+// teiInputs is TEI's "inputs": one string or a list of strings. Token ids
+// (TEI's other form) are refused: the encoders here take text.
+type teiInputs []string
+
+func (in *teiInputs) UnmarshalJSON(data []byte) error {
+	var one string
+	if err := json.Unmarshal(data, &one); err == nil {
+		*in = teiInputs{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(data, &many); err != nil {
+		return &apiError{status: http.StatusUnprocessableEntity, msg: `"inputs" must be a string or a list of strings (token ids are not accepted: this server tokenizes itself)`}
+	}
+	*in = many
+	return nil
+}
+
+// teiBool is a nullable JSON boolean.
+type teiBool struct{ set, v bool }
+
+func (b *teiBool) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*b = teiBool{}
+		return nil
+	}
+	if err := json.Unmarshal(data, &b.v); err != nil {
+		return err
+	}
+	b.set = true
+	return nil
+}
+
+func (b teiBool) or(def bool) bool {
+	if b.set {
+		return b.v
+	}
+	return def
+}
+
+type embedSparseRequest struct {
+	Inputs              teiInputs `json:"inputs"`
+	Truncate            teiBool   `json:"truncate"`
+	TruncationDirection string    `json:"truncation_direction"`
+	PromptName          *string   `json:"prompt_name"`
+}
+
+// sparseValue is one non-zero entry of TEI's sparse embedding.
+type sparseValue struct {
+	Index uint32  `json:"index"`
+	Value float32 `json:"value"`
+}
+
+const embedSparseExample = `{"inputs":"a text","truncate":true}`
+
+// checkInputs applies TEI's batch rules: an empty batch is 400 "Empty",
+// one over the client batch size 413 "Validation".
+func (h *handler) checkInputs(in teiInputs) error {
+	if in == nil {
+		return &apiError{status: http.StatusUnprocessableEntity, msg: `missing field "inputs"; send an object like ` + embedSparseExample}
+	}
+	if len(in) == 0 {
+		return &apiError{status: http.StatusBadRequest, errType: errEmpty, msg: "Batch is empty; send at least one text in \"inputs\""}
+	}
+	if len(in) > h.lim.MaxTexts {
+		return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("batch size %d > maximum allowed batch size %d; split the inputs over several requests", len(in), h.lim.MaxTexts)}
+	}
+	return nil
+}
+
+func checkPrompt(name *string) error {
+	if name != nil && *name != "" {
+		return badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *name)
+	}
+	return nil
+}
+
+// checkLength refuses texts longer than the model reads, unless truncate
+// is set (413, as TEI); with truncation on the left, which the encoders
+// here do not do, it refuses texts that would be truncated.
+func (h *handler) checkLength(in teiInputs, truncate bool, direction string) error {
+	left := false
+	switch strings.ToLower(direction) {
+	case "", "right":
+	case "left":
+		left = true
+	default:
+		return badRequest("unknown truncation_direction %q; want \"Right\" or \"Left\"", direction)
+	}
+	if h.tok == nil || (truncate && !left) {
+		return nil
+	}
+	limit := h.tok.MaxLength()
+	if limit <= 0 {
+		return nil
+	}
+	for i, text := range in {
+		n := len(h.tok.Tokenize(text))
+		if n <= limit {
+			continue
+		}
+		if !truncate {
+			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("input %d has %d tokens, more than the model's maximum of %d; send \"truncate\": true or a shorter text", i, n, limit)}
+		}
+		return badRequest("input %d has %d tokens, more than the model's maximum of %d, and this server truncates only on the right; send \"truncation_direction\": \"Right\" or a shorter text", i, n, limit)
+	}
+	return nil
+}
+
+func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
+	var req embedSparseRequest
+	if err := h.readRequest(w, r, &req, embedSparseExample); err != nil {
+		return err
+	}
+	if err := h.checkInputs(req.Inputs); err != nil {
+		return err
+	}
+	if err := checkPrompt(req.PromptName); err != nil {
+		return err
+	}
+	if err := h.checkLength(req.Inputs, req.Truncate.or(false), req.TruncationDirection); err != nil {
+		return err
+	}
+	release, err := h.admit(len(req.Inputs))
+	if err != nil {
+		return err
+	}
+	defer release()
+	ctx, cancel := h.context(r)
+	defer cancel()
+	vs, err := h.run(ctx, req.Inputs, KindDefault)
+	if err != nil {
+		return err
+	}
+	out := make([][]sparseValue, len(vs))
+	for i, v := range vs {
+		n := v.Len()
+		out[i] = make([]sparseValue, n)
+		for j := range n {
+			out[i][j] = sparseValue{v.Indices[j], v.Values[j]}
+		}
+	}
+	return writeJSON(w, out)
+}
+
+type tokenizeRequest struct {
+	Inputs           teiInputs `json:"inputs"`
+	AddSpecialTokens teiBool   `json:"add_special_tokens"`
+	PromptName       *string   `json:"prompt_name"`
+}
+
+// simpleToken is TEI's token. TEI also gives the character offsets
+// ("start", "stop"); the tokenizers here do not track them, so they are
+// left out (the schema allows that).
+type simpleToken struct {
+	ID      int32  `json:"id"`
+	Text    string `json:"text"`
+	Special bool   `json:"special"`
+}
+
+func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
+	var req tokenizeRequest
+	if err := h.readRequest(w, r, &req, `{"inputs":"a text"}`); err != nil {
+		return err
+	}
+	if h.tok == nil {
+		return &apiError{status: http.StatusNotImplemented, msg: "this encoder does not expose its tokenizer"}
+	}
+	if err := h.checkInputs(req.Inputs); err != nil {
+		return err
+	}
+	if err := checkPrompt(req.PromptName); err != nil {
+		return err
+	}
+	special := req.AddSpecialTokens.or(true)
+	out := make([][]simpleToken, len(req.Inputs))
+	for i, text := range req.Inputs {
+		toks := h.tok.Tokenize(text)
+		out[i] = make([]simpleToken, 0, len(toks))
+		for _, t := range toks {
+			if t.Special && !special {
+				continue
+			}
+			out[i] = append(out[i], simpleToken{t.ID, t.Text, t.Special})
+		}
+	}
+	return writeJSON(w, out)
+}
+
+// teiInfo is TEI's /info.
+type teiInfo struct {
+	ModelID               string       `json:"model_id"`
+	ModelDtype            string       `json:"model_dtype"`
+	ServedModelName       string       `json:"served_model_name"`
+	ModelType             teiModelType `json:"model_type"`
+	MaxConcurrentRequests int          `json:"max_concurrent_requests"`
+	MaxInputLength        int          `json:"max_input_length"`
+	MaxBatchTokens        int          `json:"max_batch_tokens"`
+	MaxClientBatchSize    int          `json:"max_client_batch_size"`
+	AutoTruncate          bool         `json:"auto_truncate"`
+	TokenizationWorkers   int          `json:"tokenization_workers"`
+	Version               string       `json:"version"`
+	// Not TEI's: the vector dimension and the compute backend, for the
+	// try-it page and clients that want them.
+	Dim     int    `json:"dim"`
+	Backend string `json:"backend"`
+}
+
+type teiModelType struct {
+	Embedding struct {
+		Pooling string `json:"pooling"`
+	} `json:"embedding"`
+}
+
+// Version is the version /info reports.
+const Version = "splade-go (TEI 1.9.3 API)"
+
+func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
+	maxLen := 0
+	if h.tok != nil {
+		maxLen = h.tok.MaxLength()
+	}
+	in := teiInfo{
+		ModelID:               h.enc.Model(),
+		ModelDtype:            "float32",
+		ServedModelName:       h.enc.Model(),
+		MaxConcurrentRequests: h.lim.MaxQueueTexts,
+		MaxInputLength:        maxLen,
+		MaxBatchTokens:        h.lim.MaxTexts * maxLen,
+		MaxClientBatchSize:    h.lim.MaxTexts,
+		AutoTruncate:          false,
+		TokenizationWorkers:   1,
+		Version:               Version,
+		Dim:                   h.enc.Dim(),
+		Backend:               h.enc.Backend(),
+	}
+	in.ModelType.Embedding.Pooling = "splade"
+	return writeJSON(w, in)
+}
+
+// teiHealth is TEI's /health: 200 with an empty body when the model
+// serves.
+func (h *handler) teiHealth(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	if h.metrics == nil {
+		Error(w, http.StatusNotFound, "this server keeps no metrics")
+		return nil
+	}
+	h.metrics.ServeHTTP(w, r)
+	return nil
+}
