@@ -21,9 +21,9 @@ type Config struct {
 	HiddenAct     string  // hidden_act / activation: "gelu" (exact erf form)
 	PadTokenID    int     // pad_token_id
 	// PositionOffset is the first position id: 0 for BERT/DistilBERT,
-	// pad_token_id+1 for RoBERTa (padding positions take pad_token_id for
-	// RoBERTa). Every engine computes position ids as PositionOffset + i
-	// for real tokens.
+	// pad_token_id+1 for RoBERTa (whose padding positions take
+	// pad_token_id). Every engine computes position ids as
+	// PositionOffset + i for real tokens.
 	PositionOffset int
 }
 

@@ -6,7 +6,8 @@
 // server, and the Cloudflare Worker, where a pure-Go encoder runs as
 // WebAssembly; both hand an [Encoder] to [NewHandler] and serve the
 // resulting [net/http.Handler]. So that it builds for js/wasm and wasip1,
-// the package depends only on the standard library and sparsevec; the
+// the package depends only on the standard library, sparsevec and index
+// (for POST /search, [WithSearch]); the
 // Prometheus metrics come in through the [Metrics] interface (package
 // metrics implements it).
 //
@@ -18,6 +19,7 @@
 //	                    -> {"model":"...", "fn":"dot", "scores":[[...]]}   (rows queries, columns documents)
 //	POST /decode        {"texts":["..."], "top_k":k, "kind":"query"|"document"}
 //	                    -> {"model":"...", "results":[{"tokens":[{"token":"...", "id":1996, "weight":1.23}]}]}
+//	POST /search        {"queries":["..."], "top_k":10} over an inverted index; see [WithSearch]
 //	GET  /healthz       -> {"status":"ok", "model":"...", "backend":"...", "dim":30522}
 //	GET  /              -> the try-it page for browsers (Accept: text/html), else a plain-text usage note
 //

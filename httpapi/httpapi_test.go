@@ -411,8 +411,8 @@ func TestConcurrent(t *testing.T) {
 
 // TestWasmBuild checks that the package builds for the WebAssembly targets
 // of the Cloudflare Worker and WASI, and that it needs no module outside
-// the standard library but the encoder contract (package splade) and
-// sparsevec.
+// the standard library but the encoder contract (package splade),
+// sparsevec and index (itself standard library and sparsevec only).
 func TestWasmBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds for js/wasm and wasip1; skipped in -short mode")
@@ -430,9 +430,9 @@ func TestWasmBuild(t *testing.T) {
 	}
 	for _, p := range strings.Fields(string(out)) {
 		switch p {
-		case "github.com/splade-go/splade/httpapi", "github.com/splade-go/splade", "github.com/splade-go/splade/sparsevec":
+		case "github.com/splade-go/splade/httpapi", "github.com/splade-go/splade", "github.com/splade-go/splade/sparsevec", "github.com/splade-go/splade/index":
 		default:
-			t.Errorf("httpapi depends on %s; it may use only the standard library, package splade and sparsevec", p)
+			t.Errorf("httpapi depends on %s; it may use only the standard library, package splade, sparsevec and index", p)
 		}
 	}
 	for _, target := range [][2]string{{"js", "wasm"}, {"wasip1", "wasm"}} {

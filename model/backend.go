@@ -8,10 +8,19 @@ import (
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend, always present
+
+	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/native"
 )
 
-// DefaultBackend is the backend used when neither Options.Backend nor
-// $GOMLX_BACKEND names one: GoMLX's pure-Go backend, running ops one after
+// NativeBackend names the native CPU engine (package native): "native"
+// picks its fastest micro-kernel for this CPU, "native:avx512",
+// "native:avx2" or "native:go" a given one.
+const NativeBackend = "native"
+
+// DefaultBackend is the GoMLX backend used when neither Options.Backend
+// nor $GOMLX_BACKEND names one and the native engine has no SIMD kernel
+// for this CPU (see newBackend): GoMLX's pure-Go backend, running ops one after
 // another with each matrix multiplication spread over all cores
 // ("ops_sequential": 4.7 sequences/s on BERT-base 8x128 here, against 2.5
 // in its default op-parallel mode), in the order the graph creates them
@@ -19,23 +28,49 @@ import (
 // which lowered peak memory at 32x256 from 1.37 to 1.16 GB).
 const DefaultBackend = "go:ops_sequential,creation_order"
 
+// autoBackend is the engine Load picks when told none: the fastest exact
+// one on this CPU. The native engine is, wherever it has a SIMD kernel
+// (see the README's performance table); else GoMLX's pure-Go backend,
+// which has kernels for more architectures.
+func autoBackend() string {
+	if native.Kernels(splade.PrecisionFP32)[0] != "go" {
+		return NativeBackend
+	}
+	return DefaultBackend
+}
+
 // newBackend starts the GoMLX backend that spec names (see
-// Options.Backend) and returns it with the resolved spec.
-func newBackend(spec string) (b compute.Backend, resolved string, err error) {
+// Options.Backend) and returns it with the resolved spec; for the native
+// engine it returns a nil backend and the spec "native:KERNEL", the
+// kernel of precision prec.
+func newBackend(spec string, prec splade.Precision) (b compute.Backend, resolved string, err error) {
 	if spec == "" {
 		spec = os.Getenv(compute.ConfigEnvVar)
 	}
 	if spec == "" {
-		spec = DefaultBackend
+		spec = autoBackend()
 	}
-	name, _, _ := strings.Cut(spec, ":")
+	name, kernel, _ := strings.Cut(spec, ":")
+	if name == NativeBackend {
+		ks := native.Kernels(prec)
+		if kernel == "" {
+			kernel = ks[0]
+			if prec == splade.PrecisionBF16 && kernel == "go" {
+				return nil, "", fmt.Errorf("model: precision bf16: this CPU has no AMX-BF16, and the plain-Go bf16 kernel is far slower than fp32 (use fp32, or --backend native:go to run it anyway)")
+			}
+		}
+		if !slices.Contains(ks, kernel) {
+			return nil, "", fmt.Errorf("model: backend %q: kernel %q does not run on this CPU (available: native:%s)", spec, kernel, strings.Join(ks, ", native:"))
+		}
+		return nil, NativeBackend + ":" + kernel, nil
+	}
 	available := compute.List()
 	slices.Sort(available)
 	if !slices.Contains(available, name) {
 		if name == "xla" {
 			return nil, "", fmt.Errorf("model: backend %q: the XLA backend is not compiled into this program (it needs cgo: build with CGO_ENABLED=1 and without the noxla tag)", spec)
 		}
-		return nil, "", fmt.Errorf("model: unknown backend %q (available: %s)", spec, strings.Join(available, ", "))
+		return nil, "", fmt.Errorf("model: unknown backend %q (available: %s, %s)", spec, NativeBackend, strings.Join(available, ", "))
 	}
 	defer func() {
 		if r := recover(); r != nil {

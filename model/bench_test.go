@@ -12,59 +12,11 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/randmodel"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
-
-// randomParams makes a BertForMaskedLM of the given size with random
-// weights (scale 0.02, as BERT's initializer) and a tied decoder.
-func randomParams(layers, hidden, heads, inter, vocab, positions int) *checkpoint.Params {
-	rng := rand.New(rand.NewPCG(1, 2))
-	randT := func(shape ...int) *checkpoint.Tensor {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		data := make([]float32, n)
-		for i := range data {
-			data[i] = float32(rng.NormFloat64() * 0.02)
-		}
-		return &checkpoint.Tensor{Shape: shape, Data: data}
-	}
-	constT := func(v float32, n int) *checkpoint.Tensor {
-		data := make([]float32, n)
-		for i := range data {
-			data[i] = v
-		}
-		return &checkpoint.Tensor{Shape: []int{n}, Data: data}
-	}
-	p := &checkpoint.Params{
-		Config: checkpoint.Config{
-			ModelType: "bert", VocabSize: vocab, Hidden: hidden, Layers: layers, Heads: heads,
-			Intermediate: inter, MaxPositions: positions, TypeVocabSize: 2, LayerNormEps: 1e-12,
-			HiddenAct: "gelu",
-		},
-		WordEmb: randT(vocab, hidden), PosEmb: randT(positions, hidden), TypeEmb: randT(2, hidden),
-		EmbNormW: constT(1, hidden), EmbNormB: constT(0, hidden),
-		HeadTransformW: randT(hidden, hidden), HeadTransformB: constT(0, hidden),
-		HeadNormW: constT(1, hidden), HeadNormB: constT(0, hidden),
-		DecoderB: constT(0, vocab),
-	}
-	p.DecoderW = p.WordEmb
-	for range layers {
-		p.Layers = append(p.Layers, checkpoint.Layer{
-			QueryW: randT(hidden, hidden), QueryB: constT(0, hidden),
-			KeyW: randT(hidden, hidden), KeyB: constT(0, hidden),
-			ValueW: randT(hidden, hidden), ValueB: constT(0, hidden),
-			AttnOutW: randT(hidden, hidden), AttnOutB: constT(0, hidden),
-			AttnNormW: constT(1, hidden), AttnNormB: constT(0, hidden),
-			FFInW: randT(inter, hidden), FFInB: constT(0, inter),
-			FFOutW: randT(hidden, inter), FFOutB: constT(0, hidden),
-			OutNormW: constT(1, hidden), OutNormB: constT(0, hidden),
-		})
-	}
-	return p
-}
 
 // syntheticTokenizer has the special tokens and then words "w5", "w6", ...
 func syntheticTokenizer(tb testing.TB, vocab int) *wordpiece.Tokenizer {
@@ -101,14 +53,34 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 // benchmarkBERTBase encodes batch texts of exactly length tokens on a
 // BERT-base-sized model (12 layers, 768 hidden, 12 heads, 3072
 // intermediate, 30522 vocabulary) and reports sequences/s and peak RSS.
+// It runs once per engine: the native engine's fastest kernel and GoMLX's
+// pure-Go backend, and once more with --precision bf16 where the native
+// engine offers it.
 func benchmarkBERTBase(b *testing.B, batch, length int) {
+	for _, eng := range []struct {
+		name    string
+		backend string
+		prec    splade.Precision
+	}{
+		{"native", NativeBackend, ""},
+		{"native-bf16", NativeBackend, splade.PrecisionBF16},
+		{"go", DefaultBackend, ""},
+	} {
+		if eng.prec == splade.PrecisionBF16 && native.Kernels(eng.prec)[0] == "go" {
+			continue // no fast bf16 kernel on this CPU
+		}
+		b.Run(eng.name, func(b *testing.B) { benchmarkBERTBaseOn(b, batch, length, eng.backend, eng.prec) })
+	}
+}
+
+func benchmarkBERTBaseOn(b *testing.B, batch, length int, backend string, prec splade.Precision) {
 	const vocab = 30522
-	params := randomParams(12, 768, 12, 3072, vocab, 512)
+	params := randmodel.BERT(12, 768, 12, 3072, vocab, 512)
 	tok := syntheticTokenizer(b, vocab)
 	m := &layout.MLM{Dir: ".", Config: params.Config, Tokenizer: tok, Pooling: "max", Activation: "relu", MaxLength: params.Config.MaxPositions}
 	r := layout.Route{MLM: m}
 	desc := &layout.Model{Query: r, Document: r, Default: r, Dim: vocab}
-	opts := Options{BatchSize: batch}
+	opts := Options{BatchSize: batch, Backend: backend, Precision: prec}
 	if err := opts.validate(); err != nil {
 		b.Fatal(err)
 	}

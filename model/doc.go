@@ -1,6 +1,7 @@
 // Package model is the SPLADE encoder: a BertForMaskedLM,
-// DistilBertForMaskedLM or RobertaForMaskedLM rebuilt as a GoMLX graph, with SPLADE pooling on
-// top of the masked-LM logits,
+// DistilBertForMaskedLM or RobertaForMaskedLM, run by the native CPU
+// engine (package native) or rebuilt as a GoMLX graph, with SPLADE pooling
+// on top of the masked-LM logits,
 //
 //	w_j = max over tokens t of log(1 + ReLU(z_tj))
 //
@@ -36,16 +37,20 @@
 //
 // # Backends
 //
-// The graph runs on GoMLX's pure-Go backend by default: no C library, and
-// CGO_ENABLED=0 builds work. Build with GOEXPERIMENT=simd, which turns on
-// its AVX2/AVX-512 matrix kernels (BERT-base 8x128: 0.31 sequences/s
-// without, 4.8 with, on a 2-core AMD EPYC). XLA/PJRT runs
-// it on CPU or GPU when a PJRT plugin is present: set Options.Backend or
-// $GOMLX_BACKEND to "xla:cpu", "xla:cuda" or "xla:/abs/path/plugin.so".
+// Load picks the fastest exact engine for the CPU unless Options.Backend
+// (or $GOMLX_BACKEND) names one. "native" (package native: pure Go and Go
+// assembly, kernels chosen from the CPU's features, no padding, the only
+// engine with Options.Precision bf16) is the default on x86-64 with AVX2
+// or AVX-512. Elsewhere the default is the GoMLX graph on GoMLX's pure-Go
+// backend: no C library, and CGO_ENABLED=0 builds work; build with
+// GOEXPERIMENT=simd, which turns on its AVX2/AVX-512 matrix kernels. XLA/PJRT
+// runs the graph on CPU or GPU when a PJRT plugin is present: "xla:cpu",
+// "xla:cuda" or "xla:/abs/path/plugin.so". All engines give the same
+// vectors (to 1e-4) in fp32.
 //
-// Each distinct [batch, length] shape compiles its own graph; Encode sorts
-// texts by length and rounds lengths up to a few buckets so that few shapes
-// occur. The masked-LM head runs over chunks of 16 token positions and
+// For the GoMLX graph, each distinct [batch, length] shape compiles its
+// own graph; Encode sorts texts by length and rounds lengths up to a few
+// buckets so that few shapes occur. The masked-LM head runs over chunks of 16 token positions and
 // keeps only the pooled [batch, vocabulary] result, so memory stays near
 // the weights' size even for long batches.
 package model

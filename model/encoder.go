@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -15,14 +16,10 @@ import (
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
 )
-
-// maxCompiledShapes bounds how many [batch, length] graph shapes are kept
-// compiled. Lengths are bucketed (see bucketLength), so a 512-token model
-// needs at most a few dozen.
-const maxCompiledShapes = 64
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
 // many goroutines at once: tokenization runs in parallel, and the network
@@ -34,13 +31,13 @@ type Encoder struct {
 	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
 	maxLength int                 // the default route's
 
-	backend     compute.Backend // nil when no route runs a network
-	backendSpec string          // e.g. "go:ops_sequential,creation_order" or "xla:cuda"
+	backend     compute.Backend // nil for the native engine, and when no route runs a network
+	backendSpec string          // e.g. "native:avx512", "go:ops_sequential,creation_order" or "xla:cuda"
 	nets        []*network      // the distinct networks of the routes
 
 	query, document, def route // document is zero for a query-only folder
 
-	mu     sync.Mutex // serializes exec calls and Close
+	mu     sync.Mutex // serializes engine calls and Close
 	closed bool
 }
 
@@ -64,7 +61,7 @@ type network struct {
 type engine interface {
 	// encode returns the pooled vector of each token sequence, all of
 	// them at most the network's MaxLength long.
-	encode(seqs [][]int32) ([]sparsevec.Vector, error)
+	encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error)
 	// close releases the engine's weights.
 	close()
 }
@@ -132,12 +129,12 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 				return route{}, err
 			}
 			if e.backendSpec == "static" {
-				b, spec, err := newBackend(opts.Backend)
+				b, spec, err := newBackend(opts.Backend, opts.Precision)
 				if err != nil {
 					return route{}, err
 				}
 				e.backend, e.backendSpec = b, spec
-				if opts.Precision == splade.PrecisionBF16 {
+				if opts.Precision == splade.PrecisionBF16 && b != nil {
 					return route{}, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", opts.Precision, spec)
 				}
 			}
@@ -192,7 +189,12 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 	}
 	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
 	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength}
-	n.eng, err = newGraphEngine(e.backend, params, pooling, act, m.Tokenizer.Pad(), maxLength)
+	if e.backend == nil {
+		_, kernel, _ := strings.Cut(e.backendSpec, ":")
+		n.eng, err = newNativeEngine(params, native.Options{Pooling: pooling, Activation: act, Precision: e.opts.Precision, Kernel: kernel})
+	} else {
+		n.eng, err = newGraphEngine(e.backend, params, pooling, act, m.Tokenizer.Pad(), maxLength)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
@@ -262,7 +264,7 @@ func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparse
 			return nil, err
 		}
 		batch := order[start:min(start+e.opts.BatchSize, len(order))]
-		vecs, err := e.run(n, batch, encs)
+		vecs, err := e.run(ctx, n, batch, encs)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +300,7 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 }
 
 // run encodes the texts encs[batch[i]] as one batch through n.
-func (e *Encoder) run(n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
+func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
 	seqs := make([][]int32, len(batch))
 	for r, i := range batch {
 		seqs[r] = encs[i]
@@ -308,7 +310,7 @@ func (e *Encoder) run(n *network, batch []int, encs [][]int32) ([]sparsevec.Vect
 		e.mu.Unlock()
 		return nil, errors.New("model: encoder is closed")
 	}
-	vecs, err := n.eng.encode(seqs)
+	vecs, err := n.eng.encode(ctx, seqs)
 	e.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
@@ -358,9 +360,11 @@ func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
 
 var _ splade.Encoder = (*Encoder)(nil)
 
-// Backend names the GoMLX backend in use, as Options.Backend spells it
-// (for example "go:ops_sequential,creation_order" or "xla:cuda"), or
-// "static" for a query-only inference-free folder, which runs no network.
+// Backend names the engine in use, as Options.Backend spells it: the
+// native engine with its kernel (for example "native:avx512", or
+// "native:amx" in bf16), a GoMLX backend ("go:ops_sequential,creation_order",
+// "xla:cuda"), or "static" for a query-only inference-free folder, which
+// runs no network.
 func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.

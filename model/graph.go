@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -226,6 +227,11 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	return pooled
 }
 
+// maxCompiledShapes bounds how many [batch, length] graph shapes are kept
+// compiled. Lengths are bucketed (see bucketLength), so a 512-token model
+// needs at most a few dozen.
+const maxCompiledShapes = 64
+
 // graphEngine runs the SPLADE graph on a GoMLX backend.
 type graphEngine struct {
 	vocab     int
@@ -270,7 +276,7 @@ func bucketLength(n, maxLength int) int {
 
 // encode runs seqs as one padded batch, its length rounded up by
 // bucketLength.
-func (g *graphEngine) encode(seqs [][]int32) ([]sparsevec.Vector, error) {
+func (g *graphEngine) encode(_ context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
 	longest := 0
 	for _, s := range seqs {
 		longest = max(longest, len(s))

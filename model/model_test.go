@@ -10,6 +10,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -28,62 +29,82 @@ var parityCases = []parityCase{
 	{"tiny-roberta-50262", "expected.json", model.Options{}},
 }
 
-// TestParity checks the encoder against the independent PyTorch + JS
-// reference: input ids, vectors (each text alone and all as one padded
-// batch), the dot-product similarity matrix and the sparsity stats.
+// parityBackends are the engines every parity test runs on: the native
+// engine on each kernel this CPU runs, and GoMLX's pure-Go backend.
+func parityBackends() []string {
+	var bs []string
+	for _, k := range native.Kernels(splade.PrecisionFP32) {
+		bs = append(bs, "native:"+k)
+	}
+	return append(bs, model.DefaultBackend)
+}
+
+// TestParity checks the encoder, on every engine, against the independent
+// PyTorch + JS reference: input ids, vectors (each text alone and all as
+// one padded batch), the dot-product similarity matrix and the sparsity
+// stats.
 func TestParity(t *testing.T) {
 	ctx := context.Background()
 	for _, pc := range parityCases {
-		t.Run(pc.fixture+"/"+pc.expected, func(t *testing.T) {
-			dir := reference.Fixture(t, pc.fixture)
-			exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
-			enc, err := model.Load(ctx, dir, pc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer enc.Close()
-			if enc.Dim() != exp.VocabSize {
-				t.Fatalf("Dim = %d, want %d", enc.Dim(), exp.VocabSize)
-			}
-			for i, c := range exp.Cases {
-				ids := enc.Tokenizer().EncodeIDs(c.Text, enc.MaxLength())
-				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
-					t.Errorf("case %d: input ids %v, want %v", i, ids, c.InputIDs)
-				}
-			}
+		for _, backend := range parityBackends() {
+			t.Run(pc.fixture+"/"+pc.expected+"/"+backend, func(t *testing.T) { testParity(t, ctx, pc, backend) })
+		}
+	}
+}
 
-			alone := make([]sparsevec.Vector, len(exp.Cases))
-			for i, c := range exp.Cases {
-				vs, err := enc.Encode(ctx, []string{c.Text}, splade.KindDefault)
-				if err != nil {
-					t.Fatal(err)
-				}
-				alone[i] = vs[0]
-				reference.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
-			}
-			batch, err := enc.Encode(ctx, exp.Texts(), splade.KindDefault)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, c := range exp.Cases {
-				reference.CheckVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i].Indices, batch[i].Values, c)
-			}
+func testParity(t *testing.T, ctx context.Context, pc parityCase, backend string) {
+	dir := reference.Fixture(t, pc.fixture)
+	exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
+	opts := pc.opts
+	opts.Backend = backend
+	enc, err := model.Load(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	if enc.Backend() != backend {
+		t.Errorf("Backend() = %q, want %q", enc.Backend(), backend)
+	}
+	if enc.Dim() != exp.VocabSize {
+		t.Fatalf("Dim = %d, want %d", enc.Dim(), exp.VocabSize)
+	}
+	for i, c := range exp.Cases {
+		ids := enc.Tokenizer().EncodeIDs(c.Text, enc.MaxLength())
+		if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
+			t.Errorf("case %d: input ids %v, want %v", i, ids, c.InputIDs)
+		}
+	}
 
-			if exp.SimilarityDot != nil {
-				sim := enc.Similarity(batch, batch, sparsevec.DotFunc)
-				for i, row := range exp.SimilarityDot {
-					for j, want := range row {
-						if !reference.Near(float64(sim[i][j]), want) {
-							t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim[i][j], want)
-						}
-					}
+	alone := make([]sparsevec.Vector, len(exp.Cases))
+	for i, c := range exp.Cases {
+		vs, err := enc.Encode(ctx, []string{c.Text}, splade.KindDefault)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone[i] = vs[0]
+		reference.CheckVector(t, fmt.Sprintf("alone %d %.20q", i, c.Text), vs[0].Indices, vs[0].Values, c)
+	}
+	batch, err := enc.Encode(ctx, exp.Texts(), splade.KindDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range exp.Cases {
+		reference.CheckVector(t, fmt.Sprintf("batch %d %.20q", i, c.Text), batch[i].Indices, batch[i].Values, c)
+	}
+
+	if exp.SimilarityDot != nil {
+		sim := enc.Similarity(batch, batch, sparsevec.DotFunc)
+		for i, row := range exp.SimilarityDot {
+			for j, want := range row {
+				if !reference.Near(float64(sim[i][j]), want) {
+					t.Errorf("similarity[%d][%d] = %v, want %v", i, j, sim[i][j], want)
 				}
 			}
-			sp := enc.Sparsity(alone)
-			if !reference.Near(sp.ActiveDims, exp.Sparsity.ActiveDims) || !reference.Near(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
-				t.Errorf("sparsity = %+v, want %+v", sp, exp.Sparsity)
-			}
-		})
+		}
+	}
+	sp := enc.Sparsity(alone)
+	if !reference.Near(sp.ActiveDims, exp.Sparsity.ActiveDims) || !reference.Near(sp.SparsityRatio, exp.Sparsity.SparsityRatio) {
+		t.Errorf("sparsity = %+v, want %+v", sp, exp.Sparsity)
 	}
 }
 

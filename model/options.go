@@ -41,9 +41,12 @@ type Options struct {
 	// MaxActiveDims keeps only the k largest weights of each vector; zero
 	// keeps all (sentence-transformers' max_active_dims).
 	MaxActiveDims int
-	// Backend selects the GoMLX backend: "go" (pure Go, the default),
-	// "go:ops_sequential", "xla:cpu", "xla:cuda" or "xla:/abs/path/plugin.so".
-	// Empty means $GOMLX_BACKEND, else DefaultBackend.
+	// Backend selects the engine: "native" (package native; "native:avx512",
+	// "native:avx2" or "native:go" for a given kernel), or a GoMLX backend:
+	// "go" (GoMLX's pure Go), "go:ops_sequential", "xla:cpu", "xla:cuda" or
+	// "xla:/abs/path/plugin.so". Empty means $GOMLX_BACKEND, else the
+	// fastest exact engine on this CPU: native where it has a SIMD kernel
+	// (x86-64 with AVX2 or AVX-512), else DefaultBackend.
 	Backend string
 	// Hub configures downloads when Load is given a hub model id.
 	Hub hub.Options

@@ -438,3 +438,15 @@ func BenchmarkTokenizeEdgeQuery(b *testing.B) {
 		enc.def.tokenize(edgeQuery)
 	}
 }
+
+// TestMaxLengthRule: a MaxLength beyond the model's positions is an error,
+// as in package model (splade.ResolveMaxLength), not a silent clamp.
+func TestMaxLengthRule(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert") // 64 positions
+	if _, err := LoadDirWith(dir, LoadOptions{MaxLength: 65}); err == nil || !strings.Contains(err.Error(), "exceeds the model's 64 positions") {
+		t.Errorf("MaxLength 65: %v; want an error naming the 64 positions", err)
+	}
+	if _, err := LoadDirWith(dir, LoadOptions{MaxLength: 64}); err != nil {
+		t.Errorf("MaxLength 64: %v", err)
+	}
+}

@@ -9,7 +9,11 @@
 //	splade similarity --model ID_OR_DIR [flags] [TEXT...]   score matrix (dot or cosine)
 //	splade stats      --model ID_OR_DIR [flags] [TEXT...]   sparsity statistics
 //	splade decode     --model ID_OR_DIR [flags] [TEXT...]   heaviest tokens per text
-//	splade serve      --model ID_OR_DIR [--addr HOST:PORT]  HTTP JSON API
+//	splade index      --model ID_OR_DIR --out IDX [TEXT...]  inverted index of documents
+//	splade search     --model ID_OR_DIR --index IDX [QUERY...]  top-k documents per query
+//	splade eval       --model ID_OR_DIR --dataset DIR       nDCG@10, MRR@10, Recall@100 on BEIR/TREC data
+//	splade serve      --model ID_OR_DIR [--addr HOST:PORT]  HTTP JSON API (POST /search with --index)
+//	splade bench      --model ID_OR_DIR [flags]             texts/s per engine and precision
 //
 // Texts come from the arguments or, when there are none, from standard
 // input: one text per line (--input text, the default; every line is a

@@ -48,10 +48,17 @@ func commands() []command {
 			"Print the heaviest tokens of each text's vector, heaviest first.",
 			`splade decode --model naver/splade-v3 --top-k 5 "The weather is lovely today."`,
 			runDecode},
+		{"index", "--model ID_OR_DIR --out IDX [flags] [TEXT...]", "Encode documents into an inverted index file for search and eval.", `splade index --model naver/splade-v3 --input jsonl --out docs.idx < docs.jsonl`, runIndex},
+		{"search", "--model ID_OR_DIR --index IDX [--top-k 10] [flags] [QUERY...]", "Search an index: one {\"id\", \"hits\": [{\"id\", \"score\"}]} line per query, best first.", `splade search --model naver/splade-v3 --index docs.idx "what is splade"`, runSearch},
+		{"eval", "--model ID_OR_DIR --dataset DIR [--split test] [--k 10,100] [flags]", "Index a BEIR or TREC collection, search its queries, print nDCG, MRR and Recall.", `splade eval --model naver/splade-cocondenser-ensembledistil --dataset scifact --json`, runEval},
 		{"serve", "--model ID_OR_DIR [--addr HOST:PORT] [flags]",
 			"Serve the encoder over HTTP: POST /encode, /similarity, /decode; GET /healthz.",
 			`splade serve --model naver/splade-v3 --addr 127.0.0.1:8080`,
 			runServe},
+		{"bench", "--model ID_OR_DIR [--texts N --length L] [flags] [TEXT...]",
+			"Measure texts/s, query latency and load time of each engine and precision on this machine.",
+			`splade bench --model naver/splade-v3`,
+			runBench},
 	}
 }
 
@@ -235,7 +242,7 @@ type modelFlags struct {
 func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "model: a local folder or a Hugging Face hub id (required)")
 	fs.StringVar(&m.revision, "revision", "", "hub revision: branch, tag or commit (default \"main\")")
-	fs.StringVar(&m.backend, "backend", "", "GoMLX backend: go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so (empty: $GOMLX_BACKEND, else "+model.DefaultBackend+")")
+	fs.StringVar(&m.backend, "backend", "", "engine: native (or native:KERNEL), go, xla:cpu, xla:cuda or xla:/abs/path/plugin.so (empty: $GOMLX_BACKEND, else the fastest exact engine here: native on x86-64 with AVX2 or AVX-512)")
 	fs.IntVar(&m.maxLength, "max-length", 0, "most tokens per text, [CLS] and [SEP] included; longer texts are truncated (0: the model's maximum)")
 	fs.StringVar(&m.pooling, "pooling", "", "pooling over tokens: max or sum (empty: the model's SpladePooling setting, else max)")
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")

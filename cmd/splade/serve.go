@@ -55,6 +55,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxQueue := fs.Int("max-queue", def.MaxQueueTexts, "most texts admitted at once, waiting or encoding (more: 429 with Retry-After)")
 	var origins originList
 	fs.Var(&origins, "cors-origin", "allow browser pages of this origin (e.g. https://example.com; * for any) to call the API; repeatable; off by default")
+	idxPath := fs.String("index", "", "index file written by splade index: serve POST /search over it")
 	pos, err := parse(fs, args, &m, nil)
 	if err != nil {
 		return err
@@ -81,6 +82,17 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	mx := metrics.New(metrics.Labels{Model: enc.Model(), Engine: enc.Backend(), Precision: string(prec)})
 	mx.SetModelLoadTime(time.Since(start))
 
+	handler := httpapi.NewHandler(served{enc}, httpapi.Limits{
+		MaxBodyBytes:  *maxBody,
+		MaxTexts:      *maxTexts,
+		MaxQueueTexts: *maxQueue,
+		Timeout:       *timeout,
+	}, mx)
+	if *idxPath != "" {
+		if handler, err = searchHandler(handler, enc, *idxPath); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -92,12 +104,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		writeTimeout, grace = 0, 5*time.Minute
 	}
 	srv := &http.Server{
-		Handler: httpapi.CORS(httpapi.NewHandler(served{enc}, httpapi.Limits{
-			MaxBodyBytes:  *maxBody,
-			MaxTexts:      *maxTexts,
-			MaxQueueTexts: *maxQueue,
-			Timeout:       *timeout,
-		}, mx), origins),
+		Handler:           httpapi.CORS(handler, origins),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      writeTimeout,

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/splade-go/splade/index"
+	"github.com/splade-go/splade/ireval"
+)
+
+// runEval is "splade eval": index a corpus, search its queries and score
+// the run against the qrels (package ireval).
+func runEval(ctx context.Context, a *app, args []string) error {
+	var m modelFlags
+	fs := flagSet("eval", &m, nil)
+	var in inputFlags
+	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
+	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
+	dataset := fs.String("dataset", "", "BEIR dataset folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
+	split := fs.String("split", "test", "qrels split of the BEIR folder")
+	corpus := fs.String("corpus", "", "corpus file (BEIR corpus.jsonl: _id, title, text); default: the dataset's")
+	queries := fs.String("queries", "", "queries file: BEIR queries.jsonl, or TREC topics TSV (id TAB text); default: the dataset's")
+	qrelsPath := fs.String("qrels", "", "qrels file: BEIR TSV with a header, or TREC qrels (query-id iteration doc-id relevance); default: the dataset's")
+	idxPath := fs.String("index", "", "index file to search; built from the corpus and kept there when it does not exist (default: a temporary index)")
+	weights := fs.String("weights", "f32", "weights of an index built here: f32 or uint8")
+	kList := fs.String("k", "10,100", "cutoffs: nDCG, MRR and Recall at each; the run holds the largest")
+	runPath := fs.String("run", "", "write the run as a TREC run file (query-id Q0 doc-id rank score tag)")
+	asJSON := fs.Bool("json", false, `print {"ndcg@10": x, "mrr@10": y, "recall@100": z, "queries": n, ...} instead of a table`)
+	exhaustive := fs.Bool("exhaustive", false, "search without MaxScore pruning (the same results; for comparison)")
+	pos, err := parse(fs, args, &m, nil)
+	if err != nil {
+		return err
+	}
+	ks, err := parseCutoffs(*kList)
+	w, werr := index.ParseWeights(*weights)
+	switch {
+	case len(pos) > 0:
+		return usagef(fs, "eval takes no texts (got %q); name the files with --dataset or --corpus, --queries and --qrels", pos[0])
+	case err != nil:
+		return usagef(fs, "--k %q: %v", *kList, err)
+	case werr != nil:
+		return usagef(fs, "--weights %q: want f32 or uint8", *weights)
+	case in.progress && in.quiet:
+		return usagef(fs, "--progress and --quiet exclude each other")
+	case m.query || m.document:
+		return usagef(fs, "eval encodes the corpus as documents and the queries as queries; --query and --document do not apply")
+	}
+	if *dataset != "" {
+		d, err := ireval.BEIR(*dataset, *split)
+		if err != nil {
+			return err
+		}
+		*corpus = cmpOr(*corpus, d.Corpus)
+		*queries = cmpOr(*queries, d.Queries)
+		*qrelsPath = cmpOr(*qrelsPath, d.Qrels)
+	}
+	haveIndex := false
+	if *idxPath != "" {
+		if _, err := os.Stat(*idxPath); err == nil {
+			haveIndex = true
+		}
+	}
+	switch {
+	case *queries == "" || *qrelsPath == "":
+		return usagef(fs, "missing --dataset, or --queries and --qrels")
+	case *corpus == "" && !haveIndex:
+		return usagef(fs, "missing the corpus: --dataset, --corpus, or an existing --index")
+	}
+	qs, err := ireval.ReadQueryFile(*queries)
+	if err != nil {
+		return err
+	}
+	qrels, err := ireval.ReadQrelsFile(*qrelsPath)
+	if err != nil {
+		return err
+	}
+	enc, err := m.load(ctx)
+	if err != nil {
+		return err
+	}
+	defer enc.Close()
+
+	if !haveIndex {
+		path := *idxPath
+		if path == "" {
+			dir, err := os.MkdirTemp("", "splade-eval-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			path = filepath.Join(dir, "corpus.idx")
+		}
+		f, err := os.Open(*corpus)
+		if err != nil {
+			return err
+		}
+		total := -1
+		if progressWanted(a.stderr, in) {
+			total = countRecords(f, "jsonl")
+		}
+		prog := newProgress(a.stderr, in, "encoding corpus", total)
+		batch := m.batchSize * chunkBatches
+		warn := newTextWarnings(enc)
+		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]record) error) error {
+			var recs []record
+			flush := func() error {
+				if ctx.Err() != nil {
+					return errInterrupted
+				}
+				err := add(recs)
+				prog.add(len(recs))
+				recs = recs[:0]
+				return err
+			}
+			err := ireval.ReadCorpus(*corpus, bufio.NewReaderSize(f, 1<<20), func(d ireval.Document) error {
+				id, _ := json.Marshal(d.ID)
+				text, replaced := validUTF8(d.Contents())
+				recs = append(recs, record{id: id, text: text, replaced: replaced})
+				if len(recs) < batch {
+					return nil
+				}
+				return flush()
+			})
+			if err == nil && len(recs) > 0 {
+				err = flush()
+			}
+			return err
+		})
+		prog.done()
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if !in.quiet {
+			warn.report(a.stderr)
+		}
+		*idxPath = path
+	}
+	ix, err := index.Open(*idxPath)
+	if err != nil {
+		return err
+	}
+	if err := checkIndexModel(ix, enc, *idxPath); err != nil {
+		return err
+	}
+
+	var run *bufio.Writer
+	if *runPath != "" {
+		f, err := os.Create(*runPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		run = bufio.NewWriter(f)
+	}
+	ranking := map[string][]string{}
+	qtexts := make([]string, len(qs))
+	for i, q := range qs {
+		qtexts[i], _ = validUTF8(q.Text)
+	}
+	vs, err := enc.EncodeQuery(ctx, qtexts)
+	if err != nil {
+		return err
+	}
+	depth := slices.Max(ks)
+	opts := index.SearchOptions{Exhaustive: *exhaustive}
+	for i, q := range qs {
+		hits, err := ix.Search(vs[i], depth, opts)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(hits))
+		for j, h := range hits {
+			ids[j] = h.ID
+		}
+		ranking[q.ID] = ids
+		if run != nil {
+			if err := ireval.WriteRun(run, q.ID, hits, "splade"); err != nil {
+				return err
+			}
+		}
+	}
+	if run != nil {
+		if err := run.Flush(); err != nil {
+			return err
+		}
+	}
+	missing := 0
+	for qid := range qrels {
+		if _, ok := ranking[qid]; !ok {
+			missing++
+		}
+	}
+	if missing > 0 {
+		fmt.Fprintf(a.stderr, "splade: warning: %d judged queries of %s are not in %s; those with a relevant document count 0\n", missing, *qrelsPath, *queries)
+	}
+	res := ireval.Evaluate(ranking, qrels, ks)
+	if *asJSON {
+		obj := map[string]any{"queries": res.Queries}
+		for k, v := range res.Metrics {
+			obj[k] = v
+		}
+		out := newJSONWriter(a.stdout)
+		out.write(obj)
+		return out.flush()
+	}
+	var b strings.Builder
+	for _, name := range []string{"ndcg", "mrr", "recall"} {
+		for _, k := range ks {
+			fmt.Fprintf(&b, "%s@%d\t%.4f\n", name, k, res.Metrics[fmt.Sprintf("%s@%d", name, k)])
+		}
+	}
+	fmt.Fprintf(&b, "queries\t%d\n", res.Queries)
+	_, err = fmt.Fprint(a.stdout, b.String())
+	return err
+}
+
+// parseCutoffs parses a comma-separated list of positive cutoffs.
+func parseCutoffs(s string) ([]int, error) {
+	var ks []int
+	for _, f := range strings.Split(s, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k <= 0 {
+			return nil, fmt.Errorf("want positive integers separated by commas")
+		}
+		if !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,158 @@
+package native
+
+import "math"
+
+// The bf16 matrix products: B's weights rounded to bfloat16 once, at
+// load; A's activations rounded per product; sums accumulated in float32
+// (as PyTorch with the model cast to bfloat16 and oneDNN do). A block
+// kernel computes blockRows x panelWidth of C over all of K, from
+//
+//   - A in bf16, row major [blockRows, kp] (kp: K rounded up to bf16Step,
+//     zero past K), and
+//   - a panel of B in the VNNI layout of AMX and VDPBF16PS: for each step of
+//     bf16Step rows of K, two halves of 16 columns, each 16 pairs of rows
+//     by 16 columns by the pair (k even, k odd): 1 KB per half.
+const (
+	blockRows = 32
+	bf16Step  = 32
+)
+
+// bf16 rounds f to bfloat16, to nearest even.
+func bf16(f float32) uint16 {
+	u := math.Float32bits(f)
+	if u&0x7fffffff > 0x7f800000 { // NaN: keep it a NaN
+		return uint16(u>>16) | 0x40
+	}
+	return uint16((u + 0x7fff + (u>>16)&1) >> 16)
+}
+
+// bf16ToF32 widens a bfloat16.
+func bf16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// packedBF16 is B [K, N] in bf16 panels (see above).
+type packedBF16 struct {
+	k, kp, n int
+	data     []uint16 // panels(n) * kp * panelWidth values
+}
+
+// packBF16 packs B [K, N] whose element (k, n) is src[k*sk + n*sn] (see
+// pack) in bf16.
+func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
+	kp := (K + bf16Step - 1) / bf16Step * bf16Step
+	b := packedBF16{k: K, kp: kp, n: N, data: make([]uint16, panels(N)*kp*panelWidth)}
+	for p := range panels(N) {
+		pd := b.panel(p)
+		for k := range K {
+			s, kk := k/bf16Step, k%bf16Step
+			r, e := kk/2, kk%2
+			for j := range panelWidth {
+				n := p*panelWidth + j
+				if n >= N {
+					break
+				}
+				half, c := j/16, j%16
+				pd[((s*2+half)*16+r)*32+c*2+e] = bf16(src[k*sk+n*sn])
+			}
+		}
+	}
+	return b
+}
+
+// panel returns panel p of b.
+func (b packedBF16) panel(p int) []uint16 {
+	return b.data[p*b.kp*panelWidth : (p+1)*b.kp*panelWidth]
+}
+
+// blockKernel computes the blockRows x panelWidth block
+// c[r*ldc + j] = Σ_k a[r*kp + k] · B[k, j] of one panel, overwriting c.
+type blockKernel func(kp int, a []uint16, panel []uint16, c []float32, ldc int)
+
+// blockGo is the plain-Go bf16 block kernel: the reference for the AMX
+// and AVX512-BF16 ones, and the kernel of CPUs without either.
+func blockGo(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
+	var acc [panelWidth]float32
+	for r := range blockRows {
+		clear(acc[:])
+		row := a[r*kp : (r+1)*kp]
+		for k, av := range row {
+			if av == 0 {
+				continue
+			}
+			x := bf16ToF32(av)
+			s, kk := k/bf16Step, k%bf16Step
+			rr, e := kk/2, kk%2
+			for j := range panelWidth {
+				half, cc := j/16, j%16
+				acc[j] += x * bf16ToF32(panel[((s*2+half)*16+rr)*32+cc*2+e])
+			}
+		}
+		copy(c[r*ldc:r*ldc+panelWidth], acc[:])
+	}
+}
+
+// bf16Scratch holds one goroutine's buffers for gemmBF16.
+type bf16Scratch struct {
+	a []uint16 // blockRows * kp
+	c [blockRows * panelWidth]float32
+}
+
+// gemmBF16 computes C [M, N] = A [M, K] · B in bf16 into c with leading
+// dimension ldc, on one goroutine.
+func gemmBF16(kern namedBlockKernel, M int, a []float32, lda int, b packedBF16, c []float32, ldc int, st *bf16Scratch) {
+	gemmBF16Panels(kern, M, a, lda, b, 0, panels(b.n), c, ldc, st)
+}
+
+// gemmBF16Panels is gemmBF16 for the columns of panels p0 to p1 of B only.
+func gemmBF16Panels(kern namedBlockKernel, M int, a []float32, lda int, b packedBF16, p0, p1 int, c []float32, ldc int, st *bf16Scratch) {
+	K, kp, N := b.k, b.kp, b.n
+	if cap(st.a) < blockRows*kp {
+		st.a = make([]uint16, blockRows*kp)
+	}
+	ab := st.a[:blockRows*kp]
+	for m := 0; m < M; m += blockRows {
+		rows := min(blockRows, M-m)
+		for r := range blockRows {
+			dst := ab[r*kp : (r+1)*kp]
+			if r >= rows {
+				clear(dst)
+				continue
+			}
+			toBF16(dst[:K], a[(m+r)*lda:(m+r)*lda+K])
+			clear(dst[K:])
+		}
+		if full := min(p1, N/panelWidth); kern.multi != nil && rows == blockRows && full > p0 {
+			// The whole panels in one call; the loop below does the rest.
+			kern.multi(kp, ab, b.data[p0*kp*panelWidth:], c[m*ldc+p0*panelWidth:], ldc, full-p0)
+		}
+		for p := p0; p < p1; p++ {
+			n0 := p * panelWidth
+			w := min(panelWidth, N-n0)
+			if rows == blockRows && w == panelWidth {
+				if kern.multi == nil {
+					kern.fn(kp, ab, b.panel(p), c[m*ldc+n0:], ldc)
+				}
+				continue
+			}
+			kern.fn(kp, ab, b.panel(p), st.c[:], panelWidth)
+			for r := range rows {
+				copy(c[(m+r)*ldc+n0:(m+r)*ldc+n0+w], st.c[r*panelWidth:])
+			}
+		}
+	}
+}
+
+// namedBlockKernel is a bf16 block kernel with the name Kernel reports,
+// and optionally a version that computes n consecutive full panels at
+// once (panels and c advance by one panel and panelWidth columns each).
+type namedBlockKernel struct {
+	name  string
+	fn    blockKernel
+	multi func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
+}
+
+// clearBlock zeroes a block of c: the product over an empty K.
+func clearBlock(c []float32, ldc int) {
+	for r := range blockRows {
+		clear(c[r*ldc : r*ldc+panelWidth])
+	}
+}

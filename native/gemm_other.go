@@ -1,0 +1,12 @@
+//go:build !amd64
+
+package native
+
+// fp32Kernels lists the fp32 micro-kernels this CPU runs: only the
+// plain-Go one off amd64.
+func fp32Kernels() []namedKernel {
+	return []namedKernel{{"go", tileGo}}
+}
+
+// maxRows is maxRowsGo off amd64.
+func maxRows(acc *[panelWidth]float32, c []float32) { maxRowsGo(acc, c) }

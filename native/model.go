@@ -1,0 +1,412 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/sparsevec"
+)
+
+// Options configure New.
+type Options struct {
+	Pooling    splade.Pooling    // empty: max
+	Activation splade.Activation // empty: relu
+	Precision  splade.Precision  // empty: fp32
+	// Kernel names the micro-kernel: "avx512", "avx2" or "go"; empty
+	// means the fastest this CPU runs (see Kernels).
+	Kernel string
+}
+
+// Model is a masked-LM model with SPLADE pooling, its weights packed for
+// the micro-kernel. It is safe for concurrent use: each Encode call has
+// its own buffers.
+type Model struct {
+	hidden, heads, inter, vocab int
+	maxPos, posOffset           int
+	eps                         float64
+	act                         func([]float32)
+	pooling                     splade.Pooling
+	activation                  splade.Activation
+	kernel                      namedKernel       // fp32: every product; bf16: attention's
+	bf16                        *namedBlockKernel // bf16 precision: the linear layers' and the head's kernel; nil for fp32
+
+	wordEmb, posEmb, typeEmb0 []float32 // typeEmb0: row 0 of the token-type table, nil for DistilBERT
+	embNormW, embNormB        []float32
+	layers                    []layer
+	headT                     linear
+	headNormW, headNormB      []float32
+	dec                       packed     // [H, V]; fp32 only
+	decBF16                   packedBF16 // [H, V]; bf16 only
+	decB                      []float32
+
+	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+}
+
+// workspace holds the buffers of one Encode call. Reusing them spares the
+// garbage collector hundreds of megabytes per batch.
+type workspace struct {
+	x, qkv, ctx, tmp, ff, hp, pooled []float32
+	hb                               []uint16
+	attn                             []attnScratch
+	tiles                            []scratchTile
+	tilesBF16                        []bf16Scratch
+}
+
+// grow returns s resliced to n elements, reallocated when too small; the
+// contents are not cleared.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// layer is one post-LayerNorm encoder layer.
+type layer struct {
+	qkv, attnOut, ffIn, ffOut linear
+	n1W, n1B, n2W, n2B        []float32
+}
+
+// linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out],
+// in fp32 (w) or bf16 (wb).
+type linear struct {
+	w  packed
+	wb packedBF16
+	b  []float32
+}
+
+// Kernels lists the micro-kernels this CPU runs at precision p (empty:
+// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
+// "avx512bf16", "go" for bf16. The last, plain Go, runs everywhere.
+func Kernels(p splade.Precision) []string {
+	var names []string
+	if p == splade.PrecisionBF16 {
+		for _, k := range bf16Kernels() {
+			names = append(names, k.name)
+		}
+		return names
+	}
+	for _, k := range fp32Kernels() {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// New packs the weights of p for the native engine. It consumes p: each
+// tensor's data is dropped once packed, so that loading holds little more
+// than one copy of the weights.
+func New(p *checkpoint.Params, opts Options) (*Model, error) {
+	c := p.Config
+	H, V, I := c.Hidden, c.VocabSize, c.Intermediate
+	if H <= 0 || V <= 0 || I <= 0 || c.Heads <= 0 || H%c.Heads != 0 {
+		return nil, fmt.Errorf("native: config: hidden %d, vocab %d, intermediate %d, heads %d do not make a model (hidden must be a multiple of heads)", H, V, I, c.Heads)
+	}
+	if err := (splade.Settings{Precision: opts.Precision}).Validate(); err != nil {
+		return nil, fmt.Errorf("native: %w", err)
+	}
+	act, ok := activationFor(c.HiddenAct)
+	if !ok {
+		return nil, fmt.Errorf("native: config: unsupported hidden_act %q (want gelu, gelu_new or relu)", c.HiddenAct)
+	}
+	pooling, activation := splade.Settings{Pooling: opts.Pooling, Activation: opts.Activation}.Resolve("", "")
+	m := &Model{hidden: H, heads: c.Heads, inter: I, vocab: V, eps: c.LayerNormEps, act: act, pooling: pooling, activation: activation}
+	if m.eps <= 0 {
+		m.eps = 1e-12
+	}
+	m.kernel = fp32Kernels()[0]
+	if opts.Precision == splade.PrecisionBF16 {
+		ks := bf16Kernels()
+		m.bf16 = &ks[0]
+		if opts.Kernel != "" {
+			m.bf16 = nil
+			for i := range ks {
+				if ks[i].name == opts.Kernel {
+					m.bf16 = &ks[i]
+				}
+			}
+		}
+		if m.bf16 == nil {
+			return nil, fmt.Errorf("native: bf16 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
+		}
+	} else if opts.Kernel != "" {
+		found := false
+		for _, k := range fp32Kernels() {
+			if k.name == opts.Kernel {
+				m.kernel, found = k, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("native: kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
+		}
+	}
+
+	var err error
+	get := func(name string, t *checkpoint.Tensor, n int) []float32 {
+		if err != nil {
+			return nil
+		}
+		if t == nil {
+			err = fmt.Errorf("native: weights: %s missing", name)
+			return nil
+		}
+		if len(t.Data) != n {
+			err = fmt.Errorf("native: weights: %s has %d values (shape %v), want %d", name, len(t.Data), t.Shape, n)
+			return nil
+		}
+		return t.Data
+	}
+	// lin packs the nn.Linear weights ws (stacked along out) and their
+	// biases into one layer, and drops their data.
+	lin := func(name string, in int, ws, bs []*checkpoint.Tensor, out int) linear {
+		if err != nil {
+			return linear{}
+		}
+		w := make([]float32, 0, len(ws)*out*in)
+		b := make([]float32, 0, len(ws)*out)
+		for i := range ws {
+			w = append(w, get(name+" weight", ws[i], out*in)...)
+			b = append(b, get(name+" bias", bs[i], out)...)
+		}
+		if err != nil {
+			return linear{}
+		}
+		for i := range ws {
+			ws[i].Data, bs[i].Data = nil, nil
+		}
+		if m.bf16 != nil {
+			return linear{wb: packBF16(w, in, len(ws)*out, 1, in), b: b}
+		}
+		return linear{w: pack(nil, w, in, len(ws)*out, 1, in), b: b}
+	}
+
+	m.wordEmb = get("word embeddings", p.WordEmb, V*H)
+	if p.PosEmb != nil {
+		m.maxPos = len(p.PosEmb.Data) / H
+		m.posEmb = get("position embeddings", p.PosEmb, m.maxPos*H)
+	} else {
+		err = fmt.Errorf("native: weights: position embeddings missing")
+	}
+	if c.MaxPositions > 0 && c.MaxPositions < m.maxPos {
+		m.maxPos = c.MaxPositions
+	}
+	if c.PositionOffset < 0 || c.PositionOffset >= m.maxPos {
+		return nil, fmt.Errorf("native: config: position offset %d outside the %d positions", c.PositionOffset, m.maxPos)
+	}
+	m.posOffset = c.PositionOffset
+	m.maxPos -= c.PositionOffset
+	if p.TypeEmb != nil {
+		if len(p.TypeEmb.Data) < H {
+			return nil, fmt.Errorf("native: weights: token type embeddings have %d values, want at least %d", len(p.TypeEmb.Data), H)
+		}
+		m.typeEmb0 = p.TypeEmb.Data[:H]
+	}
+	m.embNormW = get("embedding LayerNorm weight", p.EmbNormW, H)
+	m.embNormB = get("embedding LayerNorm bias", p.EmbNormB, H)
+	for i, l := range p.Layers {
+		n := func(s string) string { return fmt.Sprintf("layer %d %s", i, s) }
+		m.layers = append(m.layers, layer{
+			qkv:     lin(n("query/key/value"), H, []*checkpoint.Tensor{l.QueryW, l.KeyW, l.ValueW}, []*checkpoint.Tensor{l.QueryB, l.KeyB, l.ValueB}, H),
+			attnOut: lin(n("attention output"), H, []*checkpoint.Tensor{l.AttnOutW}, []*checkpoint.Tensor{l.AttnOutB}, H),
+			ffIn:    lin(n("intermediate"), H, []*checkpoint.Tensor{l.FFInW}, []*checkpoint.Tensor{l.FFInB}, I),
+			ffOut:   lin(n("output"), I, []*checkpoint.Tensor{l.FFOutW}, []*checkpoint.Tensor{l.FFOutB}, H),
+			n1W:     get(n("attention LayerNorm weight"), l.AttnNormW, H), n1B: get(n("attention LayerNorm bias"), l.AttnNormB, H),
+			n2W: get(n("output LayerNorm weight"), l.OutNormW, H), n2B: get(n("output LayerNorm bias"), l.OutNormB, H),
+		})
+	}
+	if len(p.Layers) == 0 && err == nil {
+		err = fmt.Errorf("native: weights: no encoder layers")
+	}
+	m.headNormW = get("MLM head LayerNorm weight", p.HeadNormW, H)
+	m.headNormB = get("MLM head LayerNorm bias", p.HeadNormB, H)
+	m.headT = lin("MLM head transform", H, []*checkpoint.Tensor{p.HeadTransformW}, []*checkpoint.Tensor{p.HeadTransformB}, H)
+	dec := get("MLM decoder weight", p.DecoderW, V*H)
+	if p.DecoderB != nil {
+		m.decB = get("MLM decoder bias", p.DecoderB, V)
+	} else {
+		m.decB = make([]float32, V)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.bf16 != nil {
+		m.decBF16 = packBF16(dec, H, V, 1, H)
+	} else {
+		m.dec = pack(nil, dec, H, V, 1, H)
+	}
+	if p.DecoderW != p.WordEmb {
+		p.DecoderW.Data = nil
+	}
+	return m, nil
+}
+
+// Kernel names the micro-kernel of the linear layers and the head: the
+// bf16 one at bf16 precision, else the fp32 one.
+func (m *Model) Kernel() string {
+	if m.bf16 != nil {
+		return m.bf16.name
+	}
+	return m.kernel.name
+}
+
+// MaxPositions is the longest sequence the model takes: the position
+// table's length less PositionOffset.
+func (m *Model) MaxPositions() int { return m.maxPos }
+
+// Encode returns the SPLADE vector of each token id sequence ([CLS] …
+// [SEP], at most MaxPositions long), computed as one batch.
+func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
+	S := len(seqs)
+	if S == 0 {
+		return nil, nil
+	}
+	offs := make([]int, S+1)
+	for s, ids := range seqs {
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("native: sequence %d is empty", s)
+		}
+		if len(ids) > m.maxPos {
+			return nil, fmt.Errorf("native: sequence %d has %d tokens; the model has %d positions", s, len(ids), m.maxPos)
+		}
+		for _, id := range ids {
+			if id < 0 || int(id) >= m.vocab {
+				return nil, fmt.Errorf("native: token id %d outside the vocabulary (%d)", id, m.vocab)
+			}
+		}
+		offs[s+1] = offs[s] + len(ids)
+	}
+	ws, _ := m.workspaces.Get().(*workspace)
+	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
+		nw := workers()
+		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw)}
+	}
+	defer m.workspaces.Put(ws)
+	h, err := m.forward(ctx, seqs, offs, ws)
+	if err != nil {
+		return nil, err
+	}
+	V := m.vocab
+	ws.pooled = grow(ws.pooled, S*V)
+	pooled := ws.pooled
+	pool(m, h, offs, pooled, ws)
+	out := make([]sparsevec.Vector, S)
+	for s := range S {
+		out[s] = sparsevec.FromDense(pooled[s*V : (s+1)*V])
+	}
+	return out, nil
+}
+
+// forward runs the embeddings, the encoder layers and the MLM head
+// transform on the packed tokens and returns h [N, H], the decoder's input.
+func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *workspace) ([]float32, error) {
+	H, I, N := m.hidden, m.inter, offs[len(seqs)]
+	ws.x = grow(ws.x, N*H)
+	x := ws.x
+	for s, ids := range seqs {
+		for i, id := range ids {
+			t := offs[s] + i
+			row := x[t*H : (t+1)*H]
+			copy(row, m.wordEmb[int(id)*H:int(id+1)*H])
+			pos := m.posOffset + i
+			addRows(row, m.posEmb[pos*H:(pos+1)*H])
+			if m.typeEmb0 != nil {
+				addRows(row, m.typeEmb0)
+			}
+		}
+	}
+	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+
+	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
+	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
+	kern := m.kernel.fn
+	for li := range m.layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		l := &m.layers[li]
+		m.apply(ws, &l.qkv, x, N, qkv, nil)
+		parallel(len(seqs)*m.heads, func(w, i int) {
+			s, head := i/m.heads, i%m.heads
+			lo, hi := offs[s], offs[s+1]
+			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
+		})
+		// x = LN(x + ctx·Woᵀ + bo)
+		m.apply(ws, &l.attnOut, attnCtx, N, tmp, func(lo, hi int) {
+			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
+			layerNorm(x[lo*H:hi*H], hi-lo, l.n1W, l.n1B, m.eps)
+		})
+		// x = LN(x + FFOut(act(FFIn(x))))
+		m.apply(ws, &l.ffIn, x, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
+		m.apply(ws, &l.ffOut, ff, N, tmp, func(lo, hi int) {
+			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
+			layerNorm(x[lo*H:hi*H], hi-lo, l.n2W, l.n2B, m.eps)
+		})
+	}
+	// h = LN(act(x·Wᵀ + b))
+	h := tmp
+	m.apply(ws, &m.headT, x, N, h, func(lo, hi int) {
+		m.act(h[lo*H : hi*H])
+		layerNorm(h[lo*H:hi*H], hi-lo, m.headNormW, m.headNormB, m.eps)
+	})
+	return h, nil
+}
+
+// chunkRows is how many token rows one goroutine multiplies at a time
+// (8 tiles; 3 bf16 blocks): 96 rows of A (288 KB at K=768, 1.1 MB at
+// K=3072) stay in L2 while the weight panels pass.
+const chunkRows = 96
+
+// apply computes dst [N, out] = x [N, in]·Wᵀ + b for the layer l, on all
+// cores, chunk by chunk of rows; post(lo, hi) then finishes rows lo to hi
+// (activation, residual, LayerNorm) while they are still in cache. With
+// fewer chunks than cores (a short query), the cores split the columns
+// instead, and post runs once all of them are done.
+func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float32, post func(lo, hi int)) {
+	in, out := l.w.k, l.w.n
+	if m.bf16 != nil {
+		in, out = l.wb.k, l.wb.n
+	}
+	nw := len(ws.tiles)
+	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
+	product := func(w, lo, hi, p0, p1 int) {
+		if m.bf16 != nil {
+			gemmBF16Panels(*m.bf16, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
+		} else {
+			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
+		}
+	}
+	chunks := (N + chunkRows - 1) / chunkRows
+	if chunks >= 2*nw || nw == 1 {
+		parallel(chunks, func(w, c int) {
+			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
+			product(w, lo, hi, 0, panels(out))
+			addBias(dst[lo*out:hi*out], hi-lo, l.b)
+			if post != nil {
+				post(lo, hi)
+			}
+		})
+		return
+	}
+	const groupPanels = 4
+	groups := (panels(out) + groupPanels - 1) / groupPanels
+	parallel(chunks*groups, func(w, i int) {
+		c, g := i/groups, i%groups
+		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
+	})
+	m.rows(N, func(lo, hi int) {
+		addBias(dst[lo*out:hi*out], hi-lo, l.b)
+		if post != nil {
+			post(lo, hi)
+		}
+	})
+}
+
+// rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
+// time, or fewer when that leaves cores idle.
+func (m *Model) rows(N int, fn func(lo, hi int)) {
+	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	chunks := (N + size - 1) / size
+	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
+}

@@ -1,0 +1,180 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/randmodel"
+	"github.com/splade-go/splade/internal/reference"
+)
+
+var parityCases = []struct {
+	fixture, expected string
+}{
+	{"tiny-bert", "expected.json"},
+	{"tiny-bert", "expected.sum.json"},
+	{"tiny-distilbert", "expected.json"},
+	{"tiny-distilbert", "expected.log1p_relu.json"},
+	{"small-bert-30522", "expected.json"},
+	{"edge-bert-30522", "expected.json"},
+}
+
+// TestParity holds the engine, on every micro-kernel this CPU runs, to the
+// PyTorch reference: each text alone, and all texts as one batch.
+func TestParity(t *testing.T) {
+	for _, pc := range parityCases {
+		for _, kernel := range Kernels("") {
+			t.Run(fmt.Sprintf("%s/%s/%s", pc.fixture, pc.expected, kernel), func(t *testing.T) {
+				dir := reference.Fixture(t, pc.fixture)
+				exp := reference.LoadExpected(t, filepath.Join(dir, pc.expected))
+				p, err := checkpoint.LoadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := New(p, Options{Pooling: splade.Pooling(exp.Pooling), Activation: splade.Activation(exp.Activation), Kernel: kernel})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := context.Background()
+				var seqs [][]int32
+				for _, c := range exp.Cases {
+					vs, err := m.Encode(ctx, [][]int32{c.InputIDs})
+					if err != nil {
+						t.Fatal(err)
+					}
+					reference.CheckVector(t, "alone: "+c.Text, vs[0].Indices, vs[0].Values, c)
+					seqs = append(seqs, c.InputIDs)
+				}
+				vs, err := m.Encode(ctx, seqs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, c := range exp.Cases {
+					reference.CheckVector(t, "batch: "+c.Text, vs[i].Indices, vs[i].Values, c)
+				}
+				// A batch long enough that the cores split it by rows, not
+				// by columns (see Model.apply).
+				var long [][]int32
+				for n := 0; n < 4*chunkRows*workers(); {
+					for _, s := range seqs {
+						long = append(long, s)
+						n += len(s)
+					}
+				}
+				vs, err = m.Encode(ctx, long)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range long {
+					c := exp.Cases[i%len(exp.Cases)]
+					reference.CheckVector(t, "long batch: "+c.Text, vs[i].Indices, vs[i].Values, c)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkBERTBase encodes 8 random sequences of 128 tokens on a
+// BERT-base-sized model with the fastest kernel; go test -cpuprofile
+// shows where the time goes.
+func BenchmarkBERTBase(b *testing.B) {
+	const vocab = 30522
+	m, err := New(randmodel.BERT(12, 768, 12, 3072, vocab, 512), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	seqs := make([][]int32, 8)
+	for i := range seqs {
+		seqs[i] = make([]int32, 128)
+		for j := range seqs[i] {
+			seqs[i][j] = int32(r.IntN(vocab))
+		}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := m.Encode(ctx, seqs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(seqs))*float64(b.N)/b.Elapsed().Seconds(), "seq/s")
+}
+
+// BenchmarkQuery encodes one 16-token query on a BERT-base-sized model:
+// the latency of a search request.
+func BenchmarkQuery(b *testing.B) {
+	for _, prec := range []splade.Precision{splade.PrecisionFP32, splade.PrecisionBF16} {
+		b.Run(string(prec), func(b *testing.B) {
+			if Kernels(prec)[0] == "go" {
+				b.Skip("no fast kernel for", prec)
+			}
+			m, err := New(randmodel.BERT(12, 768, 12, 3072, 30522, 512), Options{Precision: prec})
+			if err != nil {
+				b.Fatal(err)
+			}
+			seq := []int32{101}
+			for i := range 14 {
+				seq = append(seq, int32(2000+37*i))
+			}
+			seq = append(seq, 102)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := m.Encode(ctx, [][]int32{seq}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrentEncode: Encode calls from many goroutines at once (each
+// with its own workspace from the pool) give the vectors of serial calls.
+func TestConcurrentEncode(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	p, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var seqs [][]int32
+	for _, c := range exp.Cases {
+		seqs = append(seqs, c.InputIDs)
+	}
+	want, err := m.Encode(ctx, seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for range 5 {
+				got, err := m.Encode(ctx, seqs[g%len(seqs):])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want[g%len(seqs):]) {
+					errs <- fmt.Errorf("goroutine %d: vectors differ from the serial call's", g)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
