@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func checkShapes(t *testing.T, p *Params) {
 }
 
 func TestSafetensorsMatchesPyTorch(t *testing.T) {
-	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522"} {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "tiny-roberta-50262"} {
 		t.Run(name, func(t *testing.T) {
 			dir := reference.Fixture(t, name)
 			st, err := Load(folder(t, dir, "model.safetensors"))
@@ -161,8 +162,32 @@ func TestReadConfig(t *testing.T) {
 	if c.Hidden != 768 || c.Layers != 12 || c.Heads != 12 || c.Intermediate != 3072 || c.VocabSize != 30522 || c.TypeVocabSize != 2 {
 		t.Errorf("defaults: %+v", c)
 	}
+	// RoBERTa: layer_norm_eps and type_vocab_size from the file, positions
+	// from pad_token_id+1; absent fields take RobertaConfig's defaults.
+	data, err := os.ReadFile(filepath.Join(reference.Fixture(t, "tiny-roberta-50262"), "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = ReadConfig(data); err != nil {
+		t.Fatal(err)
+	}
+	want = Config{ModelType: "roberta", VocabSize: 50262, Hidden: 32, Layers: 2, Heads: 4, Intermediate: 64,
+		MaxPositions: 66, TypeVocabSize: 1, LayerNormEps: 1e-5, HiddenAct: "gelu", PadTokenID: 1, PositionOffset: 2}
+	if c != want || c.MaxTokens() != 64 {
+		t.Errorf("tiny-roberta-50262: got %+v (MaxTokens %d), want %+v (64)", c, c.MaxTokens(), want)
+	}
+	if c, err = ReadConfig([]byte(`{"model_type":"roberta"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c.VocabSize != 50265 || c.PadTokenID != 1 || c.PositionOffset != 2 || c.MaxPositions != 512 || c.LayerNormEps != 1e-12 {
+		t.Errorf("roberta defaults: %+v", c)
+	}
+	if c, err = ReadConfig([]byte(`{"model_type":"roberta","pad_token_id":0}`)); err != nil || c.PositionOffset != 1 {
+		t.Errorf("roberta pad_token_id 0: PositionOffset %d (err %v), want 1", c.PositionOffset, err)
+	}
 	for _, tc := range []struct{ json, want string }{
-		{`{"model_type":"t5"}`, `checkpoint: config.json: unsupported model_type "t5" (want bert or distilbert)`},
+		{`{"model_type":"t5"}`, `checkpoint: config.json: unsupported model_type "t5" (want bert, distilbert or roberta)`},
+		{`{"model_type":"roberta","max_position_embeddings":3}`, "max_position_embeddings 3 leaves 1 positions after the first position id 2"},
 		{`{"hidden_size":4}`, "no model_type"},
 		{`{"model_type":"bert","hidden_act":"gelu_new"}`, `hidden_act "gelu_new" not supported`},
 		{`{"model_type":"distilbert","activation":"relu"}`, `activation "relu" not supported`},
@@ -455,7 +480,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"model_type", fstest.MapFS{"config.json": {Data: []byte(`{"model_type":"t5"}`)}, "model.safetensors": {Data: good}},
-			`checkpoint: config.json: unsupported model_type "t5" (want bert or distilbert)`},
+			`checkpoint: config.json: unsupported model_type "t5" (want bert, distilbert or roberta)`},
 		{"no config", fstest.MapFS{"model.safetensors": {Data: good}}, "no config.json"},
 		{"no weights", fstest.MapFS{"config.json": st["config.json"]},
 			"looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin and pytorch_model.bin.index.json"},
@@ -529,6 +554,56 @@ func TestFromTensorsVariants(t *testing.T) {
 
 	if _, err := FromTensors(Config{ModelType: "bert"}, ts); err == nil {
 		t.Error("FromTensors accepted a zero config")
+	}
+}
+
+// TestFromTensorsRoberta maps the RobertaForMaskedLM names: with the
+// decoder weight saved (tied) or left out, the bias as lm_head.bias or
+// lm_head.decoder.bias, and without the "roberta." prefix.
+func TestFromTensorsRoberta(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-roberta-50262")
+	ref, err := Load(folder(t, dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := ReadWeights(folder(t, dir, "pytorch_model.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"lm_head.decoder.weight", "lm_head.bias", "roberta.embeddings.word_embeddings.weight"} {
+		if ts[k] == nil {
+			t.Fatalf("pytorch_model.bin has no %s", k)
+		}
+	}
+	m := map[string]*Tensor{}
+	for k, v := range ts {
+		if k == "lm_head.bias" {
+			k = "lm_head.decoder.bias"
+		}
+		m[strings.TrimPrefix(k, "roberta.")] = v
+	}
+	p, err := FromTensors(ref.Config, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DecoderW != p.WordEmb {
+		t.Error("lm_head.decoder.weight equal to the embeddings is not tied")
+	}
+	compareParams(t, ref, p, 0)
+	// A layer the config does not have is refused by name.
+	extra := maps.Clone(ts)
+	extra["roberta.encoder.layer.2.output.dense.bias"] = &Tensor{Shape: []int{32}, Data: make([]float32, 32)}
+	if _, err := FromTensors(ref.Config, extra); err == nil || !strings.Contains(err.Error(), "roberta.encoder.layer.2.output.dense.bias") {
+		t.Errorf("with a third layer's tensor: %v, want an error naming it", err)
+	}
+	DropTiedDecoder(ts)
+	if _, ok := ts["lm_head.decoder.weight"]; ok {
+		t.Error("DropTiedDecoder kept the tied lm_head.decoder.weight")
+	}
+	delete(ts, "lm_head.bias")
+	delete(ts, "lm_head.decoder.bias")
+	if _, err := FromTensors(ref.Config, ts); err == nil || !strings.Contains(err.Error(), `"lm_head.bias" missing`) {
+		t.Errorf("without a decoder bias: %v, want lm_head.bias named missing", err)
 	}
 }
 

@@ -34,10 +34,10 @@ type distilBERTJSON struct {
 	SinusoidalPosEmbds    *bool   `json:"sinusoidal_pos_embds"`
 }
 
-// ReadConfig parses a HuggingFace config.json of a BERT or DistilBERT model
-// and checks that the encoders of this project can run it. Fields that are
-// absent take the defaults of the transformers library (BertConfig,
-// DistilBertConfig).
+// ReadConfig parses a HuggingFace config.json of a BERT, DistilBERT or
+// RoBERTa model and checks that the encoders of this project can run it.
+// Fields that are absent take the defaults of the transformers library
+// (BertConfig, DistilBertConfig, RobertaConfig).
 func ReadConfig(data []byte) (Config, error) {
 	var head struct {
 		ModelType *string `json:"model_type"`
@@ -46,11 +46,11 @@ func ReadConfig(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
 	}
 	if head.ModelType == nil {
-		return Config{}, fmt.Errorf("checkpoint: config.json: no model_type (want bert or distilbert)")
+		return Config{}, fmt.Errorf("checkpoint: config.json: no model_type (want bert, distilbert or roberta)")
 	}
 	var cfg Config
 	switch *head.ModelType {
-	case "bert":
+	case "bert", "roberta":
 		var j bertJSON
 		if err := json.Unmarshal(data, &j); err != nil {
 			return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
@@ -59,7 +59,7 @@ func ReadConfig(data []byte) (Config, error) {
 			return Config{}, fmt.Errorf("checkpoint: config.json: position_embedding_type %q not supported (want absolute)", *j.PositionEmbeddingType)
 		}
 		cfg = Config{
-			ModelType:     "bert",
+			ModelType:     *head.ModelType,
 			VocabSize:     orInt(j.VocabSize, 30522),
 			Hidden:        orInt(j.HiddenSize, 768),
 			Layers:        orInt(j.NumHiddenLayers, 12),
@@ -76,6 +76,14 @@ func ReadConfig(data []byte) (Config, error) {
 		}
 		if j.HiddenAct != nil {
 			cfg.HiddenAct = *j.HiddenAct
+		}
+		if cfg.ModelType == "roberta" {
+			// RoBERTa numbers positions from padding_idx+1 (transformers'
+			// create_position_ids_from_input_ids); RobertaConfig's
+			// pad_token_id defaults to 1.
+			cfg.VocabSize = orInt(j.VocabSize, 50265)
+			cfg.PadTokenID = orInt(j.PadTokenID, 1)
+			cfg.PositionOffset = cfg.PadTokenID + 1
 		}
 	case "distilbert":
 		var j distilBERTJSON
@@ -101,7 +109,7 @@ func ReadConfig(data []byte) (Config, error) {
 			cfg.HiddenAct = *j.Activation
 		}
 	default:
-		return Config{}, fmt.Errorf("checkpoint: config.json: unsupported model_type %q (want bert or distilbert)", *head.ModelType)
+		return Config{}, fmt.Errorf("checkpoint: config.json: unsupported model_type %q (want bert, distilbert or roberta)", *head.ModelType)
 	}
 	if err := cfg.validate(); err != nil {
 		return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
@@ -136,7 +144,7 @@ func (c Config) validate() error {
 		{names["intermediate"], c.Intermediate},
 		{"max_position_embeddings", c.MaxPositions},
 	}
-	if c.ModelType == "bert" {
+	if c.ModelType == "bert" || c.ModelType == "roberta" {
 		positive = append(positive, struct {
 			name string
 			v    int
@@ -161,6 +169,9 @@ func (c Config) validate() error {
 	}
 	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
 		return fmt.Errorf("pad_token_id %d out of range [0, %d)", c.PadTokenID, c.VocabSize)
+	}
+	if c.PositionOffset < 0 || c.MaxTokens() < 2 {
+		return fmt.Errorf("max_position_embeddings %d leaves %d positions after the first position id %d (pad_token_id+1 for RoBERTa); want at least 2", c.MaxPositions, c.MaxTokens(), c.PositionOffset)
 	}
 	return nil
 }

@@ -26,5 +26,5 @@ func ExampleReadConfig() {
 	cfg, err := checkpoint.ReadConfig([]byte(`{"model_type": "t5"}`))
 	fmt.Println(cfg.ModelType == "", err)
 	// Output:
-	// true checkpoint: config.json: unsupported model_type "t5" (want bert or distilbert)
+	// true checkpoint: config.json: unsupported model_type "t5" (want bert, distilbert or roberta)
 }

@@ -7,14 +7,14 @@ import (
 	"strconv"
 )
 
-// FromTensors maps the tensors of a BertForMaskedLM or
-// DistilBertForMaskedLM state dict (HuggingFace names) onto Params, checking
-// each shape against cfg. The Params share the tensors of ts.
+// FromTensors maps the tensors of a BertForMaskedLM, DistilBertForMaskedLM
+// or RobertaForMaskedLM state dict (HuggingFace names) onto Params,
+// checking each shape against cfg. The Params share the tensors of ts.
 //
-// The "bert." / "distilbert." prefix of encoder tensors may be absent, and
+// The "bert." / "distilbert." / "roberta." prefix of encoder tensors may be absent, and
 // old BERT checkpoints may name LayerNorm parameters gamma and beta. When
-// the decoder weight (cls.predictions.decoder.weight or
-// vocab_projector.weight) is absent, or holds exactly the word embeddings,
+// the decoder weight (cls.predictions.decoder.weight, vocab_projector.weight
+// or lm_head.decoder.weight) is absent, or holds exactly the word embeddings,
 // it is tied: DecoderW is WordEmb. Tensors the model does not use are an
 // error that names them (a checkpoint that config.json does not describe),
 // except those of a pre-training checkpoint's pooler and next-sentence
@@ -33,8 +33,10 @@ func FromTensors(cfg Config, ts map[string]*Tensor) (*Params, error) {
 		p = g.bert(cfg)
 	case "distilbert":
 		p = g.distilBERT(cfg)
+	case "roberta":
+		p = g.roberta(cfg)
 	default:
-		return nil, fmt.Errorf("checkpoint: unsupported model_type %q (want bert or distilbert)", cfg.ModelType)
+		return nil, fmt.Errorf("checkpoint: unsupported model_type %q (want bert, distilbert or roberta)", cfg.ModelType)
 	}
 	if g.err != nil {
 		return nil, g.err
@@ -105,8 +107,33 @@ func (g *getter) prefix(p string) string {
 }
 
 func (g *getter) bert(c Config) *Params {
+	p := g.bertEncoder(c, g.prefix("bert."))
+	H, V := c.Hidden, c.VocabSize
+	p.HeadTransformW, p.HeadTransformB = g.linear("cls.predictions.transform.dense", H, H)
+	p.HeadNormW, p.HeadNormB = g.norm("cls.predictions.transform.LayerNorm", H)
+	p.DecoderW = g.tied(p.WordEmb, []int{V, H}, "cls.predictions.decoder.weight")
+	p.DecoderB = g.get([]int{V}, "cls.predictions.bias", "cls.predictions.decoder.bias")
+	return p
+}
+
+// roberta maps RobertaForMaskedLM: BERT's encoder under "roberta.", and
+// the head lm_head.dense -> GELU -> lm_head.layer_norm -> decoder (tied
+// to the word embeddings unless lm_head.decoder.weight differs) +
+// lm_head.bias.
+func (g *getter) roberta(c Config) *Params {
+	p := g.bertEncoder(c, g.prefix("roberta."))
+	H, V := c.Hidden, c.VocabSize
+	p.HeadTransformW, p.HeadTransformB = g.linear("lm_head.dense", H, H)
+	p.HeadNormW, p.HeadNormB = g.norm("lm_head.layer_norm", H)
+	p.DecoderW = g.tied(p.WordEmb, []int{V, H}, "lm_head.decoder.weight")
+	p.DecoderB = g.get([]int{V}, "lm_head.bias", "lm_head.decoder.bias")
+	return p
+}
+
+// bertEncoder maps the embeddings and layers of BERT and RoBERTa, whose
+// tensors are named alike under the prefix pre.
+func (g *getter) bertEncoder(c Config, pre string) *Params {
 	H, I, V := c.Hidden, c.Intermediate, c.VocabSize
-	pre := g.prefix("bert.")
 	p := &Params{
 		WordEmb: g.get([]int{V, H}, pre+"embeddings.word_embeddings.weight"),
 		PosEmb:  g.get([]int{c.MaxPositions, H}, pre+"embeddings.position_embeddings.weight"),
@@ -126,10 +153,6 @@ func (g *getter) bert(c Config) *Params {
 		l.FFOutW, l.FFOutB = g.linear(n+"output.dense", H, I)
 		l.OutNormW, l.OutNormB = g.norm(n+"output.LayerNorm", H)
 	}
-	p.HeadTransformW, p.HeadTransformB = g.linear("cls.predictions.transform.dense", H, H)
-	p.HeadNormW, p.HeadNormB = g.norm("cls.predictions.transform.LayerNorm", H)
-	p.DecoderW = g.tied(p.WordEmb, []int{V, H}, "cls.predictions.decoder.weight")
-	p.DecoderB = g.get([]int{V}, "cls.predictions.bias", "cls.predictions.decoder.bias")
 	return p
 }
 
@@ -193,6 +216,8 @@ func DropTiedDecoder(ts map[string]*Tensor) {
 		{"cls.predictions.decoder.weight", "embeddings.word_embeddings.weight"},
 		{"vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"},
 		{"vocab_projector.weight", "embeddings.word_embeddings.weight"},
+		{"lm_head.decoder.weight", "roberta.embeddings.word_embeddings.weight"},
+		{"lm_head.decoder.weight", "embeddings.word_embeddings.weight"},
 	} {
 		dec, emb := ts[pair[0]], ts[pair[1]]
 		if dec != nil && emb != nil && slices.Equal(dec.Shape, emb.Shape) && sameData(dec, emb) {

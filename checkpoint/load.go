@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/splade-go/splade/internal/safefs"
@@ -51,6 +52,15 @@ func LoadDir(dir string) (*Params, error) {
 // weightFiles are the weight files of a model folder, in the order Load
 // prefers them.
 var weightFiles = []string{safetensorsFile, safetensorsIndexFile, pytorchFile, pytorchIndexFile}
+
+// WeightFileNames returns the names of the weight files ReadWeights looks
+// for, in its order of preference; an index among them
+// ([IsIndex]) names shards to read with it (see [IndexShards]).
+func WeightFileNames() []string { return slices.Clone(weightFiles) }
+
+// IsIndex reports whether name is the file name of a sharded weights index,
+// model.safetensors.index.json or pytorch_model.bin.index.json.
+func IsIndex(name string) bool { return name == safetensorsIndexFile || name == pytorchIndexFile }
 
 // ReadWeights reads the tensors of the model folder at the root of fsys
 // from the first weight file present: model.safetensors, the shards of

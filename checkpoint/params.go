@@ -6,10 +6,10 @@ type Tensor struct {
 	Data  []float32
 }
 
-// Config is the part of config.json the encoders need, with BERT and
-// DistilBERT field names mapped onto one set.
+// Config is the part of config.json the encoders need, with BERT,
+// DistilBERT and RoBERTa field names mapped onto one set.
 type Config struct {
-	ModelType     string  // "bert" or "distilbert"
+	ModelType     string  // "bert", "distilbert" or "roberta"
 	VocabSize     int     // vocab_size
 	Hidden        int     // hidden_size / dim
 	Layers        int     // num_hidden_layers / n_layers
@@ -27,6 +27,10 @@ type Config struct {
 	PositionOffset int
 }
 
+// MaxTokens returns how many tokens a text may have, special tokens
+// included: the positions of the position table from PositionOffset on.
+func (c Config) MaxTokens() int { return c.MaxPositions - c.PositionOffset }
+
 // Layer holds one post-LayerNorm transformer encoder layer.
 // Linear weights keep PyTorch's nn.Linear layout: [out, in].
 type Layer struct {
@@ -42,9 +46,9 @@ type Layer struct {
 
 // Params is a whole masked-LM model in architecture-neutral form.
 //
-// Forward pass (both architectures):
+// Forward pass (all three architectures):
 //
-//	x = LayerNorm(WordEmb[ids] + PosEmb[pos] + TypeEmb[0 or token type]) // TypeEmb nil for DistilBERT
+//	x = LayerNorm(WordEmb[ids] + PosEmb[PositionOffset + i] + TypeEmb[0]) // TypeEmb nil for DistilBERT
 //	for each layer: x = LN(x + Attn(x)); x = LN(x + FFOut(GELU(FFIn(x))))
 //	h = HeadNorm(GELU(HeadTransform(x)))
 //	logits = h · DecoderW^T + DecoderB   // DecoderW is WordEmb when tied

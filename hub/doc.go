@@ -41,8 +41,11 @@
 // itself, when it is a full commit hash) names a snapshot that already has a
 // config, a tokenizer and weights. Otherwise it asks
 // {endpoint}/api/models/{repo}/revision/{revision} for the commit and the
-// file list, keeps the files an encoder needs, and downloads each one from
-// {endpoint}/{repo}/resolve/{commit}/{file}. A branch that moved on is
+// file list, keeps the files an encoder needs (the list package layout
+// keeps, layout.FolderFiles, for the root and each module folder, and the
+// shards a weights index names), and downloads each one from
+// {endpoint}/{repo}/resolve/{commit}/{file}. A snapshot is complete when
+// layout.Missing finds nothing missing. A branch that moved on is
 // therefore not refreshed while its old snapshot is complete: pass a commit
 // hash as Options.Revision, or delete refs/<revision>, to move to a newer one.
 // In offline mode (Options.Offline or HF_HUB_OFFLINE=1) the network is never

@@ -63,8 +63,7 @@ func (c *client) download(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		switch filepath.Base(local) {
-		case indexName, modulesName, routerName:
+		if callsForOthers(name) {
 			data, err := os.ReadFile(local)
 			if err != nil {
 				return "", fmt.Errorf("hub: %w", err)

@@ -1,12 +1,10 @@
 package hub
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,29 +12,11 @@ import (
 	"github.com/splade-go/splade/layout"
 )
 
-// Names of the files an encoder reads.
+// Names of the files that call for others.
 const (
-	safetensorsName = "model.safetensors"
-	indexName       = "model.safetensors.index.json"
-	pytorchName     = "pytorch_model.bin"
-	modulesName     = "modules.json"
-	routerName      = "router_config.json"
+	modulesName = "modules.json"
+	routerName  = "router_config.json"
 )
-
-// smallFiles are the configuration, tokenizer and sentence-transformers
-// files fetched when the repository has them.
-var smallFiles = []string{
-	"config.json",
-	"tokenizer.json",
-	"vocab.txt",
-	"tokenizer_config.json",
-	"special_tokens_map.json",
-	"idf.json",
-	modulesName,
-	"config_sentence_transformers.json",
-	"sentence_bert_config.json",
-	routerName,
-}
 
 // maxModuleFile bounds the size of the other .json and .txt files fetched
 // from sentence-transformers module folders.
@@ -71,16 +51,8 @@ func wanted(files map[string]sibling, prefix string, module bool) []string {
 			out = append(out, name)
 		}
 	}
-	for _, f := range smallFiles {
-		add(prefix + f)
-	}
-	switch {
-	case has(files, prefix+safetensorsName):
-		add(prefix + safetensorsName)
-	case has(files, prefix+indexName):
-		add(prefix + indexName) // shards follow once it is read
-	default:
-		add(prefix + pytorchName)
+	for _, f := range layout.FolderFiles(func(name string) bool { return has(files, prefix+name) }) {
+		add(prefix + f) // an index's shards follow once it is read
 	}
 	if module {
 		var extra []string
@@ -89,7 +61,7 @@ func wanted(files map[string]sibling, prefix string, module bool) []string {
 				continue
 			}
 			if ext := path.Ext(name); ext == ".json" || ext == ".txt" {
-				if name != prefix+indexName && !strings.HasSuffix(name, ".index.json") {
+				if !strings.HasSuffix(name, ".index.json") {
 					extra = append(extra, name)
 				}
 			}
@@ -107,8 +79,15 @@ func has(files map[string]sibling, name string) bool {
 	return ok
 }
 
+// callsForOthers reports whether the repository file name calls for others
+// to be downloaded after it (see followUps).
+func callsForOthers(name string) bool {
+	base := path.Base(name)
+	return checkpoint.IsIndex(base) || base == modulesName || base == routerName
+}
+
 // followUps returns the files that a downloaded file calls for: the shards
-// of a safetensors index, the module folders of modules.json, and the
+// of a sharded weights index (safetensors or pytorch_model.bin), the module folders of modules.json, and the
 // sub-module folders of a Router's router_config.json.
 func followUps(files map[string]sibling, name string, data []byte) ([]string, error) {
 	dir := path.Dir(name)
@@ -116,8 +95,8 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 	if dir != "." {
 		prefix = dir + "/"
 	}
-	switch path.Base(name) {
-	case indexName:
+	switch base := path.Base(name); {
+	case checkpoint.IsIndex(base):
 		shards, err := indexShards(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
@@ -130,7 +109,7 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 			out = append(out, prefix+s)
 		}
 		return out, nil
-	case modulesName:
+	case base == modulesName:
 		if prefix != "" {
 			return nil, nil
 		}
@@ -143,7 +122,7 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 			out = append(out, wanted(files, f+"/", true)...)
 		}
 		return out, nil
-	case routerName:
+	case base == routerName:
 		if prefix != "" {
 			return nil, nil
 		}
@@ -180,27 +159,19 @@ func indexShards(data []byte) ([]string, error) {
 	return shards, nil
 }
 
-// moduleFolders lists the non-root module paths of a modules.json.
+// moduleFolders lists the non-root module paths of a modules.json (see
+// layout.ModuleFolders), each checked to stay inside the snapshot.
 func moduleFolders(data []byte) ([]string, error) {
-	var mods []struct {
-		Path string `json:"path"`
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(data, &mods); err != nil {
+	folders, err := layout.ModuleFolders(data)
+	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, m := range mods {
-		p := strings.Trim(path.Clean("/"+strings.ReplaceAll(m.Path, "\\", "/")), "/")
-		if p == "" || p == "." {
-			continue
-		}
+	for _, p := range folders {
 		if !safeRelPath(p) {
-			return nil, fmt.Errorf("invalid module path %q", m.Path)
+			return nil, fmt.Errorf("invalid module path %q", p)
 		}
-		out = append(out, p)
 	}
-	return out, nil
+	return folders, nil
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -227,95 +198,12 @@ func safeRelPath(name string) bool {
 }
 
 // complete reports what a snapshot folder lacks to be loaded as an encoder,
-// or nil. It is used both for a cache found on disk (perhaps filled by
-// Python) and after a download, so that both accept the same snapshots:
-//   - config.json, modules.json or idf.json (an inference-free query
-//     encoder);
-//   - with config.json: a tokenizer (tokenizer.json or vocab.txt) and weights
-//     (model.safetensors, a safetensors index with all its shards, or
-//     pytorch_model.bin);
-//   - with idf.json alone: a tokenizer;
-//   - with modules.json: every module folder it names, and with
-//     router_config.json every module folder of the Router's routes.
+// or nil (see layout.Missing). It is used both for a cache found on disk
+// (perhaps filled by Python) and after a download, so that both accept the
+// same snapshots.
 func complete(dir string) error {
-	exists := func(rel string) bool {
-		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))
-		return err == nil
-	}
 	if _, err := os.Stat(dir); err != nil {
 		return errors.New("the snapshot folder is missing")
 	}
-	hasConfig, hasModules, hasIDF := exists("config.json"), exists(modulesName), exists("idf.json")
-	if !hasConfig && !hasModules && !hasIDF {
-		return errors.New("no config.json, modules.json or idf.json")
-	}
-	var missing []string
-	if hasIDF && !hasConfig && !hasModules && !exists("tokenizer.json") && !exists("vocab.txt") {
-		missing = append(missing, "tokenizer.json or vocab.txt")
-	}
-	if hasConfig {
-		if !exists("tokenizer.json") && !exists("vocab.txt") {
-			missing = append(missing, "tokenizer.json or vocab.txt")
-		}
-		if err := hasWeights(dir, exists); err != nil {
-			missing = append(missing, err.Error())
-		}
-	}
-	if hasModules {
-		data, err := os.ReadFile(filepath.Join(dir, modulesName))
-		if err != nil {
-			return err
-		}
-		folders, err := moduleFolders(data)
-		if err != nil {
-			return fmt.Errorf("%s: %v", modulesName, err)
-		}
-		for _, f := range folders {
-			if !exists(f) {
-				missing = append(missing, "module folder "+f)
-			}
-		}
-	}
-	if exists(routerName) {
-		data, err := os.ReadFile(filepath.Join(dir, routerName))
-		if err != nil {
-			return err
-		}
-		mods, err := layout.RouterModules(data)
-		if err != nil {
-			return err
-		}
-		for _, m := range mods {
-			if !exists(m) {
-				missing = append(missing, "Router module folder "+m)
-			}
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
-	}
-	return nil
-}
-
-func hasWeights(dir string, exists func(string) bool) error {
-	if exists(safetensorsName) || exists(pytorchName) {
-		return nil
-	}
-	if !exists(indexName) {
-		return errors.New("weights (model.safetensors or pytorch_model.bin)")
-	}
-	data, err := os.ReadFile(filepath.Join(dir, indexName))
-	if err != nil {
-		return err
-	}
-	shards, err := indexShards(data)
-	if err != nil {
-		return fmt.Errorf("readable %s (%v)", indexName, err)
-	}
-	for _, s := range shards {
-		if !exists(s) {
-			return fmt.Errorf("weight shard %s", s)
-		}
-	}
-	return nil
+	return layout.Missing(os.DirFS(dir))
 }

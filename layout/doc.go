@@ -21,7 +21,7 @@
 //     such module sequences. The "query" and "document" routes (or those
 //     route_mappings name) encode queries and documents; default_route,
 //     else the first route, encodes texts of no stated kind.
-//   - config.json: a BertForMaskedLM or DistilBertForMaskedLM folder, or a
+//   - config.json: a BertForMaskedLM, DistilBertForMaskedLM or RobertaForMaskedLM folder, or a
 //     saved SparseStaticEmbedding module (config.json with "frozen" and no
 //     model_type). A masked-LM folder with idf.json beside it is
 //     OpenSearch's inference-free layout: queries by the idf table,
@@ -33,6 +33,10 @@
 // tokenized without [CLS] and [SEP], and each distinct token gets its
 // weight; tokens weighted 0 are dropped (see [Static.Encode]).
 //
+// [FolderFiles] is the one list of the files a folder's encoder reads
+// (configuration, tokenizer and weights), which the hub client downloads
+// and the Worker build copies; [Missing] says what a folder lacks.
+//
 // The package uses only the standard library and this module's
-// checkpoint, wordpiece and sparsevec packages, so it builds for js/wasm.
+// checkpoint, tokenizer and sparsevec packages, so it builds for js/wasm.
 package layout

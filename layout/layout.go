@@ -12,7 +12,7 @@ import (
 
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/safefs"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // Model describes a model folder: what encodes queries, documents and
@@ -40,8 +40,8 @@ type Route struct {
 	Static *Static
 }
 
-// MLM is a masked-LM model with SPLADE pooling: a BertForMaskedLM or
-// DistilBertForMaskedLM folder, with the settings of sentence-transformers'
+// MLM is a masked-LM model with SPLADE pooling: a BertForMaskedLM,
+// DistilBertForMaskedLM or RobertaForMaskedLM folder, with the settings of sentence-transformers'
 // MLMTransformer and SpladePooling modules when the folder has them. Routes
 // that share a module share one *MLM.
 type MLM struct {
@@ -53,7 +53,7 @@ type MLM struct {
 	// Config is the model's config.json.
 	Config checkpoint.Config
 	// Tokenizer is the model's tokenizer.
-	Tokenizer *wordpiece.Tokenizer
+	Tokenizer tokenizer.Tokenizer
 	// Pooling is SpladePooling's pooling_strategy, "max" or "sum"; "max"
 	// when the folder has no SpladePooling module.
 	Pooling string
@@ -62,7 +62,8 @@ type MLM struct {
 	Activation string
 	// MaxLength caps the tokens per text, [CLS] and [SEP] included:
 	// sentence_bert_config.json's max_seq_length, else the tokenizer's
-	// model_max_length, never more than the model's position table.
+	// model_max_length, never more than the model's position table
+	// allows (checkpoint.Config.MaxTokens).
 	MaxLength int
 	// Name is config.json's "_name_or_path", "" when it has none.
 	Name string
@@ -74,7 +75,7 @@ func (m *Model) QueryOnly() bool { return m.Document.IsZero() }
 
 // Tokenizer returns the tokenizer of the document side, or of the query
 // side for a query-only folder.
-func (m *Model) Tokenizer() *wordpiece.Tokenizer {
+func (m *Model) Tokenizer() tokenizer.Tokenizer {
 	if !m.Document.IsZero() {
 		return m.Document.Tokenizer()
 	}
@@ -106,7 +107,7 @@ func containsMLM(ms []*MLM, m *MLM) bool {
 func (r Route) IsZero() bool { return r.MLM == nil && r.Static == nil }
 
 // Tokenizer returns the route's tokenizer (nil for a missing route).
-func (r Route) Tokenizer() *wordpiece.Tokenizer {
+func (r Route) Tokenizer() tokenizer.Tokenizer {
 	switch {
 	case r.MLM != nil:
 		return r.MLM.Tokenizer
@@ -133,7 +134,7 @@ func (r Route) MaxLength() int {
 // and the static query tables, and reads the masked-LM configs, but leaves
 // the masked-LM weights to the caller (MLM.FS).
 func Read(fsys fs.FS) (*Model, error) {
-	r := &reader{fsys: fsys, mlms: map[string]*MLM{}, toks: map[string]*wordpiece.Tokenizer{}}
+	r := &reader{fsys: fsys, mlms: map[string]*MLM{}, toks: map[string]tokenizer.Tokenizer{}}
 	m, err := r.read()
 	if err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func (m *Model) finish() error {
 type reader struct {
 	fsys fs.FS
 	mlms map[string]*MLM
-	toks map[string]*wordpiece.Tokenizer
+	toks map[string]tokenizer.Tokenizer
 }
 
 func (r *reader) exists(name string) bool {
@@ -238,7 +239,7 @@ func (r *reader) read() (*Model, error) {
 		}
 		return &Model{Query: q, Default: q}, nil
 	}
-	return nil, errors.New("layout: the folder has no config.json, modules.json or idf.json; want a BERT/DistilBERT masked-LM folder, a sentence-transformers SparseEncoder folder, or an inference-free folder (tokenizer + idf.json)")
+	return nil, errors.New("layout: the folder has no config.json, modules.json or idf.json; want a BERT, DistilBERT or RoBERTa masked-LM folder, a sentence-transformers SparseEncoder folder, or an inference-free folder (tokenizer + idf.json)")
 }
 
 // stModule is one entry of sentence-transformers' modules.json.
@@ -453,7 +454,7 @@ func (r *reader) sub(dir string) (fs.FS, error) {
 	return s, nil
 }
 
-func (r *reader) tokenizer(dir string) (*wordpiece.Tokenizer, error) {
+func (r *reader) tokenizer(dir string) (tokenizer.Tokenizer, error) {
 	if tok := r.toks[dir]; tok != nil {
 		return tok, nil
 	}
@@ -461,7 +462,7 @@ func (r *reader) tokenizer(dir string) (*wordpiece.Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := wordpiece.Load(fsys)
+	tok, err := tokenizer.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("layout: tokenizer in %s: %w", dir, err)
 	}
@@ -544,8 +545,11 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if m.MaxLength <= 0 {
 		m.MaxLength = tok.MaxLength()
 	}
-	if m.MaxLength <= 0 || m.MaxLength > cfg.MaxPositions {
-		m.MaxLength = cfg.MaxPositions
+	// The position table caps it: max_position_embeddings, less
+	// pad_token_id+1 for RoBERTa, whose positions start there (so a
+	// tokenizer with the 1e30 "unset" model_max_length gets 514-2 = 512).
+	if m.MaxLength <= 0 || m.MaxLength > cfg.MaxTokens() {
+		m.MaxLength = cfg.MaxTokens()
 	}
 	r.mlms[key] = m
 	return Route{MLM: m}, nil
@@ -594,7 +598,7 @@ func (r *reader) static(dir string) (Route, error) {
 
 // idf reads the static query table dir/idf.json, {"token": weight};
 // tokens that are not in tok's vocabulary are ignored.
-func (r *reader) idf(dir string, tok *wordpiece.Tokenizer) (Route, error) {
+func (r *reader) idf(dir string, tok tokenizer.Tokenizer) (Route, error) {
 	var table map[string]float64
 	if err := r.readJSON(path.Join(dir, "idf.json"), &table); err != nil {
 		return Route{}, err

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // Static is an inference-free query encoder: sentence-transformers'
@@ -12,7 +12,7 @@ import (
 // weight. It is safe for concurrent use.
 type Static struct {
 	// Tokenizer splits texts into token ids.
-	Tokenizer *wordpiece.Tokenizer
+	Tokenizer tokenizer.Tokenizer
 	// Weights holds the weight of each token id; ids past its end weigh 0.
 	Weights []float32
 	// MaxLength caps the tokens per text (no [CLS] or [SEP] here), as

@@ -15,7 +15,7 @@ import (
 	"github.com/splade-go/splade/internal/randmodel"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/native"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // syntheticTokenizer has the special tokens and then words "w5", "w6", ...

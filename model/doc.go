@@ -1,7 +1,7 @@
-// Package model is the SPLADE encoder: a BertForMaskedLM or
-// DistilBertForMaskedLM, run by the native CPU engine (package native) or
-// rebuilt as a GoMLX graph, with SPLADE pooling on top of the masked-LM
-// logits,
+// Package model is the SPLADE encoder: a BertForMaskedLM,
+// DistilBertForMaskedLM or RobertaForMaskedLM, run by the native CPU
+// engine (package native) or rebuilt as a GoMLX graph, with SPLADE pooling
+// on top of the masked-LM logits,
 //
 //	w_j = max over tokens t of log(1 + ReLU(z_tj))
 //
@@ -13,14 +13,14 @@
 //
 // Weights come straight from the files a hub repository holds
 // (model.safetensors or pytorch_model.bin; package checkpoint), texts are
-// tokenized exactly as HuggingFace's BERT tokenizer does (package
-// wordpiece).
+// tokenized exactly as HuggingFace's tokenizers do (package tokenizer:
+// WordPiece for BERT, byte-level BPE for RoBERTa).
 //
 // # Folder layouts
 //
 // Load reads a model folder through package layout, which package wasm
 // shares, so a folder means the same to both encoders. It understands a
-// HuggingFace BertForMaskedLM or DistilBertForMaskedLM folder; a
+// HuggingFace BertForMaskedLM, DistilBertForMaskedLM or RobertaForMaskedLM folder; a
 // sentence-transformers SparseEncoder folder (modules.json with
 // MLMTransformer + SpladePooling), whose SpladePooling config gives the
 // pooling and activation and whose sentence_bert_config.json gives the max

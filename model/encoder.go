@@ -18,7 +18,7 @@ import (
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
@@ -28,8 +28,8 @@ type Encoder struct {
 	name      string
 	opts      Options
 	dim       int
-	tok       *wordpiece.Tokenizer // the document side's; the query side's for a query-only folder
-	maxLength int                  // the default route's
+	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
+	maxLength int                 // the default route's
 
 	backend     compute.Backend // nil for the native engine, and when no route runs a network
 	backendSpec string          // e.g. "native:avx512", "go:ops_sequential,creation_order" or "xla:cuda"
@@ -51,7 +51,7 @@ type route struct {
 // network is a masked-LM model with SPLADE pooling, ready on an engine.
 type network struct {
 	cfg       checkpoint.Config
-	tok       *wordpiece.Tokenizer
+	tok       tokenizer.Tokenizer
 	maxLength int
 	eng       engine
 }
@@ -183,7 +183,7 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 	if m.Tokenizer.VocabSize() != cfg.VocabSize {
 		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), cfg.VocabSize)
 	}
-	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxPositions)
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxTokens())
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
@@ -248,15 +248,15 @@ func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparse
 		return e.encodeStatic(ctx, r.static, texts)
 	}
 	n := r.net
-	encs := make([]wordpiece.Encoding, len(texts))
+	encs := make([][]int32, len(texts)) // token ids
 	for i, t := range texts {
-		encs[i] = n.tok.Encode(t, n.maxLength)
+		encs[i] = n.tok.EncodeIDs(t, n.maxLength)
 	}
 	order := make([]int, len(texts))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a].IDs) - len(encs[b].IDs) })
+	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a]) - len(encs[b]) })
 
 	out := make([]sparsevec.Vector, len(texts))
 	for start := 0; start < len(order); start += e.opts.BatchSize {
@@ -300,10 +300,10 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 }
 
 // run encodes the texts encs[batch[i]] as one batch through n.
-func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs []wordpiece.Encoding) ([]sparsevec.Vector, error) {
+func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
 	seqs := make([][]int32, len(batch))
 	for r, i := range batch {
-		seqs[r] = encs[i].IDs
+		seqs[r] = encs[i]
 	}
 	e.mu.Lock()
 	if e.closed {
@@ -350,7 +350,7 @@ func (e *Encoder) MaxLength() int { return e.maxLength }
 
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
-func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
+func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
 // Model is the model id or folder the encoder was loaded from.
 func (e *Encoder) Model() string { return e.name }

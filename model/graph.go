@@ -149,9 +149,10 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		return nn.LayerNorm(x, []int{-1}, eps, g, b, nil)
 	}
 
-	// Embeddings: word + position (+ token type 0 for BERT), then LayerNorm.
-	x := Gather(w.WordEmb, ExpandAxes(ids, -1)) // [B, T, H]
-	pos := Slice(w.PosEmb, AxisRange(0, T))     // [T, H]
+	// Embeddings: word + position (+ token type 0 for BERT and RoBERTa), then LayerNorm.
+	x := Gather(w.WordEmb, ExpandAxes(ids, -1))   // [B, T, H]
+	off := cfg.PositionOffset                     // RoBERTa: pad_token_id+1
+	pos := Slice(w.PosEmb, AxisRange(off, off+T)) // [T, H]
 	x = Add(x, ExpandAxes(pos, 0))
 	if gc.hasTypeEmb {
 		x = Add(x, Reshape(Slice(w.TypeEmb, AxisRange(0, 1)), 1, 1, H))

@@ -4,8 +4,10 @@ import (
 	"context"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -36,15 +38,49 @@ func filesUnder(t *testing.T, dir string) []string {
 }
 
 // TestLoadFromHub loads a model by its Hub id from a fake Hub into an empty
-// cache, then again from the cache alone, offline.
+// cache, then again from the cache alone, offline: a BERT model (WordPiece)
+// and a RoBERTa model (byte-level BPE from tokenizer.json, beside its
+// vocab.json and merges.txt).
 func TestLoadFromHub(t *testing.T) {
-	ctx := context.Background()
-	const id = "test-org/tiny-bert"
-	src := reference.Fixture(t, "tiny-bert")
+	for _, tc := range []struct {
+		fixture string
+		want    []string // exactly the files an encoder needs, each once
+	}{
+		{"tiny-bert", []string{"config.json", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"}},
+		{"tiny-roberta-50262", []string{"config.json", "merges.txt", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json"}},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			src := reference.Fixture(t, tc.fixture)
+			loadFromHub(t, "test-org/"+tc.fixture, os.DirFS(src), tc.want, reference.LoadExpected(t, filepath.Join(src, "expected.json")))
+		})
+	}
+}
+
+// TestLoadShardedFromHub loads by Hub id a RoBERTa model whose weights are
+// sharded: safetensors shards, and pytorch_model.bin shards.
+func TestLoadShardedFromHub(t *testing.T) {
+	src := reference.Fixture(t, "tiny-roberta-50262")
 	exp := reference.LoadExpected(t, filepath.Join(src, "expected.json"))
+	for _, format := range []string{"safetensors", "pytorch"} {
+		t.Run(format, func(t *testing.T) {
+			repo := stfixture.Sharded(t, src, format)
+			want := slices.Sorted(maps.Keys(repo))
+			repo["README.md"] = &fstest.MapFile{Data: []byte("# sharded\n")}
+			loadFromHub(t, "test-org/sharded-"+format, repo, want, exp)
+		})
+	}
+}
+
+// loadFromHub serves repo as the Hub repository id, loads it into an empty
+// cache and checks the vectors, that exactly the files want were served
+// and cached, that a second load asks the Hub nothing, and that an offline
+// load from the cache gives the vectors again.
+func loadFromHub(t *testing.T, id string, repo fs.FS, want []string, exp *reference.Expected) {
+	t.Helper()
+	ctx := context.Background()
 	cache := fakehub.Isolate(t)
 	h := fakehub.New()
-	commit := h.AddDir(t, id, "main", "", src)
+	commit := h.Add(t, id, "main", "", repo)
 	srv := h.Start(t)
 	t.Setenv("HF_ENDPOINT", srv.URL)
 
@@ -55,15 +91,14 @@ func TestLoadFromHub(t *testing.T) {
 	checkExpected(t, "Encode", encodeDefault(enc), exp)
 	enc.Close()
 
-	// Exactly the files an encoder needs, each once: not the PyTorch weights
-	// beside model.safetensors, nor the reference outputs.
+	// Not the PyTorch weights beside model.safetensors, nor the reference
+	// outputs.
 	served := h.Served()
 	slices.Sort(served)
-	want := []string{"config.json", "model.safetensors", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"}
 	if !slices.Equal(served, want) {
 		t.Errorf("served %v, want %v", served, want)
 	}
-	snap := filepath.Join(cache, "models--test-org--tiny-bert", "snapshots", commit)
+	snap := filepath.Join(cache, "models--"+strings.ReplaceAll(id, "/", "--"), "snapshots", commit)
 	if got := filesUnder(t, snap); !slices.Equal(got, want) {
 		t.Errorf("snapshot %s holds %v, want %v", snap, got, want)
 	}

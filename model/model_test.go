@@ -26,6 +26,7 @@ var parityCases = []parityCase{
 	{"tiny-distilbert", "expected.log1p_relu.json", model.Options{Activation: splade.ActivationLog1pReLU}},
 	{"small-bert-30522", "expected.json", model.Options{}},
 	{"edge-bert-30522", "expected.json", model.Options{}},
+	{"tiny-roberta-50262", "expected.json", model.Options{}},
 }
 
 // parityBackends are the engines every parity test runs on: the native
@@ -68,7 +69,7 @@ func testParity(t *testing.T, ctx context.Context, pc parityCase, backend string
 		t.Fatalf("Dim = %d, want %d", enc.Dim(), exp.VocabSize)
 	}
 	for i, c := range exp.Cases {
-		ids := enc.Tokenizer().Encode(c.Text, enc.MaxLength()).IDs
+		ids := enc.Tokenizer().EncodeIDs(c.Text, enc.MaxLength())
 		if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
 			t.Errorf("case %d: input ids %v, want %v", i, ids, c.InputIDs)
 		}
@@ -125,7 +126,7 @@ func TestWeightFormats(t *testing.T) {
 		}
 		return vs
 	}
-	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "tiny-roberta-50262"} {
 		t.Run(name, func(t *testing.T) {
 			dir := reference.Fixture(t, name)
 			texts := reference.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()

@@ -7,7 +7,7 @@ import (
 
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/native"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // The engine on its own: token ids in, SPLADE vectors out. Most programs

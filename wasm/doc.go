@@ -1,12 +1,12 @@
 // Package wasm is a small, pure-Go SPLADE encoder for WebAssembly edge
 // workers (Cloudflare Workers / workerd, browsers, WASI runtimes).
 //
-// It runs the same models as package model — BERT and DistilBERT masked-LM
+// It runs the same models as package model — BERT, DistilBERT and RoBERTa masked-LM
 // checkpoints with SPLADE pooling, w_j = pool_t log(1 + relu(z_tj)) (or
 // log(1 + log(1 + relu(z))), "log1p_relu"), pool = max or sum — but as a
 // plain float32 forward pass over slices: no GoMLX, no cgo, no mmap and no
 // net/http, so that a GOOS=js or GOOS=wasip1 binary stays small and starts
-// fast. It shares the checkpoint reader, the wordpiece tokenizer and the
+// fast. It shares the checkpoint reader, the tokenizers and the
 // sparsevec type with the main library, and its tests check it against the
 // same PyTorch reference outputs, so the two encoders check each other.
 //

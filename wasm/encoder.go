@@ -10,7 +10,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // LoadOptions adjusts how a model folder is loaded. The zero value uses
@@ -49,16 +49,16 @@ func (o LoadOptions) settings() splade.Settings {
 type Encoder struct {
 	name     string
 	dim      int
-	tok      *wordpiece.Tokenizer // the tokenizer that Token reads
-	query    *pipeline            // kind "query"
-	document *pipeline            // kind "document"; nil for an inference-free folder
-	def      *pipeline            // kind ""
+	tok      tokenizer.Tokenizer // the tokenizer that Token reads
+	query    *pipeline           // kind "query"
+	document *pipeline           // kind "document"; nil for an inference-free folder
+	def      *pipeline           // kind ""
 }
 
 // pipeline is one way of encoding a text: the masked-LM model with SPLADE
 // pooling, or a static token-weight table (inference-free queries).
 type pipeline struct {
-	tok *wordpiece.Tokenizer
+	tok tokenizer.Tokenizer
 
 	model      *mlm // nil for a static table
 	pooling    splade.Pooling
@@ -71,9 +71,10 @@ type pipeline struct {
 // Load reads an encoder from the model folder at the root of fsys, through
 // package layout as package model does. The folder is one of:
 //
-//   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM folder:
-//     config.json, model.safetensors (F32, F16 or BF16) or pytorch_model.bin,
-//     and tokenizer.json or vocab.txt; with an idf.json beside them (the
+//   - a Hugging Face BertForMaskedLM / DistilBertForMaskedLM /
+//     RobertaForMaskedLM folder: config.json, model.safetensors (F32, F16
+//     or BF16) or pytorch_model.bin, and tokenizer.json, vocab.txt, or
+//     vocab.json with merges.txt; with an idf.json beside them (the
 //     OpenSearch inference-free layout), queries use the idf table;
 //   - a sentence-transformers SparseEncoder folder (modules.json):
 //     MLMTransformer + SpladePooling, or a Router whose "query" route is a
@@ -170,7 +171,7 @@ func (e *Encoder) Backend() string { return "wasm-go" }
 
 // Tokenizer returns the tokenizer of the document side (of the queries for
 // an inference-free folder).
-func (e *Encoder) Tokenizer() *wordpiece.Tokenizer { return e.tok }
+func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
@@ -208,7 +209,7 @@ func (p *pipeline) tokenize(text string) []int32 {
 	if p.static != nil {
 		return p.static.IDs(text)
 	}
-	return p.tok.Encode(text, p.maxLen).IDs
+	return p.tok.EncodeIDs(text, p.maxLen)
 }
 
 func (p *pipeline) encode(ctx context.Context, text string) (sparsevec.Vector, headStats, error) {

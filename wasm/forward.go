@@ -17,7 +17,8 @@ const pruneSlack = 1e-4
 // mlm is a masked-LM model over plain float32 slices.
 type mlm struct {
 	hidden, vocab, heads, inter int
-	maxPos                      int
+	maxPos                      int // tokens a text may have
+	posOffset                   int // position id of the first token
 	eps                         float64
 	act                         activation
 
@@ -86,6 +87,8 @@ func newMLM(p *checkpoint.Params) (*mlm, error) {
 	if c.MaxPositions > 0 && c.MaxPositions < m.maxPos {
 		m.maxPos = c.MaxPositions
 	}
+	m.posOffset = max(c.PositionOffset, 0) // RoBERTa: pad_token_id+1
+	m.maxPos = max(m.maxPos-m.posOffset, 0)
 	if p.TypeEmb != nil {
 		if len(p.TypeEmb.Data) < H {
 			return nil, fmt.Errorf("wasm: weights: token type embeddings have %d values, want at least %d", len(p.TypeEmb.Data), H)
@@ -205,7 +208,7 @@ func (m *mlm) forward(ctx context.Context, ids []int32) ([]float32, int, error) 
 		}
 		row := x[t*H : (t+1)*H]
 		we := m.wordEmb[int(id)*H : int(id+1)*H]
-		pe := m.posEmb[t*H : (t+1)*H]
+		pe := m.posEmb[(m.posOffset+t)*H : (m.posOffset+t+1)*H]
 		if m.typeEmb0 != nil {
 			te := m.typeEmb0[:H]
 			for i := range row {

@@ -38,6 +38,7 @@ var parityCases = []struct {
 	{"tiny-distilbert", "expected.log1p_relu.json"},
 	{"small-bert-30522", "expected.json"},
 	{"edge-bert-30522", "expected.json"},
+	{"tiny-roberta-50262", "expected.json"},
 }
 
 // TestParity checks the encoder against the PyTorch reference, text by text
@@ -93,7 +94,7 @@ func TestParity(t *testing.T) {
 // TestPruningExact compares the pruned head with the full head, and logs
 // how many decoder rows pruning skips.
 func TestPruningExact(t *testing.T) {
-	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522"} {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522", "tiny-roberta-50262"} {
 		t.Run(name, func(t *testing.T) {
 			dir := reference.Fixture(t, name)
 			exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
@@ -125,6 +126,51 @@ func TestPruningExact(t *testing.T) {
 			}
 			t.Logf("%s: %d of %d vocabulary rows dead for every input (static bound); %.2f%% of rows skipped over %d texts",
 				name, m.vocab-len(m.live), m.vocab, 100*(1-float64(computed)/float64(rows)), len(exp.Cases))
+		})
+	}
+}
+
+// TestPyTorchWeights checks that pytorch_model.bin gives the very vectors
+// model.safetensors gives.
+func TestPyTorchWeights(t *testing.T) {
+	for _, name := range []string{"tiny-bert", "tiny-roberta-50262"} {
+		t.Run(name, func(t *testing.T) {
+			dir := reference.Fixture(t, name)
+			texts := reference.LoadExpected(t, filepath.Join(dir, "expected.json")).Texts()
+			files := fstest.MapFS{}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Name() == "model.safetensors" {
+					continue
+				}
+				data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[e.Name()] = &fstest.MapFile{Data: data}
+			}
+			ctx := context.Background()
+			var got [2][]sparsevec.Vector
+			for i, load := range []func() (*Encoder, error){
+				func() (*Encoder, error) { return LoadDir(dir) },
+				func() (*Encoder, error) { return Load(files) },
+			} {
+				enc, err := load()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got[i], err = enc.Encode(ctx, texts, splade.KindDefault); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range texts {
+				if fmt.Sprint(got[0][i]) != fmt.Sprint(got[1][i]) {
+					t.Errorf("text %d: pytorch_model.bin gives %v, model.safetensors %v", i, got[1][i], got[0][i])
+				}
+			}
 		})
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // chunkBatches is how many batches the commands that keep every vector
@@ -119,8 +119,8 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 	}
 	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
 		for _, r := range recs {
-			e := tok.Encode(r.text, maxLen)
-			if err := out.write(line{r.id, e.IDs, e.Tokens}); err != nil {
+			ids := tok.EncodeIDs(r.text, maxLen)
+			if err := out.write(line{r.id, ids, tokenizer.Tokens(tok, ids)}); err != nil {
 				return err
 			}
 		}
@@ -140,7 +140,7 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 // choose, read through package layout as model.Load reads it, without
 // loading weights. A folder of tokenizer files alone, which is no model
 // layout, gives its tokenizer and model_max_length.
-func (m *modelFlags) tokenizer(dir string) (*wordpiece.Tokenizer, int, error) {
+func (m *modelFlags) tokenizer(dir string) (tokenizer.Tokenizer, int, error) {
 	fsys := os.DirFS(dir)
 	desc, err := layout.Read(fsys)
 	if err != nil {
@@ -149,7 +149,7 @@ func (m *modelFlags) tokenizer(dir string) (*wordpiece.Tokenizer, int, error) {
 				return nil, 0, err // a model folder that layout cannot read
 			}
 		}
-		tok, err := wordpiece.Load(fsys)
+		tok, err := tokenizer.Load(fsys)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the HTTP
@@ -98,7 +99,7 @@ func checkVector(t *testing.T, what string, gotIdx []uint32, gotVal []float32, c
 func tokenizerOnly(t *testing.T, dir string) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, name := range []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"} {
+	for _, name := range tokenizer.FileNames() {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			continue

@@ -17,27 +17,104 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/reference"
-)
-
-var (
-	// modelFiles are the files of a masked-LM folder that an encoder reads.
-	modelFiles = []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}
-	// tokenizerFiles are the files of a tokenizer folder.
-	tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "tokenizer_config.json"}
+	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // MaskedLM returns the masked-LM model folder modelDir (a fixture of
-// [reference.Fixture]): its configuration, weights and tokenizer.
+// [reference.Fixture]): the files of it that an encoder reads
+// ([layout.FolderFiles]), its configuration, weights and tokenizer.
 func MaskedLM(t testing.TB, modelDir string) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
-	readFiles(t, m, modelDir, "", modelFiles...)
+	readFiles(t, m, modelDir, "", layout.FolderFiles(present(modelDir))...)
+	return m
+}
+
+// tokenizerFiles returns the tokenizer files of dir.
+func tokenizerFiles(dir string) []string {
+	var out []string
+	for _, n := range tokenizer.FileNames() {
+		if present(dir)(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// present reports which files dir holds.
+func present(dir string) func(string) bool {
+	return func(name string) bool {
+		_, err := os.Stat(filepath.Join(dir, name))
+		return err == nil
+	}
+}
+
+// Sharded returns the masked-LM folder modelDir with its weights sharded
+// as transformers shards big checkpoints: for format "safetensors", its
+// model.safetensors split into two shards and model.safetensors.index.json;
+// for "pytorch", its pytorch_model.bin as the one shard
+// pytorch_model-00001-of-00001.bin of pytorch_model.bin.index.json.
+func Sharded(t testing.TB, modelDir, format string) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	for _, n := range layout.FolderFiles(present(modelDir)) {
+		if !strings.HasSuffix(n, ".safetensors") && !strings.HasSuffix(n, ".bin") {
+			readFiles(t, m, modelDir, "", n)
+		}
+	}
+	weightMap := map[string]string{}
+	var index string
+	switch format {
+	case "safetensors":
+		ts, err := checkpoint.ReadSafetensors(readFile(t, filepath.Join(modelDir, "model.safetensors")).Data)
+		if err != nil {
+			t.Fatalf("stfixture: %v", err)
+		}
+		shards := []map[string]*checkpoint.Tensor{{}, {}}
+		names := make([]string, 0, len(ts))
+		for k := range ts {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for i, k := range names {
+			shards[i%2][k] = ts[k]
+			weightMap[k] = fmt.Sprintf("model-%05d-of-00002.safetensors", i%2+1)
+		}
+		for i, s := range shards {
+			var buf bytes.Buffer
+			if err := checkpoint.WriteSafetensors(&buf, s, "F32"); err != nil {
+				t.Fatalf("stfixture: %v", err)
+			}
+			m[fmt.Sprintf("model-%05d-of-00002.safetensors", i+1)] = &fstest.MapFile{Data: buf.Bytes()}
+		}
+		index = "model.safetensors.index.json"
+	case "pytorch":
+		f := readFile(t, filepath.Join(modelDir, "pytorch_model.bin"))
+		ts, err := checkpoint.ReadWeights(fstest.MapFS{"pytorch_model.bin": f})
+		if err != nil {
+			t.Fatalf("stfixture: %v", err)
+		}
+		for k := range ts {
+			weightMap[k] = "pytorch_model-00001-of-00001.bin"
+		}
+		m["pytorch_model-00001-of-00001.bin"] = f
+		index = "pytorch_model.bin.index.json"
+	default:
+		t.Fatalf("stfixture: Sharded: unknown format %q (want safetensors or pytorch)", format)
+	}
+	data, err := json.Marshal(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap})
+	if err != nil {
+		t.Fatalf("stfixture: %v", err)
+	}
+	m[index] = &fstest.MapFile{Data: data}
 	return m
 }
 
@@ -85,8 +162,8 @@ func Router(t testing.TB, idfPath, tokDir, docDir string) fstest.MapFS {
 		"query_0_SparseStaticEmbedding/model.safetensors":     {Data: staticWeights(t, idfPath, filepath.Join(tokDir, "vocab.txt"))},
 		"document_0_MLMTransformer/sentence_bert_config.json": sentenceBERT(512),
 	}
-	readFiles(t, m, tokDir, "query_0_SparseStaticEmbedding", tokenizerFiles...)
-	readFiles(t, m, docDir, "document_0_MLMTransformer", modelFiles...)
+	readFiles(t, m, tokDir, "query_0_SparseStaticEmbedding", tokenizerFiles(tokDir)...)
+	readFiles(t, m, docDir, "document_0_MLMTransformer", layout.FolderFiles(present(docDir))...)
 	m["document_1_SpladePooling/config.json"] = spladePooling("max", "relu", vocabSize(t, m, "document_0_MLMTransformer/config.json"))
 	return m
 }
@@ -107,7 +184,7 @@ func OpenSearch(t testing.TB, idfPath, docDir string) fstest.MapFS {
 func IDF(t testing.TB, idfPath, tokDir string) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
-	readFiles(t, m, tokDir, "", tokenizerFiles...)
+	readFiles(t, m, tokDir, "", tokenizerFiles(tokDir)...)
 	m["idf.json"] = readFile(t, idfPath)
 	return m
 }

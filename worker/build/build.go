@@ -22,6 +22,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -241,8 +242,9 @@ func within(p, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// copyModel copies the files of o.model the encoder can read to dst and
-// rewrites the weights of each folder as one model.safetensors in o.dtype.
+// copyModel copies the files of o.model the encoder can read to dst (those
+// layout.FolderFiles lists for each folder) and rewrites the weights of
+// each folder as one model.safetensors in o.dtype.
 // It returns the written files (slash paths relative to dst, sorted) and
 // the float32 size of all weights.
 func copyModel(ctx context.Context, o options, dst string) (files []string, paramBytes int64, err error) {
@@ -272,9 +274,10 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 		if err != nil {
 			return nil, 0, err
 		}
+		needed := layout.FolderFiles(func(n string) bool { return slices.Contains(names, n) })
 		for _, name := range names {
 			p := path.Join(dir, name)
-			if skip[name] || !modelFile(name) {
+			if skip[name] || !slices.Contains(needed, name) {
 				continue
 			}
 			if !safeName.MatchString(p) {
@@ -320,17 +323,6 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 // worker: hidden folders and exports for other runtimes.
 func skipDir(name string) bool {
 	return strings.HasPrefix(name, ".") || name == "onnx" || name == "openvino"
-}
-
-// modelFile reports whether the encoder may read a file: configurations,
-// tokenizer files and idf tables are JSON or text. Reference outputs and
-// training state are left out.
-func modelFile(name string) bool {
-	ext := path.Ext(name)
-	if ext != ".json" && ext != ".txt" {
-		return false
-	}
-	return !strings.HasPrefix(name, "expected") && name != "trainer_state.json" && name != "training_args.json"
 }
 
 // weightsOf reads the weights of folder dir of src, if it has any (see

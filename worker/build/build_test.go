@@ -294,6 +294,15 @@ func TestWorkerTinyBert(t *testing.T) {
 	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
 }
 
+// TestWorkerTinyRoberta serves a RoBERTa model (byte-level BPE tokenizer,
+// positions from pad_token_id+1) from its F32 build.
+func TestWorkerTinyRoberta(t *testing.T) {
+	model := reference.Fixture(t, "tiny-roberta-50262")
+	workerdBinary(t)
+	s := serve(t, buildWorker(t, model, "F32"))
+	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+}
+
 // TestBuildCommand builds with the exact command line of the build
 // contract, from the repository root, and checks the served vectors
 // against the reference at the project's tolerance: the default build must

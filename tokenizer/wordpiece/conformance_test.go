@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // readTSV reads id TAB text lines from a .tsv, .txt or gzipped file.

@@ -224,3 +224,6 @@ func (t *Tokenizer) nextAdded(text string) (at, n int, id int32) {
 	}
 	return -1, 0, 0
 }
+
+// EncodeIDs returns the ids of Encode(text, maxLen) without the tokens.
+func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 { return t.encodeIDs(text, maxLen) }

@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // TestFixtures checks Encode against the ids and tokens the JavaScript

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/splade-go/splade/wordpiece"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 func ExampleTokenizer_Encode() {
-	tok, err := wordpiece.LoadDir("../testdata/tiny-bert")
+	tok, err := wordpiece.LoadDir("../../testdata/tiny-bert")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func ExampleTokenizer_Encode() {
 }
 
 func ExampleTokenizer_EncodeBatch() {
-	tok, err := wordpiece.LoadDir("../testdata/tiny-bert")
+	tok, err := wordpiece.LoadDir("../../testdata/tiny-bert")
 	if err != nil {
 		log.Fatal(err)
 	}

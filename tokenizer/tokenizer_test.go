@@ -1,0 +1,78 @@
+package tokenizer_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/tokenizer"
+	"github.com/splade-go/splade/tokenizer/bpe"
+	"github.com/splade-go/splade/tokenizer/wordpiece"
+)
+
+// files copies the named files of a fixture into a MapFS.
+func files(t *testing.T, fixture string, names ...string) fstest.MapFS {
+	t.Helper()
+	dir := reference.Fixture(t, fixture)
+	m := fstest.MapFS{}
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[n] = &fstest.MapFile{Data: data}
+	}
+	return m
+}
+
+// TestLoad checks that Load picks WordPiece or BPE by the folder's files,
+// and that the tokenizer it returns encodes the reference's first case.
+func TestLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name, fixture string
+		files         []string
+		bpe           bool
+	}{
+		{"WordPiece tokenizer.json", "tiny-bert", []string{"tokenizer.json", "tokenizer_config.json"}, false},
+		{"vocab.txt", "tiny-bert", []string{"vocab.txt", "tokenizer_config.json"}, false},
+		{"BPE tokenizer.json", "tiny-roberta-50262", []string{"tokenizer.json", "tokenizer_config.json"}, true},
+		{"vocab.json+merges.txt", "tiny-roberta-50262", []string{"vocab.json", "merges.txt", "tokenizer_config.json"}, true},
+	} {
+		tok, err := tokenizer.Load(files(t, tc.fixture, tc.files...))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		_, isBPE := tok.(*bpe.Tokenizer)
+		_, isWP := tok.(*wordpiece.Tokenizer)
+		if isBPE != tc.bpe || isWP == tc.bpe {
+			t.Errorf("%s: got a %T", tc.name, tok)
+		}
+		exp := reference.LoadExpected(t, filepath.Join(reference.Fixture(t, tc.fixture), "expected.json"))
+		if got, want := tok.EncodeIDs(exp.Cases[0].Text, 0), exp.Cases[0].InputIDs; !slices.Equal(got, want) {
+			t.Errorf("%s: EncodeIDs = %v, want %v", tc.name, got, want)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fsys fstest.MapFS
+		want string
+	}{
+		{"empty", fstest.MapFS{}, "no tokenizer.json, vocab.txt, or vocab.json with merges.txt"},
+		{"unigram", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": {"type": "Unigram"}}`)}}, `model type "Unigram" is not supported`},
+		{"damaged", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": `)}}, "damaged"},
+		{"vocab.json alone", fstest.MapFS{"vocab.json": {Data: []byte(`{"a": 0}`)}}, "merges.txt"},
+	} {
+		_, err := tokenizer.Load(tc.fsys)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Load = %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
