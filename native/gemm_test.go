@@ -61,6 +61,7 @@ func TestKernels(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("tested kernels: %v and the plain one", Kernels(""))
 	if ks := fp32Kernels(); len(ks) == 1 {
 		t.Logf("only the portable kernel runs on this CPU; the SIMD kernels were not tested")
 	}
