@@ -36,6 +36,3 @@ func fp32Kernels() []namedKernel {
 	}
 	return append(ks, namedKernel{"go", tileBlocked, smallBlocked})
 }
-
-// maxRows is maxRowsGo off amd64.
-func maxRows(acc *[panelWidth]float32, c []float32) { maxRowsGo(acc, c) }
