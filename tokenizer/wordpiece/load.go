@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/splade-go/splade/tokenizer/internal/hf"
+	"github.com/splade-go/splade/tokenizer/internal/trie"
 	"io/fs"
 	"os"
 	"strings"
@@ -291,8 +292,8 @@ func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, 
 			cont[rest] = id
 		}
 	}
-	t.first = newTrie(vocab)
-	t.cont = newTrie(cont)
+	t.first = trie.New(vocab)
+	t.cont = trie.New(cont)
 	id, ok := vocab[unk]
 	if !ok {
 		return fmt.Errorf("wordpiece: %s: the unknown token %q is not in the vocabulary (name it with unk_token in tokenizer_config.json)", file, unk)

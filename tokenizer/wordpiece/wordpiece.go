@@ -2,6 +2,7 @@ package wordpiece
 
 import (
 	"github.com/splade-go/splade/tokenizer/internal/hf"
+	"github.com/splade-go/splade/tokenizer/internal/trie"
 	"sync"
 	"unicode/utf8"
 )
@@ -11,8 +12,8 @@ import (
 type Tokenizer struct {
 	vocab  map[string]int32 // every token, as written in the vocabulary
 	tokens []string         // id -> token
-	first  *trie            // every token, for the first piece of a word
-	cont   *trie            // continuation pieces, without their prefix
+	first  *trie.Trie       // every token, for the first piece of a word
+	cont   *trie.Trie       // continuation pieces, without their prefix
 
 	maxChars int // max_input_chars_per_word
 

@@ -191,4 +191,3 @@ func (p *PostProcessor) pair(id func(string) (int32, bool), n int, field string,
 	}
 	return 0, fmt.Errorf("%s: tokenizer.json: %s %s %v is not a [token, id] pair of the vocabulary", pkg, p.Type, field, pair)
 }
-
