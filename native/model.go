@@ -22,7 +22,9 @@ type Options struct {
 
 // Model is a masked-LM model with SPLADE pooling, its weights packed for
 // the micro-kernel. It is safe for concurrent use: each Encode call has
-// its own buffers.
+// its own buffers, and all calls at once share one bound of GOMAXPROCS-1
+// helper goroutines, so that many callers do not start one goroutine per
+// core each.
 type Model struct {
 	hidden, heads, inter, vocab int
 	maxPos, posOffset           int
@@ -43,11 +45,13 @@ type Model struct {
 	decB                      []float32
 
 	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+	threads    threads   // the bound on helper goroutines all Encode calls share
 }
 
 // workspace holds the buffers of one Encode call. Reusing them spares the
 // garbage collector hundreds of megabytes per batch.
 type workspace struct {
+	crew                             crew // this call's goroutines; the scratch below has one entry per member
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
 	xs                               []float32 // a short query's activations, packed by packRows
 	xb                               []uint16  // a short query's activations in bf16 (rowsToBF16)
@@ -279,11 +283,12 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		}
 		offs[s+1] = offs[s] + len(ids)
 	}
+	c := newCrew(&m.threads)
 	ws, _ := m.workspaces.Get().(*workspace)
-	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
-		nw := workers()
-		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw)}
+	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
+		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size)}
 	}
+	ws.crew = c
 	defer m.workspaces.Put(ws)
 	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
@@ -318,7 +323,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			}
 		}
 	}
-	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+	m.rows(ws.crew, N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
 
 	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
 	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
@@ -329,7 +334,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		}
 		l := &m.layers[li]
 		m.apply(ws, &l.qkv, x, N, qkv, nil)
-		parallel(len(seqs)*m.heads, func(w, i int) {
+		ws.crew.parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
 			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
@@ -370,7 +375,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
-	nw := len(ws.tiles)
+	nw := ws.crew.size
 	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
 	// A short query takes the small-M kernel, x packed for it once (fp32)
 	// or rounded to bf16 once (bf16), not once per group of panels.
@@ -396,7 +401,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	chunks := (N + chunkRows - 1) / chunkRows
 	if chunks >= 2*nw || nw == 1 {
-		parallel(chunks, func(w, c int) {
+		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
 			addBias(dst[lo*out:hi*out], hi-lo, l.b)
@@ -408,11 +413,11 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	const groupPanels = 4
 	groups := (panels(out) + groupPanels - 1) / groupPanels
-	parallel(chunks*groups, func(w, i int) {
+	ws.crew.parallel(chunks*groups, func(w, i int) {
 		c, g := i/groups, i%groups
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
-	m.rows(N, func(lo, hi int) {
+	m.rows(ws.crew, N, func(lo, hi int) {
 		addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		if post != nil {
 			post(lo, hi)
@@ -423,12 +428,12 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 // rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
 // time, or fewer when that leaves cores idle; a short query's rows on the
 // calling goroutine.
-func (m *Model) rows(N int, fn func(lo, hi int)) {
+func (m *Model) rows(c crew, N int, fn func(lo, hi int)) {
 	if N <= smallRows { // a short query: less work than waking a core
 		fn(0, N)
 		return
 	}
-	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	size := min(chunkRows, max(1, (N+c.size-1)/c.size))
 	chunks := (N + size - 1) / size
-	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
+	c.parallel(chunks, func(_, i int) { fn(i*size, min((i+1)*size, N)) })
 }
