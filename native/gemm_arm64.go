@@ -27,12 +27,33 @@ func tileNEON(k int, a []float32, lda int, panel []float32, c []float32, ldc int
 	}
 }
 
+//go:noescape
+func small4x16NEON(k int, a *float32, b *float32, c *float32, ldc int)
+
+// smallNEON is the NEON small-M kernel (see smallKernel): the 16 x 32
+// block as eight 4 x 16 blocks.
+func smallNEON(k int, a []float32, panel []float32, c []float32, ldc int) {
+	if k == 0 {
+		for r := range smallRows {
+			clear(c[r*ldc : r*ldc+panelWidth])
+		}
+		return
+	}
+	_ = a[k*smallRows-1]
+	_ = panel[k*panelWidth-1]
+	_ = c[(smallRows-1)*ldc+panelWidth-1]
+	for r := 0; r < smallRows; r += 4 {
+		small4x16NEON(k, &a[r], &panel[0], &c[r*ldc], ldc)
+		small4x16NEON(k, &a[r], &panel[16], &c[r*ldc+16], ldc)
+	}
+}
+
 // fp32Kernels lists the fp32 micro-kernels this CPU runs, fastest first:
 // NEON, then the portable one.
 func fp32Kernels() []namedKernel {
 	var ks []namedKernel
 	if hasNEON {
-		ks = append(ks, namedKernel{"neon", tileNEON, nil})
+		ks = append(ks, namedKernel{"neon", tileNEON, smallNEON})
 	}
 	return append(ks, namedKernel{"go", tileBlocked, smallBlocked})
 }
