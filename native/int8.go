@@ -6,10 +6,12 @@ package native
 //   - B's weights quantized once, at load, per output column n,
 //     symmetric: B[k, n] ≈ ws[n]·q[k, n], q in [-127, 127],
 //     ws[n] = max_k |B[k, n]| / 127;
+//
 //   - A's activations quantized per product, per row r, asymmetric:
 //     A[r, k] ≈ as[r]·(u[r, k] − zp[r]), u in [0, 255], the row's range
 //     (0 included) spread over the 256 steps, so that a row of GELU
 //     outputs (mostly small, one-sided) loses no bit to a sign;
+//
 //   - the products of u8 by s8 summed in int32 (exact: 255·127·K stays
 //     far below 2³¹ for any K under 60000), then dequantized in the
 //     kernel's epilogue:
