@@ -103,49 +103,55 @@ type quantRows struct {
 }
 
 // quantizeRows quantizes rows 0 to M-1 of A [M, K] (leading dimension
-// lda) into q, reusing its buffers; u is zero past K (B is zero there).
+// lda) into q, reusing its buffers.
 func quantizeRows(q *quantRows, M int, a []float32, lda, K, kp int) {
 	q.kp = kp
 	q.u, q.scale, q.zp = grow(q.u, M*kp), grow(q.scale, M), grow(q.zp, M)
 	for r := range M {
-		row, u := a[r*lda:r*lda+K], q.u[r*kp:(r+1)*kp]
-		var lo, hi float32
-		for _, v := range row {
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		clear(u[K:])
-		if hi == lo { // all zero
-			clear(u[:K])
-			q.scale[r], q.zp[r] = 0, 0
-			continue
-		}
-		s := (hi - lo) / 255
-		inv := 1 / s
-		zp := roundClamp(-lo*inv, 0, 255)
-		q.scale[r], q.zp[r] = s, zp
-		zf := float32(zp)
-		for k, v := range row {
-			u[k] = uint8(roundClamp(v*inv+zf, 0, 255))
-		}
+		q.scale[r], q.zp[r] = quantizeRow(q.u[r*kp:(r+1)*kp], a[r*lda:r*lda+K])
 	}
 }
 
+// quantizeRow quantizes the activations a into u (zero past len(a): B is
+// zero there) and returns their scale and zero point (see above).
+func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) {
+	K := len(a)
+	var lo, hi float32
+	for _, v := range a {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	clear(u[K:])
+	if hi == lo { // all zero
+		clear(u[:K])
+		return 0, 0
+	}
+	s := (hi - lo) / 255
+	inv := 1 / s
+	zp = roundClamp(-lo*inv, 0, 255)
+	zf := float32(zp)
+	for k, v := range a {
+		u[k] = uint8(roundClamp(v*inv+zf, 0, 255))
+	}
+	return s, zp
+}
+
 // int8Kernel computes the tileRows x panelWidth tile of C for panel p of
-// b: c[r*ldc + j] = the dequantized product of rows 0 to tileRows-1 of
-// A's quantized rows a (u [tileRows, kp], scales as, zero points zp) and
-// the panel, plus the bias (see the formula above), overwriting c.
-type int8Kernel func(a *quantRows, b *packedInt8, p int, c []float32, ldc int)
+// b: c[r*ldc + j] = the dequantized product of rows r0 to r0+tileRows-1
+// of A's quantized rows a and the panel, plus the bias (see the formula
+// above), overwriting c.
+type int8Kernel func(a *quantRows, r0 int, b *packedInt8, p int, c []float32, ldc int)
 
 // int8TileGo is the plain-Go int8 kernel: the reference for the VNNI
 // ones, and the kernel of CPUs without them (arm64, WASM).
-func int8TileGo(a *quantRows, b *packedInt8, p int, c []float32, ldc int) {
+func int8TileGo(a *quantRows, r0 int, b *packedInt8, p int, c []float32, ldc int) {
 	kp := a.kp
+	u, as, zp := a.u[r0*kp:(r0+tileRows)*kp], a.scale[r0:r0+tileRows], a.zp[r0:r0+tileRows]
 	panel := b.panel(p)
 	var acc [tileRows][panelWidth]int32
 	for g := 0; g < kp; g += int8Step {
 		bg := (*[int8Step * panelWidth]int8)(panel[g*panelWidth:])
 		for r := range tileRows {
-			a4 := (*[int8Step]uint8)(a.u[r*kp+g:])
+			a4 := (*[int8Step]uint8)(u[r*kp+g:])
 			u0, u1, u2, u3 := int32(a4[0]), int32(a4[1]), int32(a4[2]), int32(a4[3])
 			row := &acc[r]
 			for j := range panelWidth {
@@ -157,7 +163,7 @@ func int8TileGo(a *quantRows, b *packedInt8, p int, c []float32, ldc int) {
 	n0 := p * panelWidth
 	cs, ws, bias := b.colSum[n0:n0+panelWidth], b.scale[n0:n0+panelWidth], b.bias[n0:n0+panelWidth]
 	for r := range tileRows {
-		dequantize(c[r*ldc:r*ldc+panelWidth], &acc[r], a.zp[r], a.scale[r], cs, ws, bias)
+		dequantize(c[r*ldc:r*ldc+panelWidth], &acc[r], zp[r], as[r], cs, ws, bias)
 	}
 }
 
@@ -204,23 +210,21 @@ func gemmInt8Panels(kern int8Kernel, M int, q *quantRows, r0 int, b *packedInt8,
 		copy(e.scale, q.scale[r0+full:r0+M])
 		copy(e.zp, q.zp[r0+full:r0+M])
 	}
-	var t quantRows
 	for p := p0; p < p1; p++ {
 		n0 := p * panelWidth
 		w := min(panelWidth, N-n0)
 		for m := 0; m < full; m += tileRows {
-			t = quantRows{kp: kp, u: q.u[(r0+m)*kp : (r0+m+tileRows)*kp], scale: q.scale[r0+m : r0+m+tileRows], zp: q.zp[r0+m : r0+m+tileRows]}
 			if w == panelWidth {
-				kern(&t, b, p, c[m*ldc+n0:], ldc)
+				kern(q, r0+m, b, p, c[m*ldc+n0:], ldc)
 				continue
 			}
-			kern(&t, b, p, st.c[:], panelWidth)
+			kern(q, r0+m, b, p, st.c[:], panelWidth)
 			for r := range tileRows {
 				copy(c[(m+r)*ldc+n0:(m+r)*ldc+n0+w], st.c[r*panelWidth:])
 			}
 		}
 		if full < M {
-			kern(&st.edge, b, p, st.c[:], panelWidth)
+			kern(&st.edge, 0, b, p, st.c[:], panelWidth)
 			for r := full; r < M; r++ {
 				copy(c[r*ldc+n0:r*ldc+n0+w], st.c[(r-full)*panelWidth:])
 			}

@@ -11,42 +11,42 @@ func int8HalfAVXVNNI(kq int, a *uint8, lda int, b *int8, c *float32, ldc int, as
 // int8TileAVX512Go is the AVX512-VNNI int8 kernel (int8_amd64.s) behind
 // the int8Kernel signature. The checks keep a wrong call from reading or
 // writing out of bounds.
-func int8TileAVX512Go(a *quantRows, b *packedInt8, p int, c []float32, ldc int) {
+func int8TileAVX512Go(a *quantRows, r0 int, b *packedInt8, p int, c []float32, ldc int) {
 	kp, n0 := a.kp, p*panelWidth
 	panel := b.panel(p)
 	if kp == 0 { // C = bias
-		int8TileGo(a, b, p, c, ldc)
+		int8TileGo(a, r0, b, p, c, ldc)
 		return
 	}
-	_ = a.u[tileRows*kp-1]
-	_ = a.scale[tileRows-1]
-	_ = a.zp[tileRows-1]
+	_ = a.u[(r0+tileRows)*kp-1]
+	_ = a.scale[r0+tileRows-1]
+	_ = a.zp[r0+tileRows-1]
 	_ = c[(tileRows-1)*ldc+panelWidth-1]
 	_ = b.colSum[n0+panelWidth-1]
 	_ = b.scale[n0+panelWidth-1]
 	_ = b.bias[n0+panelWidth-1]
-	int8TileAVX512(kp/int8Step, &a.u[0], kp, &panel[0], &c[0], ldc, &a.scale[0], &a.zp[0], &b.colSum[n0], &b.scale[n0], &b.bias[n0])
+	int8TileAVX512(kp/int8Step, &a.u[r0*kp], kp, &panel[0], &c[0], ldc, &a.scale[r0], &a.zp[r0], &b.colSum[n0], &b.scale[n0], &b.bias[n0])
 }
 
 // int8TileAVXVNNIGo computes a tile as 2 x 2 pieces of 6 rows by 16
 // columns on AVX-VNNI (16 ymm registers hold no more).
-func int8TileAVXVNNIGo(a *quantRows, b *packedInt8, p int, c []float32, ldc int) {
+func int8TileAVXVNNIGo(a *quantRows, r0 int, b *packedInt8, p int, c []float32, ldc int) {
 	kp, n0 := a.kp, p*panelWidth
 	panel := b.panel(p)
 	if kp == 0 {
-		int8TileGo(a, b, p, c, ldc)
+		int8TileGo(a, r0, b, p, c, ldc)
 		return
 	}
-	_ = a.u[tileRows*kp-1]
-	_ = a.scale[tileRows-1]
-	_ = a.zp[tileRows-1]
+	_ = a.u[(r0+tileRows)*kp-1]
+	_ = a.scale[r0+tileRows-1]
+	_ = a.zp[r0+tileRows-1]
 	_ = c[(tileRows-1)*ldc+panelWidth-1]
 	_ = b.colSum[n0+panelWidth-1]
 	_ = b.scale[n0+panelWidth-1]
 	_ = b.bias[n0+panelWidth-1]
 	for r := 0; r < tileRows; r += 6 {
 		for h := 0; h < panelWidth; h += 16 {
-			int8HalfAVXVNNI(kp/int8Step, &a.u[r*kp], kp, &panel[h*int8Step], &c[r*ldc+h], ldc, &a.scale[r], &a.zp[r], &b.colSum[n0+h], &b.scale[n0+h], &b.bias[n0+h])
+			int8HalfAVXVNNI(kp/int8Step, &a.u[(r0+r)*kp], kp, &panel[h*int8Step], &c[r*ldc+h], ldc, &a.scale[r0+r], &a.zp[r0+r], &b.colSum[n0+h], &b.scale[n0+h], &b.bias[n0+h])
 		}
 	}
 }
