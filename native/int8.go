@@ -1,5 +1,7 @@
 package native
 
+import "math"
+
 // The int8 matrix products (dynamic quantization, as ONNX Runtime's
 // U8S8 and PyTorch's quantize_dynamic do):
 //
@@ -112,27 +114,41 @@ func quantizeRows(q *quantRows, M int, a []float32, lda, K, kp int) {
 	}
 }
 
-// quantizeRow quantizes the activations a into u (zero past len(a): B is
-// zero there) and returns their scale and zero point (see above).
-func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) {
-	K := len(a)
+// quantizeRowGo quantizes the activations a into u (zero past len(a):
+// B is zero there) and returns their scale and zero point (see above):
+// the plain-Go reference of quantizeRow.
+func quantizeRowGo(u []uint8, a []float32) (scale float32, zp int32) {
 	var lo, hi float32
 	for _, v := range a {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	clear(u[K:])
-	if hi == lo { // all zero
-		clear(u[:K])
-		return 0, 0
+	scale, inv, zp := quantParams(lo, hi)
+	quantizeValuesGo(u[:len(a)], a, inv, float32(zp))
+	clear(u[len(a):])
+	return scale, zp
+}
+
+// quantParams returns the scale, its inverse and the zero point of
+// activations in [lo, hi] (lo <= 0 <= hi): 256 steps over the range; all
+// zero for a zero row.
+func quantParams(lo, hi float32) (scale, inv float32, zp int32) {
+	if hi == lo {
+		return 0, 0, 0
 	}
-	s := (hi - lo) / 255
-	inv := 1 / s
-	zp = roundClamp(-lo*inv, 0, 255)
-	zf := float32(zp)
+	scale = (hi - lo) / 255
+	inv = 1 / scale
+	return scale, inv, roundClamp(-lo*inv, 0, 255)
+}
+
+// quantizeValuesGo sets u[k] = a[k]·inv + zp rounded to nearest (ties to
+// even, as VCVTPS2DQ) and clamped to [0, 255], the product rounded to
+// float32 before the sum (no fused multiply-add, as the assembly).
+func quantizeValuesGo(u []uint8, a []float32, inv, zp float32) {
+	u = u[:len(a)]
 	for k, v := range a {
-		u[k] = uint8(roundClamp(v*inv+zf, 0, 255))
+		x := float32(v*inv) + zp
+		u[k] = uint8(min(max(int32(math.RoundToEven(float64(x))), 0), 255))
 	}
-	return s, zp
 }
 
 // int8Kernel computes the tileRows x panelWidth tile of C for panel p of

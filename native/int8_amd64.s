@@ -560,3 +560,57 @@ epivnni:
 	VMOVUPS Y15, 32(DI)
 	VZEROUPPER
 	RET
+
+// func rangeAVX512(a *float32, n int, lo, hi *[16]float32)
+// lo[j] = min(0, a[16i+j] over i), hi[j] = max(0, …) for n a multiple of 16.
+TEXT ·rangeAVX512(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	SHRQ $4, CX
+	JZ   rangedone
+rangeloop:
+	VMOVUPS (SI), Z2
+	VMINPS Z2, Z0, Z0
+	VMAXPS Z2, Z1, Z1
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  rangeloop
+rangedone:
+	MOVQ lo+16(FP), DI
+	VMOVUPS Z0, (DI)
+	MOVQ hi+24(FP), DI
+	VMOVUPS Z1, (DI)
+	VZEROUPPER
+	RET
+
+// func quantizeAVX512(a *float32, n int, u *uint8, inv, zp float32)
+// u[k] = clamp(round(a[k]*inv + zp), 0, 255) for k < n, n a multiple of
+// 16: multiply and add rounded apart (as quantizeValuesGo), VCVTPS2DQ
+// rounding to nearest even, VPMOVDB narrowing the clamped int32s.
+TEXT ·quantizeAVX512(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ u+16(FP), DI
+	VBROADCASTSS inv+24(FP), Z1
+	VBROADCASTSS zp+28(FP), Z2
+	VPXORD Z3, Z3, Z3
+	MOVL $255, AX
+	VPBROADCASTD AX, Z4
+	SHRQ $4, CX
+	JZ   quantdone
+quantloop:
+	VMULPS (SI), Z1, Z0
+	VADDPS Z2, Z0, Z0
+	VCVTPS2DQ Z0, Z0
+	VPMAXSD Z3, Z0, Z0
+	VPMINSD Z4, Z0, Z0
+	VPMOVDB Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  quantloop
+quantdone:
+	VZEROUPPER
+	RET

@@ -7,3 +7,6 @@ package native
 func int8Kernels() []namedInt8Kernel {
 	return []namedInt8Kernel{{"go", int8TileGo}}
 }
+
+// quantizeRow is quantizeRowGo off amd64.
+func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) { return quantizeRowGo(u, a) }

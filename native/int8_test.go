@@ -136,3 +136,39 @@ func BenchmarkGEMMInt8(b *testing.B) {
 		})
 	}
 }
+
+// TestQuantizeRow holds quantizeRow (AVX-512 where the CPU has it) to
+// the plain-Go quantizeRowGo: the same bytes, scale and zero point.
+func TestQuantizeRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 15, 16, 17, 768, 3072, 100} {
+		for _, kind := range []string{"normal", "positive", "zero", "large"} {
+			a := randSlice(r, n)
+			for i := range a {
+				switch kind {
+				case "positive":
+					a[i] = float32(math.Abs(float64(a[i])))
+				case "zero":
+					a[i] = 0
+				case "large":
+					a[i] *= 1e4
+				}
+			}
+			kp := n + 5
+			u, want := make([]uint8, kp), make([]uint8, kp)
+			for i := range u {
+				u[i], want[i] = 7, 7 // the padding must be cleared
+			}
+			s, zp := quantizeRow(u, a)
+			ws, wzp := quantizeRowGo(want, a)
+			if s != ws || zp != wzp {
+				t.Fatalf("n=%d %s: scale, zero point %v, %d; want %v, %d", n, kind, s, zp, ws, wzp)
+			}
+			for i := range u {
+				if u[i] != want[i] {
+					t.Fatalf("n=%d %s: u[%d] = %d, want %d", n, kind, i, u[i], want[i])
+				}
+			}
+		}
+	}
+}
