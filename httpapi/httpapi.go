@@ -395,6 +395,8 @@ func jsonType(goType string) string {
 		return "a string"
 	case "int", "*int":
 		return "an integer"
+	case "float32", "*float32":
+		return "a number"
 	}
 	return goType
 }
@@ -415,6 +417,34 @@ func parseKind(s string) (Kind, error) {
 		return k, nil
 	}
 	return "", badRequest("unknown kind %q; want %q, %q or none", s, KindQuery, KindDocument)
+}
+
+// parsePrune reads OpenSearch's "prune_type" and "prune_ratio".
+func parsePrune(typ string, ratio *float32) (sparsevec.Prune, error) {
+	t, err := sparsevec.ParsePruneType(typ)
+	if err != nil {
+		return sparsevec.Prune{}, badRequest("unknown prune_type %q; want \"top_k\", \"max_ratio\", \"alpha_mass\", \"abs_value\" or \"none\"", typ)
+	}
+	p := sparsevec.Prune{Type: t}
+	if ratio != nil {
+		p.Ratio = *ratio
+	} else if t != sparsevec.PruneNone {
+		return sparsevec.Prune{}, badRequest("prune_type %q needs a prune_ratio, such as %s", typ, pruneExample(t))
+	}
+	if err := p.Validate(); err != nil {
+		return sparsevec.Prune{}, badRequest("%s", strings.TrimPrefix(err.Error(), "sparsevec: "))
+	}
+	return p, nil
+}
+
+func pruneExample(t sparsevec.PruneType) string {
+	switch t {
+	case sparsevec.PruneTopK:
+		return `{"prune_type":"top_k","prune_ratio":64}`
+	case sparsevec.PruneAbsValue:
+		return `{"prune_type":"abs_value","prune_ratio":0.2}`
+	}
+	return `{"prune_type":"` + string(t) + `","prune_ratio":0.1}`
 }
 
 func checkK(name string, k int) error {
@@ -483,6 +513,8 @@ type encodeRequest struct {
 	Texts         []string `json:"texts"`
 	Kind          string   `json:"kind"`
 	MaxActiveDims int      `json:"max_active_dims"`
+	PruneType     string   `json:"prune_type"`
+	PruneRatio    *float32 `json:"prune_ratio"`
 }
 
 type wireVector struct {
@@ -513,6 +545,10 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err := checkK("max_active_dims", req.MaxActiveDims); err != nil {
 		return err
 	}
+	prune, err := parsePrune(req.PruneType, req.PruneRatio)
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Texts))
 	if err != nil {
 		return err
@@ -526,7 +562,7 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := encodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]wireVector, len(vs))}
 	for i, v := range vs {
-		v = v.KeepTop(req.MaxActiveDims)
+		v = v.KeepTop(req.MaxActiveDims).Prune(prune)
 		n := v.Len()
 		wv := wireVector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
 		if wv.Indices == nil {

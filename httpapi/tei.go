@@ -56,6 +56,9 @@ type embedSparseRequest struct {
 	Truncate            teiBool   `json:"truncate"`
 	TruncationDirection string    `json:"truncation_direction"`
 	PromptName          *string   `json:"prompt_name"`
+	// Not TEI's: OpenSearch's pruning of the vectors.
+	PruneType  string   `json:"prune_type"`
+	PruneRatio *float32 `json:"prune_ratio"`
 }
 
 // sparseValue is one non-zero entry of TEI's sparse embedding.
@@ -134,6 +137,10 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkLength(req.Inputs, req.Truncate.or(false), req.TruncationDirection); err != nil {
 		return err
 	}
+	prune, err := parsePrune(req.PruneType, req.PruneRatio)
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Inputs))
 	if err != nil {
 		return err
@@ -147,6 +154,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([][]sparseValue, len(vs))
 	for i, v := range vs {
+		v = v.Prune(prune)
 		n := v.Len()
 		out[i] = make([]sparseValue, n)
 		for j := range n {

@@ -290,11 +290,7 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 				return nil, err
 			}
 		}
-		v := s.Encode(t)
-		if e.opts.MaxActiveDims > 0 {
-			v = v.KeepTop(e.opts.MaxActiveDims)
-		}
-		out[i] = v
+		out[i] = e.reduce(s.Encode(t))
 	}
 	return out, nil
 }
@@ -315,12 +311,16 @@ func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs [][]int
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	if e.opts.MaxActiveDims > 0 {
-		for r := range vecs {
-			vecs[r] = vecs[r].KeepTop(e.opts.MaxActiveDims)
-		}
+	for r := range vecs {
+		vecs[r] = e.reduce(vecs[r])
 	}
 	return vecs, nil
+}
+
+// reduce applies the options that drop weights: MaxActiveDims, then
+// Prune.
+func (e *Encoder) reduce(v sparsevec.Vector) sparsevec.Vector {
+	return v.KeepTop(e.opts.MaxActiveDims).Prune(e.opts.Prune)
 }
 
 // Decode returns the k heaviest dimensions of v with their tokens,

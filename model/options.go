@@ -5,6 +5,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // DefaultBatchSize is the number of texts run through the network at once
@@ -41,6 +42,10 @@ type Options struct {
 	// MaxActiveDims keeps only the k largest weights of each vector; zero
 	// keeps all (sentence-transformers' max_active_dims).
 	MaxActiveDims int
+	// Prune drops the small weights of each vector by one of OpenSearch's
+	// rules (see sparsevec.Prune), after MaxActiveDims; the zero value
+	// keeps all.
+	Prune sparsevec.Prune
 	// Backend selects the engine: "native" (package native; "native:avx512",
 	// "native:avx2" or "native:go" for a given kernel), or a GoMLX backend:
 	// "go" (GoMLX's pure Go), "go:ops_sequential", "xla:cpu", "xla:cuda" or
@@ -69,6 +74,9 @@ func (o *Options) validate() error {
 	}
 	if o.MaxActiveDims < 0 {
 		return fmt.Errorf("model: max active dims %d is negative", o.MaxActiveDims)
+	}
+	if err := o.Prune.Validate(); err != nil {
+		return fmt.Errorf("model: %w", err)
 	}
 	return nil
 }

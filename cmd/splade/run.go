@@ -15,6 +15,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // command is one subcommand of splade.
@@ -234,6 +235,7 @@ type modelFlags struct {
 	activation    string
 	batchSize     int
 	maxActiveDims int
+	prune         sparsevec.Prune
 	precision     string
 	query         bool
 	document      bool
@@ -248,6 +250,11 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
 	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
 	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
+	fs.Func("prune", "drop small weights by one of OpenSearch's rules, `TYPE:VALUE`: top_k:K (the K largest), max_ratio:R (w >= R*max), alpha_mass:A (the largest whose running sum stays <= A*total) or abs_value:V (w >= V)", func(s string) error {
+		p, err := sparsevec.ParsePrune(s)
+		m.prune = p
+		return err
+	})
 	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default) or bf16 (faster on CPUs with AVX512-BF16 or AMX; the native engine only)")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
 	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
@@ -300,6 +307,7 @@ func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
 		Precision:     s.Precision,
 		BatchSize:     m.batchSize,
 		MaxActiveDims: m.maxActiveDims,
+		Prune:         m.prune,
 		Backend:       m.backend,
 		Hub:           m.hubOptions(),
 	})
