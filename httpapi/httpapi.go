@@ -44,6 +44,17 @@ type Tokenizer interface {
 	MaxLength() int
 }
 
+// Batcher is implemented by encoders that merge the texts of concurrent
+// calls into shared forward passes (dynamic batching), as package
+// model's encoder does. The handler then lets every admitted request
+// into the encoder at once (else two at a time), reports the encoder's
+// limit as max_batch_tokens in /info, and leaves [Metrics.ObserveBatch]
+// to the encoder, which alone knows the passes it runs.
+type Batcher interface {
+	// MaxBatchTokens returns the most tokens of one forward pass.
+	MaxBatchTokens() int
+}
+
 // Token is one token of a text.
 type Token struct {
 	ID      int32
@@ -61,7 +72,8 @@ type Metrics interface {
 	ObserveRequest(endpoint string, status int, d time.Duration)
 	// ObserveBatch records one call of the encoder: its number of texts
 	// and the tokens they held after truncation (0 when the encoder is
-	// not a [Tokenizer]).
+	// not a [Tokenizer]). For a [Batcher] the handler does not call it:
+	// whoever made the encoder reports its forward passes.
 	ObserveBatch(texts, tokens int)
 	// SetQueueDepth records the texts admitted and not yet answered.
 	SetQueueDepth(texts int)
@@ -71,16 +83,20 @@ type Metrics interface {
 // handler holds at once. A zero field takes its value from
 // [DefaultLimits]; a negative Timeout means no timeout.
 type Limits struct {
-	MaxBodyBytes  int64         // largest request body; larger ones get 413
-	MaxTexts      int           // most texts in one request (queries and documents together)
-	MaxQueueTexts int           // most texts admitted at once, waiting or encoding; more get 429
-	Timeout       time.Duration // longest time to serve one request, waiting included; longer ones get 503
+	MaxBodyBytes  int64 // largest request body; larger ones get 413
+	MaxTexts      int   // most texts in one request (queries and documents together)
+	MaxQueueTexts int   // most texts admitted at once, waiting or encoding; more get 429
+	// MaxConcurrentRequests is the most requests admitted at once,
+	// waiting or encoding (TEI's max_concurrent_requests); more get 429.
+	MaxConcurrentRequests int
+	Timeout               time.Duration // longest time to serve one request, waiting included; longer ones get 503
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
-// texts per request, 1024 texts in the queue and 30 seconds per request.
+// texts per request, 1024 texts and 512 requests (TEI's default) in the
+// queue and 30 seconds per request.
 func DefaultLimits() Limits {
-	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, Timeout: 30 * time.Second}
+	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, MaxConcurrentRequests: 512, Timeout: 30 * time.Second}
 }
 
 // NewHandler returns the HTTP handler of the API described in the package
@@ -98,17 +114,27 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 		lim.MaxQueueTexts = max(def.MaxQueueTexts, lim.MaxTexts)
 	}
 	lim.MaxQueueTexts = max(lim.MaxQueueTexts, lim.MaxTexts)
+	if lim.MaxConcurrentRequests <= 0 {
+		lim.MaxConcurrentRequests = def.MaxConcurrentRequests
+	}
 	if lim.Timeout == 0 {
 		lim.Timeout = def.Timeout
 	}
-	h := &handler{enc: enc, lim: lim, metrics: m, queue: newAdmission(lim, m)}
+	h := &handler{enc: enc, lim: lim, metrics: m}
 	h.tok, _ = enc.(Tokenizer)
+	h.batcher, _ = enc.(Batcher)
+	inside := encoders
+	if h.batcher != nil {
+		inside = lim.MaxConcurrentRequests
+	}
+	h.queue = newAdmission(lim, m, inside)
 	return h
 }
 
 type handler struct {
 	enc     Encoder
 	tok     Tokenizer // nil when enc does not tokenize for us
+	batcher Batcher   // nil when enc does not merge calls
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
@@ -478,7 +504,7 @@ func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsev
 	if len(vs) != len(texts) {
 		return nil, fmt.Errorf("encoder returned %d vectors for %d texts", len(vs), len(texts))
 	}
-	if h.metrics != nil {
+	if h.metrics != nil && h.batcher == nil {
 		h.metrics.ObserveBatch(len(texts), h.countTokens(texts))
 	}
 	return vs, nil

@@ -245,9 +245,9 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
 		ModelID:               h.enc.Model(),
 		ModelDtype:            "float32",
 		ServedModelName:       h.enc.Model(),
-		MaxConcurrentRequests: h.lim.MaxQueueTexts,
+		MaxConcurrentRequests: h.lim.MaxConcurrentRequests,
 		MaxInputLength:        maxLen,
-		MaxBatchTokens:        h.lim.MaxTexts * maxLen,
+		MaxBatchTokens:        h.maxBatchTokens(maxLen),
 		MaxClientBatchSize:    h.lim.MaxTexts,
 		AutoTruncate:          false,
 		TokenizationWorkers:   1,
@@ -257,6 +257,15 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.ModelType.Embedding.Pooling = "splade"
 	return writeJSON(w, in)
+}
+
+// maxBatchTokens is /info's max_batch_tokens: the Batcher's limit, else
+// the tokens of one full request, which the encoder runs at once.
+func (h *handler) maxBatchTokens(maxLen int) int {
+	if h.batcher != nil {
+		return h.batcher.MaxBatchTokens()
+	}
+	return h.lim.MaxTexts * maxLen
 }
 
 // teiHealth is TEI's /health: 200 with an empty body when the model

@@ -390,6 +390,10 @@ func (e *Encoder) Dim() int { return e.dim }
 // have no [CLS] and [SEP]; 0 for no limit).
 func (e *Encoder) MaxLength() int { return e.maxLength }
 
+// MaxBatchTokens is the most tokens of one forward pass, into which
+// concurrent calls are merged (Options.MaxBatchTokens).
+func (e *Encoder) MaxBatchTokens() int { return e.opts.MaxBatchTokens }
+
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
 func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }

@@ -236,6 +236,8 @@ type modelFlags struct {
 	batchSize     int
 	maxActiveDims int
 	prune         sparsevec.Prune
+	chunk         bool
+	chunkOverlap  int
 	precision     string
 	query         bool
 	document      bool
@@ -255,6 +257,8 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 		m.prune = p
 		return err
 	})
+	fs.BoolVar(&m.chunk, "chunk", false, "encode texts longer than --max-length as windows of max-length-2 tokens (plus [CLS] and [SEP]) and keep each term's largest weight over the windows, instead of truncating")
+	fs.IntVar(&m.chunkOverlap, "chunk-overlap", 0, "tokens that consecutive --chunk windows share")
 	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default) or bf16 (faster on CPUs with AVX512-BF16 or AMX; the native engine only)")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
 	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
@@ -272,6 +276,10 @@ func (m *modelFlags) check(fs *flag.FlagSet) error {
 		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
 	case m.maxActiveDims < 0:
 		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
+	case m.chunkOverlap < 0:
+		return usagef(fs, "--chunk-overlap %d is negative", m.chunkOverlap)
+	case m.chunkOverlap > 0 && !m.chunk:
+		return usagef(fs, "--chunk-overlap needs --chunk")
 	}
 	s := m.settings()
 	for _, f := range []struct {
@@ -298,9 +306,11 @@ func (m *modelFlags) hubOptions() hub.Options {
 	return hub.Options{Revision: m.revision}
 }
 
-func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
+// load loads the model with the options of the flags, changed by adjust
+// when given.
+func (m *modelFlags) load(ctx context.Context, adjust ...func(*model.Options)) (*model.Encoder, error) {
 	s := m.settings()
-	enc, err := model.Load(ctx, m.model, model.Options{
+	opts := model.Options{
 		MaxLength:     m.maxLength,
 		Pooling:       s.Pooling,
 		Activation:    s.Activation,
@@ -308,9 +318,15 @@ func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
 		BatchSize:     m.batchSize,
 		MaxActiveDims: m.maxActiveDims,
 		Prune:         m.prune,
+		Chunk:         m.chunk,
+		ChunkOverlap:  m.chunkOverlap,
 		Backend:       m.backend,
 		Hub:           m.hubOptions(),
-	})
+	}
+	for _, f := range adjust {
+		f(&opts)
+	}
+	enc, err := model.Load(ctx, m.model, opts)
 	if err != nil && ctx.Err() != nil {
 		return nil, errInterrupted
 	}
