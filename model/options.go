@@ -73,7 +73,7 @@ type Options struct {
 	// keeps all.
 	Prune sparsevec.Prune
 	// Backend selects the engine: "native" (package native; "native:avx512",
-	// "native:avx2" or "native:go" for a given kernel), or a GoMLX backend:
+	// "native:avx2", "native:neon" or "native:go" for a given kernel), or a GoMLX backend:
 	// "go" (GoMLX's pure Go), "go:ops_sequential", "xla:cpu", "xla:cuda" or
 	// "xla:/abs/path/plugin.so". Empty means $GOMLX_BACKEND, else the
 	// fastest exact engine on this CPU: native where it has a SIMD kernel
