@@ -93,7 +93,7 @@ func Missing(fsys fs.FS) error {
 	if !hasConfig && !hasModules && !hasIDF {
 		return errors.New("no config.json, modules.json or idf.json")
 	}
-	const tokenizerFiles = "tokenizer.json, vocab.txt, or vocab.json with merges.txt"
+	const tokenizerFiles = "tokenizer.json, vocab.txt, vocab.json with merges.txt, or sentencepiece.bpe.model"
 	var missing []string
 	if hasIDF && !hasConfig && !hasModules && !tokenizer.Complete(exists) {
 		missing = append(missing, tokenizerFiles)

@@ -107,22 +107,9 @@ func (t *Tokenizer) Pieces(text string) []string {
 // and when that is 0 too the text is not truncated. The special tokens
 // are always there, even when maxLen leaves no room for a piece.
 func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // ids to produce before the suffix, prefix included
-	capacity := len(text)/3 + len(t.prefix) + len(t.suffix) + 1
-	if maxLen > 0 {
-		limit = max(maxLen-len(t.suffix), len(t.prefix))
-		capacity = min(capacity, limit+len(t.suffix))
-	}
-	ids := make([]int32, len(t.prefix), capacity)
-	copy(ids, t.prefix)
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.suffix...)
+	return hf.Encode(t.prefix, t.suffix, maxLen, t.maxLength, len(text)/3, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // appendIDs appends the ids of text to dst: the added tokens of the raw
@@ -130,7 +117,7 @@ func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
 // again on the added tokens of the normalized text, pre-tokenized and cut
 // into pieces. With limit >= 0 it may stop once len(dst) >= limit.
 func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
-	text = validUTF8(text)
+	text = hf.ValidUTF8(text)
 	first := true // the next segment starts the text
 	for text != "" && (limit < 0 || len(dst) < limit) {
 		start, end, id := t.raw.Next(text)
@@ -303,17 +290,4 @@ func reverseFrom(s []int32, from int) {
 	for i, j := from, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
-}
-
-// validUTF8 returns s with each invalid byte read as U+FFFD, as Python's
-// errors="replace" reads it.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-	}
-	return b.String()
 }
