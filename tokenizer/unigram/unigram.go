@@ -3,6 +3,7 @@ package unigram
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/splade-go/splade/tokenizer/internal/hf"
@@ -39,6 +40,9 @@ type Tokenizer struct {
 	replacement string     // Metaspace's replacement of ' ' ("▁")
 	prepend     prependScheme
 	split       bool // split the text before each replacement character
+	// whitespaceSplit: a WhitespaceSplit pre-tokenizer comes before
+	// Metaspace (as older transformers converters wrote).
+	whitespaceSplit bool
 
 	raw        *hf.Matcher // added tokens matched in the raw text
 	normalized *hf.Matcher // added tokens matched in the normalized text
@@ -163,11 +167,35 @@ func (t *Tokenizer) appendNormalized(dst []int32, seg string, first bool, limit 
 	return dst
 }
 
-// appendPreTokenized appends the ids of a normalized text: Metaspace
-// turns its spaces into the replacement character, puts one before it as
-// the prepend scheme says, and splits it before each replacement
-// character; each part is cut by the Unigram model.
+// appendPreTokenized appends the ids of a normalized text: with
+// WhitespaceSplit first, each of its words is pre-tokenized alone (a word
+// starts the text only at offset 0); Metaspace turns the spaces into the
+// replacement character, puts one before the text as the prepend scheme
+// says, and splits it before each replacement character; each part is cut
+// by the Unigram model.
 func (t *Tokenizer) appendPreTokenized(dst []int32, s string, first bool) []int32 {
+	if !t.whitespaceSplit {
+		return t.appendMetaspace(dst, s, first)
+	}
+	for off := 0; ; {
+		i := strings.IndexFunc(s[off:], isNotSpace)
+		if i < 0 {
+			return dst
+		}
+		start, end := off+i, len(s)
+		if j := strings.IndexFunc(s[start:], unicode.IsSpace); j >= 0 {
+			end = start + j
+		}
+		dst = t.appendMetaspace(dst, s[start:end], first && start == 0)
+		off = end
+	}
+}
+
+func isNotSpace(r rune) bool { return !unicode.IsSpace(r) }
+
+// appendMetaspace appends the ids of a text as Metaspace and the model cut
+// it; see appendPreTokenized.
+func (t *Tokenizer) appendMetaspace(dst []int32, s string, first bool) []int32 {
 	if t.replacement != "" {
 		s = strings.ReplaceAll(s, " ", t.replacement)
 		if (t.prepend == prependAlways || t.prepend == prependFirst && first) && !strings.HasPrefix(s, t.replacement) {
