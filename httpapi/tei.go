@@ -146,8 +146,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.run(ctx, req.Inputs, KindDefault)
 	if err != nil {
 		return err
