@@ -33,9 +33,11 @@ type Options struct {
 	// Empty means the model's own: the SpladePooling module's
 	// activation_function, else relu.
 	Activation splade.Activation
-	// Precision is splade.PrecisionFP32 (empty: the default, exact) or
+	// Precision is splade.PrecisionFP32 (empty: the default, exact),
 	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16 or
-	// AMX; see the README for its accuracy).
+	// AMX; see the README for its accuracy) or splade.PrecisionInt8 (the
+	// native engine, fastest with AVX512-VNNI or AVX-VNNI; see
+	// docs/kernels.md for its accuracy).
 	Precision splade.Precision
 	// BatchSize is the most token sequences (texts, or windows of texts
 	// with Chunk) in one forward pass.
@@ -71,7 +73,7 @@ type Options struct {
 	// keeps all.
 	Prune sparsevec.Prune
 	// Backend selects the engine: "native" (package native; "native:avx512",
-	// "native:avx2" or "native:go" for a given kernel), or a GoMLX backend:
+	// "native:avx2", "native:neon" or "native:go" for a given kernel), or a GoMLX backend:
 	// "go" (GoMLX's pure Go), "go:ops_sequential", "xla:cpu", "xla:cuda" or
 	// "xla:/abs/path/plugin.so". Empty means $GOMLX_BACKEND, else the
 	// fastest exact engine on this CPU: native where it has a SIMD kernel
