@@ -469,10 +469,8 @@ func (h *handler) encodeOptions(c callOptions) (*splade.EncodeOptions, error) {
 			return nil, badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *c.promptName)
 		case c.chunk != nil || c.chunkOverlap != nil:
 			return nil, badRequest("this encoder does not chunk long texts; leave chunk and chunk_overlap out")
-		case c.truncateLeft:
-			return nil, badRequest("this encoder truncates only on the right; send \"truncation_direction\": \"Right\"")
 		}
-		return nil, nil
+		return nil, nil // truncateLeft: checkLength refuses texts it would cut
 	}
 	o := h.opt.EncodeOptions()
 	if c.chunk != nil {

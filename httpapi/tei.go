@@ -101,9 +101,12 @@ func parseDirection(direction string) (left bool, err error) {
 
 // checkLength refuses texts longer than the model reads (after their
 // prompt), unless truncate is set or the texts are chunked (413, as TEI).
-func (h *handler) checkLength(in teiInputs, truncate bool, opts *splade.EncodeOptions) error {
+// An encoder that takes no options truncates only on the right: with
+// left it refuses texts it would truncate.
+func (h *handler) checkLength(in teiInputs, truncate, left bool, opts *splade.EncodeOptions) error {
 	limit := h.maxLength()
-	if truncate || limit <= 0 || (opts != nil && opts.Chunk) || (opts == nil && h.opt != nil && h.opt.EncodeOptions().Chunk) {
+	rightOnly := left && h.opt == nil
+	if (truncate && !rightOnly) || limit <= 0 || (opts != nil && opts.Chunk) || (opts == nil && h.opt != nil && h.opt.EncodeOptions().Chunk) {
 		return nil
 	}
 	prompt := ""
@@ -113,7 +116,11 @@ func (h *handler) checkLength(in teiInputs, truncate bool, opts *splade.EncodeOp
 		prompt = h.opt.EncodeOptions().Prompt
 	}
 	for i, text := range in {
-		if n := len(h.tok.Tokenize(prompt + text)); n > limit {
+		n := len(h.tok.Tokenize(prompt + text))
+		if n > limit && truncate {
+			return badRequest("input %d has %d tokens, more than the model's maximum of %d, and this server truncates only on the right; send \"truncation_direction\": \"Right\" or a shorter text", i, n, limit)
+		}
+		if n > limit {
 			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("input %d has %d tokens, more than the model's maximum of %d; send \"truncate\": true, \"chunk\": true or a shorter text", i, n, limit)}
 		}
 	}
@@ -136,7 +143,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.checkLength(req.Inputs, req.Truncate.or(false), opts); err != nil {
+	if err := h.checkLength(req.Inputs, req.Truncate.or(false), left, opts); err != nil {
 		return err
 	}
 	prune, err := parsePrune(req.PruneType, req.PruneRatio)
