@@ -69,7 +69,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		kp := m.decInt8.kp
 		q := &ws.xq
 		q.kp, q.u, q.scale, q.zp = kp, grow(q.u, rows*kp), grow(q.scale, rows), grow(q.zp, rows)
-		m.rows(rows, func(lo, hi int) {
+		m.rows(ws.crew, rows, func(lo, hi int) {
 			for t := lo; t < hi; t++ {
 				i := src[t]
 				q.scale[t], q.zp[t] = quantizeRow(q.u[t*kp:(t+1)*kp], h[i*H:(i+1)*H])
@@ -120,7 +120,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		pooled[i] = init
 	}
 	groups := (panels(V) + headGroup - 1) / headGroup
-	parallel(groups, func(_, g int) {
+	ws.crew.parallel(groups, func(_, g int) {
 		var c [blockRows * panelWidth]float32
 		var acc [panelWidth]float32
 		p0, p1 := g*headGroup, min((g+1)*headGroup, panels(V))
@@ -154,7 +154,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if sum {
 		return
 	}
-	parallel(S, func(_, s int) {
+	ws.crew.parallel(S, func(_, s int) {
 		row := pooled[s*V : (s+1)*V]
 		for j, z := range row {
 			if z += decB[j]; z > 0 {

@@ -15,14 +15,16 @@ type Options struct {
 	Pooling    splade.Pooling    // empty: max
 	Activation splade.Activation // empty: relu
 	Precision  splade.Precision  // empty: fp32
-	// Kernel names the micro-kernel: "avx512", "avx2" or "go"; empty
+	// Kernel names the micro-kernel: "avx512", "avx2", "neon" or "go"; empty
 	// means the fastest this CPU runs (see Kernels).
 	Kernel string
 }
 
 // Model is a masked-LM model with SPLADE pooling, its weights packed for
 // the micro-kernel. It is safe for concurrent use: each Encode call has
-// its own buffers.
+// its own buffers, and all calls at once share one bound of GOMAXPROCS-1
+// helper goroutines, so that many callers do not start one goroutine per
+// core each.
 type Model struct {
 	hidden, heads, inter, vocab int
 	maxPos, posOffset           int
@@ -45,11 +47,13 @@ type Model struct {
 	decB                      []float32
 
 	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+	threads    threads   // the bound on helper goroutines all Encode calls share
 }
 
 // workspace holds the buffers of one Encode call. Reusing them spares the
 // garbage collector hundreds of megabytes per batch.
 type workspace struct {
+	crew                             crew // this call's goroutines; the scratch below has one entry per member
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
 	xs                               []float32 // a short query's activations, packed by packRows
 	xb                               []uint16  // a short query's activations in bf16 (rowsToBF16)
@@ -86,9 +90,9 @@ type linear struct {
 }
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
-// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
-// "avx512bf16", "go" for bf16; "avx512vnni", "avxvnni", "go" for int8.
-// The last, plain Go, runs everywhere.
+// fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
+// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
+// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionInt8 {
@@ -313,11 +317,12 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		}
 		offs[s+1] = offs[s] + len(ids)
 	}
+	c := newCrew(&m.threads)
 	ws, _ := m.workspaces.Get().(*workspace)
-	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
-		nw := workers()
-		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw), tilesInt8: make([]int8Scratch, nw)}
+	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
+		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size), tilesInt8: make([]int8Scratch, c.size)}
 	}
+	ws.crew = c
 	defer m.workspaces.Put(ws)
 	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
@@ -352,7 +357,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			}
 		}
 	}
-	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+	m.rows(ws.crew, N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
 
 	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
 	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
@@ -363,7 +368,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		}
 		l := &m.layers[li]
 		m.apply(ws, &l.qkv, x, N, qkv, nil)
-		parallel(len(seqs)*m.heads, func(w, i int) {
+		ws.crew.parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
 			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
@@ -407,7 +412,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if m.int8 != nil {
 		in, out = l.wq.k, l.wq.n
 	}
-	nw := len(ws.tiles)
+	nw := ws.crew.size
 	chunks := (N + chunkRows - 1) / chunkRows
 	byRows := chunks >= 2*nw || nw == 1 // else the cores split the columns
 	// int8: each chunk quantizes its rows; with the columns split, all
@@ -449,7 +454,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		}
 	}
 	if byRows {
-		parallel(chunks, func(w, c int) {
+		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
 			if m.int8 == nil { // int8's epilogue adds it
@@ -463,11 +468,11 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	const groupPanels = 4
 	groups := (panels(out) + groupPanels - 1) / groupPanels
-	parallel(chunks*groups, func(w, i int) {
+	ws.crew.parallel(chunks*groups, func(w, i int) {
 		c, g := i/groups, i%groups
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
-	m.rows(N, func(lo, hi int) {
+	m.rows(ws.crew, N, func(lo, hi int) {
 		if m.int8 == nil {
 			addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		}
@@ -480,12 +485,12 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 // rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
 // time, or fewer when that leaves cores idle; a short query's rows on the
 // calling goroutine.
-func (m *Model) rows(N int, fn func(lo, hi int)) {
+func (m *Model) rows(c crew, N int, fn func(lo, hi int)) {
 	if N <= smallRows { // a short query: less work than waking a core
 		fn(0, N)
 		return
 	}
-	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	size := min(chunkRows, max(1, (N+c.size-1)/c.size))
 	chunks := (N + size - 1) / size
-	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
+	c.parallel(chunks, func(_, i int) { fn(i*size, min((i+1)*size, N)) })
 }
