@@ -45,7 +45,7 @@ type packedBF16 struct {
 func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
 	kp := (K + bf16Step - 1) / bf16Step * bf16Step
 	b := packedBF16{k: K, kp: kp, n: N, data: make([]uint16, panels(N)*kp*panelWidth)}
-	parallel(panels(N), func(_, p int) { // at load: on every core
+	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
 		pd := b.panel(p)
 		for j := range min(panelWidth, N-p*panelWidth) {
 			n := p*panelWidth + j

@@ -48,7 +48,7 @@ func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 	b := packedInt8{k: K, kp: kp, n: N, data: make([]int8, panels(N)*kp*panelWidth),
 		colSum: make([]int32, np), scale: make([]float32, np), bias: make([]float32, np)}
 	copy(b.bias, bias)
-	parallel(panels(N), func(_, p int) { // at load: on every core
+	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
 		for n := p * panelWidth; n < min((p+1)*panelWidth, N); n++ {
 			b.packColumn(src, n, sk, sn)
 		}
