@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/internal/safefs"
 )
 
@@ -33,15 +34,15 @@ func Load(fsys fs.FS) (*Params, error) {
 		}
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	cfg, err := ReadConfig(data)
+	net, err := arch.Parse(data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	ts, err := ReadWeights(fsys)
 	if err != nil {
 		return nil, err
 	}
-	return FromTensors(cfg, ts)
+	return FromTensors(net, ts)
 }
 
 // LoadDir is Load of the folder dir.

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
@@ -50,7 +51,7 @@ type route struct {
 
 // network is a masked-LM model with SPLADE pooling, ready on an engine.
 type network struct {
-	cfg       checkpoint.Config
+	net       *arch.Network
 	tok       tokenizer.Tokenizer
 	maxLength int
 	eng       engine
@@ -179,16 +180,16 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 // which it consumes, on the encoder's engine. The options override m's
 // settings.
 func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network, error) {
-	cfg := params.Config
-	if m.Tokenizer.VocabSize() != cfg.VocabSize {
-		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), cfg.VocabSize)
+	net := params.Net
+	if m.Tokenizer.VocabSize() != net.Vocab {
+		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), net.Vocab)
 	}
-	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxTokens())
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, net.MaxTokens())
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
 	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
-	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength}
+	n := &network{net: net, tok: m.Tokenizer, maxLength: maxLength}
 	if e.backend == nil {
 		_, kernel, _ := strings.Cut(e.backendSpec, ":")
 		n.eng, err = newNativeEngine(params, native.Options{Pooling: pooling, Activation: act, Precision: e.opts.Precision, Kernel: kernel})

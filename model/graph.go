@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/nn"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -22,79 +23,38 @@ import (
 // [batch, vocab] running result.
 const headChunk = 16
 
-// netWeights are the model's weights by name, as T: *tensors.Tensor on
-// the device, *Node inside the graph function. Linear weights keep
-// PyTorch's nn.Linear layout, [out, in].
-type netWeights[T any] struct {
-	WordEmb, PosEmb, TypeEmb T // TypeEmb: absent for DistilBERT
-	EmbNormW, EmbNormB       T
-	Layers                   []layerWeights[T]
-	HeadTransformW           T
-	HeadTransformB           T
-	HeadNormW, HeadNormB     T
-	DecoderW, DecoderB       T // DecoderW: absent when tied to WordEmb
+// graphConfig is what the graph needs to know besides the weights.
+type graphConfig struct {
+	net        *arch.Network
+	roles      []arch.Role // the weights' roles, in the order they are the graph's parameters
+	tied       bool        // the decoder is the word embeddings (not a parameter of its own)
+	pooling    splade.Pooling
+	activation splade.Activation
 }
 
-type layerWeights[T any] struct {
-	QueryW, QueryB, KeyW, KeyB, ValueW, ValueB T
-	AttnOutW, AttnOutB, AttnNormW, AttnNormB   T
-	FFInW, FFInB, FFOutW, FFOutB               T
-	OutNormW, OutNormB                         T
-}
-
-// slots returns the weights that gc's model has, as pointers into w: the
-// one order in which they travel to the graph as parameters, used both to
-// fill the parameter list (newWeights) and to name the graph's inputs
-// (spladeGraph).
-func (w *netWeights[T]) slots(gc graphConfig) []*T {
-	s := []*T{&w.WordEmb, &w.PosEmb}
-	if gc.hasTypeEmb {
-		s = append(s, &w.TypeEmb)
+// newGraphConfig lists the weights of p's network in parameter order.
+func newGraphConfig(p *checkpoint.Params, pooling splade.Pooling, act splade.Activation) graphConfig {
+	gc := graphConfig{net: p.Net, tied: p.Tied(), pooling: pooling, activation: act}
+	for _, spec := range p.Net.Tensors() {
+		if spec.Tied && gc.tied {
+			continue
+		}
+		gc.roles = append(gc.roles, spec.Role)
 	}
-	s = append(s, &w.EmbNormW, &w.EmbNormB)
-	for i := range w.Layers {
-		l := &w.Layers[i]
-		s = append(s, &l.QueryW, &l.QueryB, &l.KeyW, &l.KeyB, &l.ValueW, &l.ValueB,
-			&l.AttnOutW, &l.AttnOutB, &l.AttnNormW, &l.AttnNormB,
-			&l.FFInW, &l.FFInB, &l.FFOutW, &l.FFOutB, &l.OutNormW, &l.OutNormB)
-	}
-	s = append(s, &w.HeadTransformW, &w.HeadTransformB, &w.HeadNormW, &w.HeadNormB)
-	if !gc.tied {
-		s = append(s, &w.DecoderW)
-	}
-	return append(s, &w.DecoderB)
-}
-
-// hostWeights names p's tensors.
-func hostWeights(p *checkpoint.Params) *netWeights[*checkpoint.Tensor] {
-	w := &netWeights[*checkpoint.Tensor]{
-		WordEmb: p.WordEmb, PosEmb: p.PosEmb, TypeEmb: p.TypeEmb,
-		EmbNormW: p.EmbNormW, EmbNormB: p.EmbNormB,
-		HeadTransformW: p.HeadTransformW, HeadTransformB: p.HeadTransformB,
-		HeadNormW: p.HeadNormW, HeadNormB: p.HeadNormB,
-		DecoderW: p.DecoderW, DecoderB: p.DecoderB,
-	}
-	for _, l := range p.Layers {
-		w.Layers = append(w.Layers, layerWeights[*checkpoint.Tensor]{
-			QueryW: l.QueryW, QueryB: l.QueryB, KeyW: l.KeyW, KeyB: l.KeyB, ValueW: l.ValueW, ValueB: l.ValueB,
-			AttnOutW: l.AttnOutW, AttnOutB: l.AttnOutB, AttnNormW: l.AttnNormW, AttnNormB: l.AttnNormB,
-			FFInW: l.FFInW, FFInB: l.FFInB, FFOutW: l.FFOutW, FFOutB: l.FFOutB, OutNormW: l.OutNormW, OutNormB: l.OutNormB,
-		})
-	}
-	return w
+	return gc
 }
 
 // newWeights moves p's weights onto the backend, in the parameter order
-// of gc's graph (see slots). It consumes p: each tensor's host data is
-// released once it is on the device, so that loading never holds more
-// than one extra tensor beyond the weights.
+// of gc's graph. It consumes p: each tensor's host data is released once
+// it is on the device, so that loading never holds more than one extra
+// tensor beyond the weights.
 func newWeights(backend compute.Backend, gc graphConfig, p *checkpoint.Params) ([]*tensors.Tensor, error) {
 	var list []*tensors.Tensor
-	for _, s := range hostWeights(p).slots(gc) {
-		t := *s
+	for _, r := range gc.roles {
+		t := p.Get(r)
 		if t == nil {
 			finalizeAll(list)
-			return nil, fmt.Errorf("model: a weight of the %d-layer model is missing", gc.cfg.Layers)
+			return nil, fmt.Errorf("model: weights: the %s is missing", r)
 		}
 		gt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
 		if err := gt.ToDevice(backend, 0); err != nil {
@@ -114,47 +74,66 @@ func finalizeAll(list []*tensors.Tensor) {
 	}
 }
 
-// isTied reports whether the decoder shares the word embeddings.
-func isTied(p *checkpoint.Params) bool { return p.DecoderW == p.WordEmb }
-
-// graphConfig is what the graph needs to know besides the weights.
-type graphConfig struct {
-	cfg        checkpoint.Config
-	hasTypeEmb bool
-	tied       bool
-	pooling    splade.Pooling
-	activation splade.Activation
-}
-
 // spladeGraph builds the SPLADE forward pass. inputs are
 // [ids int32 [B,T], mask float32 [B,T], weights...]; the output is the
 // pooled [B, V] float32 sparse-vector matrix.
 func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	ids, mask := inputs[0], inputs[1]
-	cfg := gc.cfg
-	w := netWeights[*Node]{Layers: make([]layerWeights[*Node], cfg.Layers)}
-	for i, s := range w.slots(gc) {
-		*s = inputs[2+i]
+	net := gc.net
+	ws := make(map[arch.Role]*Node, len(gc.roles))
+	for i, r := range gc.roles {
+		ws[r] = inputs[2+i]
 	}
 	if gc.tied {
-		w.DecoderW = w.WordEmb
+		ws[arch.W(arch.Decoder)] = ws[arch.W(arch.WordEmbeddings)]
 	}
-	eps := cfg.LayerNormEps
+	eps := net.Norm.Eps
 	B, T := ids.Shape().Dimensions[0], ids.Shape().Dimensions[1]
-	H := cfg.Hidden
+	H := net.Hidden
 	dense := func(x, w, b *Node, act activation.Type) *Node {
 		return nn.Dense(x, w, b, compute.DenseLayoutOutputsInput, act)
 	}
 	layerNorm := func(x, g, b *Node) *Node {
 		return nn.LayerNorm(x, []int{-1}, eps, g, b, nil)
 	}
+	type layerWeights struct {
+		QueryW, QueryB, KeyW, KeyB, ValueW, ValueB *Node
+		AttnOutW, AttnOutB, AttnNormW, AttnNormB   *Node
+		FFInW, FFInB, FFOutW, FFOutB               *Node
+		OutNormW, OutNormB                         *Node
+	}
+	w := struct {
+		WordEmb, PosEmb, TypeEmb                                       *Node
+		EmbNormW, EmbNormB                                             *Node
+		Layers                                                         []layerWeights
+		HeadTransformW, HeadTransformB, HeadNormW, HeadNormB, DecoderW *Node
+		DecoderB                                                       *Node
+	}{
+		WordEmb: ws[arch.W(arch.WordEmbeddings)], PosEmb: ws[arch.W(arch.PositionEmbeddings)], TypeEmb: ws[arch.W(arch.TypeEmbeddings)],
+		EmbNormW: ws[arch.W(arch.EmbeddingNorm)], EmbNormB: ws[arch.B(arch.EmbeddingNorm)],
+		HeadTransformW: ws[arch.W(arch.HeadDense)], HeadTransformB: ws[arch.B(arch.HeadDense)],
+		HeadNormW: ws[arch.W(arch.HeadNorm)], HeadNormB: ws[arch.B(arch.HeadNorm)],
+		DecoderW: ws[arch.W(arch.Decoder)], DecoderB: ws[arch.B(arch.Decoder)],
+	}
+	for i := range net.Layers {
+		w.Layers = append(w.Layers, layerWeights{
+			QueryW: ws[arch.LW(i, arch.Query)], QueryB: ws[arch.LB(i, arch.Query)],
+			KeyW: ws[arch.LW(i, arch.Key)], KeyB: ws[arch.LB(i, arch.Key)],
+			ValueW: ws[arch.LW(i, arch.Value)], ValueB: ws[arch.LB(i, arch.Value)],
+			AttnOutW: ws[arch.LW(i, arch.AttentionOut)], AttnOutB: ws[arch.LB(i, arch.AttentionOut)],
+			AttnNormW: ws[arch.LW(i, arch.AttentionNorm)], AttnNormB: ws[arch.LB(i, arch.AttentionNorm)],
+			FFInW: ws[arch.LW(i, arch.FeedForwardIn)], FFInB: ws[arch.LB(i, arch.FeedForwardIn)],
+			FFOutW: ws[arch.LW(i, arch.FeedForwardOut)], FFOutB: ws[arch.LB(i, arch.FeedForwardOut)],
+			OutNormW: ws[arch.LW(i, arch.FeedForwardNorm)], OutNormB: ws[arch.LB(i, arch.FeedForwardNorm)],
+		})
+	}
 
 	// Embeddings: word + position (+ token type 0 for BERT and RoBERTa), then LayerNorm.
 	x := Gather(w.WordEmb, ExpandAxes(ids, -1))   // [B, T, H]
-	off := cfg.PositionOffset                     // RoBERTa: pad_token_id+1
+	off := net.PositionOffset                     // RoBERTa: pad_token_id+1
 	pos := Slice(w.PosEmb, AxisRange(off, off+T)) // [T, H]
 	x = Add(x, ExpandAxes(pos, 0))
-	if gc.hasTypeEmb {
+	if w.TypeEmb != nil {
 		x = Add(x, Reshape(Slice(w.TypeEmb, AxisRange(0, 1)), 1, 1, H))
 	}
 	x = layerNorm(Reshape(x, B*T, H), w.EmbNormW, w.EmbNormB) // [B*T, H]
@@ -162,7 +141,7 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	// Attention bias: 0 for real tokens, -1e9 for padding keys.
 	bias := MulScalar(OneMinus(mask), -1e9) // [B, T]
 	bias = Reshape(bias, B, 1, 1, T)        // broadcast over heads and queries
-	heads := cfg.Heads
+	heads := net.Heads
 	dh := H / heads
 	scale := 1 / math.Sqrt(float64(dh))
 	splitHeads := func(t *Node) *Node { // [B*T, H] -> [B, heads, T, dh]
@@ -244,13 +223,10 @@ type graphEngine struct {
 // newGraphEngine compiles the graph of params on backend and moves the
 // weights there; it consumes params (see newWeights).
 func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling splade.Pooling, act splade.Activation, pad int32, maxLength int) (*graphEngine, error) {
-	gc := graphConfig{
-		cfg:        params.Config,
-		hasTypeEmb: params.TypeEmb != nil,
-		tied:       isTied(params),
-		pooling:    pooling,
-		activation: act,
+	if err := graphSupports(params.Net); err != nil {
+		return nil, err
 	}
+	gc := newGraphConfig(params, pooling, act)
 	exec, err := NewExec(backend, gc.spladeGraph)
 	if err != nil {
 		return nil, err
@@ -261,7 +237,18 @@ func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling 
 		exec.Finalize()
 		return nil, err
 	}
-	return &graphEngine{vocab: params.Config.VocabSize, pad: pad, maxLength: maxLength, exec: exec, weights: w}, nil
+	return &graphEngine{vocab: params.Net.Vocab, pad: pad, maxLength: maxLength, exec: exec, weights: w}, nil
+}
+
+// graphSupports reports an error for the parts of a network that the
+// graph does not build yet.
+func graphSupports(n *arch.Network) error {
+	if n.PositionKind != arch.Absolute || n.PreNorm || n.Attention.Packed || n.FeedForward.Gate != arch.NoGate ||
+		n.FinalNorm || n.Head.Kind != arch.MLMHead || n.Norm.Kind != arch.LayerNorm || !n.Norm.Bias ||
+		!n.Attention.Bias || !n.Attention.OutBias || !n.FeedForward.InBias || !n.FeedForward.OutBias || !n.Head.TransformBias {
+		return fmt.Errorf("model: the GoMLX graph builds BERT-style networks only (post-LayerNorm, absolute positions); use the native engine for %s", n.Family)
+	}
+	return nil
 }
 
 // bucketLength rounds a batch's token length up so that few distinct

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -47,16 +48,20 @@ type mlmLayer struct {
 
 // newMLM checks the shapes of p and builds the model with its pruning tables.
 func newMLM(p *checkpoint.Params) (*mlm, error) {
-	c := p.Config
-	H, V, I := c.Hidden, c.VocabSize, c.Intermediate
+	c := p.Net
+	if c.PositionKind != arch.Absolute || c.PreNorm || c.Attention.Packed || c.FeedForward.Gate != arch.NoGate || c.FinalNorm ||
+		c.Head.Kind != arch.MLMHead || c.Norm.Kind != arch.LayerNorm || !c.Norm.Bias {
+		return nil, fmt.Errorf("wasm: %s networks are not supported yet (want post-LayerNorm, absolute positions)", c.Family)
+	}
+	H, V, I := c.Hidden, c.Vocab, c.Intermediate
 	if H <= 0 || V <= 0 || I <= 0 || c.Heads <= 0 || H%c.Heads != 0 {
 		return nil, fmt.Errorf("wasm: config: hidden %d, vocab %d, intermediate %d, heads %d do not make a model (hidden must be a multiple of heads)", H, V, I, c.Heads)
 	}
-	act, ok := activationFor(c.HiddenAct)
+	act, ok := activationFor(string(c.FeedForward.Act))
 	if !ok {
-		return nil, fmt.Errorf("wasm: config: unsupported hidden_act %q (want gelu, gelu_new or relu)", c.HiddenAct)
+		return nil, fmt.Errorf("wasm: config: unsupported hidden_act %q (want gelu, gelu_new or relu)", string(c.FeedForward.Act))
 	}
-	m := &mlm{hidden: H, vocab: V, heads: c.Heads, inter: I, eps: c.LayerNormEps, act: act}
+	m := &mlm{hidden: H, vocab: V, heads: c.Heads, inter: I, eps: c.Norm.Eps, act: act}
 	if m.eps <= 0 {
 		m.eps = 1e-12
 	}
@@ -79,44 +84,44 @@ func newMLM(p *checkpoint.Params) (*mlm, error) {
 		}
 		return t.Data
 	}
-	m.wordEmb = get("word embeddings", p.WordEmb, V, H)
-	if p.PosEmb != nil && H > 0 {
-		m.maxPos = len(p.PosEmb.Data) / H
+	m.wordEmb = get("word embeddings", p.Get(arch.W(arch.WordEmbeddings)), V, H)
+	if p.Get(arch.W(arch.PositionEmbeddings)) != nil && H > 0 {
+		m.maxPos = len(p.Get(arch.W(arch.PositionEmbeddings)).Data) / H
 	}
-	m.posEmb = get("position embeddings", p.PosEmb, m.maxPos, H)
-	if c.MaxPositions > 0 && c.MaxPositions < m.maxPos {
-		m.maxPos = c.MaxPositions
+	m.posEmb = get("position embeddings", p.Get(arch.W(arch.PositionEmbeddings)), m.maxPos, H)
+	if c.Positions > 0 && c.Positions < m.maxPos {
+		m.maxPos = c.Positions
 	}
 	m.posOffset = max(c.PositionOffset, 0) // RoBERTa: pad_token_id+1
 	m.maxPos = max(m.maxPos-m.posOffset, 0)
-	if p.TypeEmb != nil {
-		if len(p.TypeEmb.Data) < H {
-			return nil, fmt.Errorf("wasm: weights: token type embeddings have %d values, want at least %d", len(p.TypeEmb.Data), H)
+	if p.Get(arch.W(arch.TypeEmbeddings)) != nil {
+		if len(p.Get(arch.W(arch.TypeEmbeddings)).Data) < H {
+			return nil, fmt.Errorf("wasm: weights: token type embeddings have %d values, want at least %d", len(p.Get(arch.W(arch.TypeEmbeddings)).Data), H)
 		}
-		m.typeEmb0 = p.TypeEmb.Data[:H]
+		m.typeEmb0 = p.Get(arch.W(arch.TypeEmbeddings)).Data[:H]
 	}
-	m.embNormW = get("embedding LayerNorm weight", p.EmbNormW, H)
-	m.embNormB = get("embedding LayerNorm bias", p.EmbNormB, H)
-	for i, l := range p.Layers {
+	m.embNormW = get("embedding LayerNorm weight", p.Get(arch.W(arch.EmbeddingNorm)), H)
+	m.embNormB = get("embedding LayerNorm bias", p.Get(arch.B(arch.EmbeddingNorm)), H)
+	for i := range c.Layers {
 		n := func(s string) string { return fmt.Sprintf("layer %d %s", i, s) }
 		m.layers = append(m.layers, mlmLayer{
-			qW: get(n("query weight"), l.QueryW, H, H), qB: get(n("query bias"), l.QueryB, H),
-			kW: get(n("key weight"), l.KeyW, H, H), kB: get(n("key bias"), l.KeyB, H),
-			vW: get(n("value weight"), l.ValueW, H, H), vB: get(n("value bias"), l.ValueB, H),
-			oW: get(n("attention output weight"), l.AttnOutW, H, H), oB: get(n("attention output bias"), l.AttnOutB, H),
-			n1W: get(n("attention LayerNorm weight"), l.AttnNormW, H), n1B: get(n("attention LayerNorm bias"), l.AttnNormB, H),
-			inW: get(n("intermediate weight"), l.FFInW, I, H), inB: get(n("intermediate bias"), l.FFInB, I),
-			outW: get(n("output weight"), l.FFOutW, H, I), outB: get(n("output bias"), l.FFOutB, H),
-			n2W: get(n("output LayerNorm weight"), l.OutNormW, H), n2B: get(n("output LayerNorm bias"), l.OutNormB, H),
+			qW: get(n("query weight"), p.Get(arch.LW(i, arch.Query)), H, H), qB: get(n("query bias"), p.Get(arch.LB(i, arch.Query)), H),
+			kW: get(n("key weight"), p.Get(arch.LW(i, arch.Key)), H, H), kB: get(n("key bias"), p.Get(arch.LB(i, arch.Key)), H),
+			vW: get(n("value weight"), p.Get(arch.LW(i, arch.Value)), H, H), vB: get(n("value bias"), p.Get(arch.LB(i, arch.Value)), H),
+			oW: get(n("attention output weight"), p.Get(arch.LW(i, arch.AttentionOut)), H, H), oB: get(n("attention output bias"), p.Get(arch.LB(i, arch.AttentionOut)), H),
+			n1W: get(n("attention LayerNorm weight"), p.Get(arch.LW(i, arch.AttentionNorm)), H), n1B: get(n("attention LayerNorm bias"), p.Get(arch.LB(i, arch.AttentionNorm)), H),
+			inW: get(n("intermediate weight"), p.Get(arch.LW(i, arch.FeedForwardIn)), I, H), inB: get(n("intermediate bias"), p.Get(arch.LB(i, arch.FeedForwardIn)), I),
+			outW: get(n("output weight"), p.Get(arch.LW(i, arch.FeedForwardOut)), H, I), outB: get(n("output bias"), p.Get(arch.LB(i, arch.FeedForwardOut)), H),
+			n2W: get(n("output LayerNorm weight"), p.Get(arch.LW(i, arch.FeedForwardNorm)), H), n2B: get(n("output LayerNorm bias"), p.Get(arch.LB(i, arch.FeedForwardNorm)), H),
 		})
 	}
-	m.headW = get("MLM head transform weight", p.HeadTransformW, H, H)
-	m.headB = get("MLM head transform bias", p.HeadTransformB, H)
-	m.headNormW = get("MLM head LayerNorm weight", p.HeadNormW, H)
-	m.headNormB = get("MLM head LayerNorm bias", p.HeadNormB, H)
-	m.dec = get("MLM decoder weight", p.DecoderW, V, H)
-	if p.DecoderB != nil {
-		m.decB = get("MLM decoder bias", p.DecoderB, V)
+	m.headW = get("MLM head transform weight", p.Get(arch.W(arch.HeadDense)), H, H)
+	m.headB = get("MLM head transform bias", p.Get(arch.B(arch.HeadDense)), H)
+	m.headNormW = get("MLM head LayerNorm weight", p.Get(arch.W(arch.HeadNorm)), H)
+	m.headNormB = get("MLM head LayerNorm bias", p.Get(arch.B(arch.HeadNorm)), H)
+	m.dec = get("MLM decoder weight", p.Get(arch.W(arch.Decoder)), V, H)
+	if p.Get(arch.B(arch.Decoder)) != nil {
+		m.decB = get("MLM decoder bias", p.Get(arch.B(arch.Decoder)), V)
 	} else {
 		m.decB = make([]float32, V)
 	}
