@@ -108,7 +108,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		pooled[i] = init
 	}
 	groups := (panels(V) + headGroup - 1) / headGroup
-	parallel(groups, func(_, g int) {
+	ws.crew.parallel(groups, func(_, g int) {
 		var c [blockRows * panelWidth]float32
 		var acc [panelWidth]float32
 		p0, p1 := g*headGroup, min((g+1)*headGroup, panels(V))
@@ -142,7 +142,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if sum {
 		return
 	}
-	parallel(S, func(_, s int) {
+	ws.crew.parallel(S, func(_, s int) {
 		row := pooled[s*V : (s+1)*V]
 		for j, z := range row {
 			if z += decB[j]; z > 0 {

@@ -23,7 +23,9 @@ type Options struct {
 
 // Model is an encoder network (package arch describes it) with SPLADE
 // pooling, its weights packed for the micro-kernel. It is safe for
-// concurrent use: each Encode call has its own buffers.
+// concurrent use: each Encode call has its own buffers, and all calls at
+// once share one bound of GOMAXPROCS-1 helper goroutines, so that many
+// callers do not start one goroutine per core each.
 type Model struct {
 	hidden, heads, inter, vocab int
 	maxPos, posOffset           int
@@ -49,11 +51,13 @@ type Model struct {
 	token                     *tokenHead // the per-token head; nil for an MLM head
 
 	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+	threads    threads   // the bound on helper goroutines all Encode calls share
 }
 
 // workspace holds the buffers of one Encode call. Reusing them spares the
 // garbage collector hundreds of megabytes per batch.
 type workspace struct {
+	crew                             crew // this call's goroutines; the scratch below has one entry per member
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
 	gated                            []float32 // [N, 2I]: a gated feed-forward's input projection
 	pos                              []int32   // each packed row's position in its text
@@ -348,11 +352,12 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		}
 		offs[s+1] = offs[s] + len(ids)
 	}
+	c := newCrew(&m.threads)
 	ws, _ := m.workspaces.Get().(*workspace)
-	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
-		nw := workers()
-		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw)}
+	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
+		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size)}
 	}
+	ws.crew = c
 	defer m.workspaces.Put(ws)
 	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
@@ -395,7 +400,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			}
 		}
 	}
-	m.rows(N, func(lo, hi int) { m.norm(x, lo, hi, m.embNorm) })
+	m.rows(ws.crew, N, func(lo, hi int) { m.norm(x, lo, hi, m.embNorm) })
 
 	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
 	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
@@ -412,7 +417,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		in := x
 		if m.preNorm && l.attnNorm.w != nil {
 			in = tmp
-			m.rows(N, func(lo, hi int) {
+			m.rows(ws.crew, N, func(lo, hi int) {
 				copy(tmp[lo*H:hi*H], x[lo*H:hi*H])
 				m.norm(tmp, lo, hi, l.attnNorm)
 			})
@@ -422,7 +427,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			rot = func(lo, hi int) { l.rope.apply(qkv, lo, hi, pos, H, m.heads) }
 		}
 		m.apply(ws, &l.qkv, in, N, qkv, rot)
-		parallel(len(seqs)*m.heads, func(w, i int) {
+		ws.crew.parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
 			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, l.window, attnCtx[lo*H:hi*H], &attn[w])
@@ -437,7 +442,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		in = x
 		if m.preNorm {
 			in = tmp
-			m.rows(N, func(lo, hi int) {
+			m.rows(ws.crew, N, func(lo, hi int) {
 				copy(tmp[lo*H:hi*H], x[lo*H:hi*H])
 				m.norm(tmp, lo, hi, l.ffNorm)
 			})
@@ -456,7 +461,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		})
 	}
 	if m.finalNorm.w != nil {
-		m.rows(N, func(lo, hi int) { m.norm(x, lo, hi, m.finalNorm) })
+		m.rows(ws.crew, N, func(lo, hi int) { m.norm(x, lo, hi, m.finalNorm) })
 	}
 	if m.token != nil {
 		return x, nil
@@ -496,7 +501,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
-	nw := len(ws.tiles)
+	nw := ws.crew.size
 	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
 	// A short query takes the small-M kernel, x packed for it once (fp32)
 	// or rounded to bf16 once (bf16), not once per group of panels.
@@ -522,7 +527,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	chunks := (N + chunkRows - 1) / chunkRows
 	if chunks >= 2*nw || nw == 1 {
-		parallel(chunks, func(w, c int) {
+		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
 			if l.b != nil {
@@ -536,11 +541,11 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	const groupPanels = 4
 	groups := (panels(out) + groupPanels - 1) / groupPanels
-	parallel(chunks*groups, func(w, i int) {
+	ws.crew.parallel(chunks*groups, func(w, i int) {
 		c, g := i/groups, i%groups
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
-	m.rows(N, func(lo, hi int) {
+	m.rows(ws.crew, N, func(lo, hi int) {
 		if l.b != nil {
 			addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		}
@@ -553,12 +558,12 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 // rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
 // time, or fewer when that leaves cores idle; a short query's rows on the
 // calling goroutine.
-func (m *Model) rows(N int, fn func(lo, hi int)) {
+func (m *Model) rows(c crew, N int, fn func(lo, hi int)) {
 	if N <= smallRows { // a short query: less work than waking a core
 		fn(0, N)
 		return
 	}
-	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	size := min(chunkRows, max(1, (N+c.size-1)/c.size))
 	chunks := (N + size - 1) / size
-	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
+	c.parallel(chunks, func(_, i int) { fn(i*size, min((i+1)*size, N)) })
 }

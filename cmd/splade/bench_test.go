@@ -29,6 +29,15 @@ func TestBench(t *testing.T) {
 	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "native:go ") {
 		t.Errorf("bench --backend native:go printed\n%s", out)
 	}
+	// Several rounds still print one row; a round count out of range is a
+	// usage error naming the flag.
+	out = mustRun(t, nil, "bench", "--model", tiny, "--texts", "2", "--queries", "1", "--backend", "native:go", "--rounds", "3")
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("bench --rounds 3 printed\n%s", out)
+	}
+	if _, errs, code := runCLI(t, nil, "bench", "--model", tiny, "--rounds", "0"); code != 2 || !strings.Contains(errs, "--rounds") {
+		t.Errorf("--rounds 0: exit %d, stderr %q; want a usage error naming --rounds", code, errs)
+	}
 }
 
 func TestPrecisionFlag(t *testing.T) {

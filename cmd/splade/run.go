@@ -157,8 +157,9 @@ commands:
 	}
 	fmt.Fprint(w, `
 Texts come from the arguments, else from standard input: one per line
-(--input text) or one JSON object {"id": ..., "text": "..."} per line
-(--input jsonl). The model is a local folder or a Hugging Face hub id
+(--input text), one JSON object {"id": ..., "text": "..."} per line
+(--input jsonl) or a BEIR corpus.jsonl (--input beir: _id, title + " " +
+text). The model is a local folder or a Hugging Face hub id
 (downloaded into the Hugging Face cache; HF_HOME, HF_HUB_CACHE, HF_TOKEN,
 HF_ENDPOINT and HF_HUB_OFFLINE are honoured).
 
