@@ -52,9 +52,9 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
-		{`{"model_type":"t5"}`, `config.json: unsupported model_type "t5" (supported: bert, distilbert, roberta)`},
+		{`{"model_type":"t5"}`, `config.json: unsupported model_type "t5" (supported: bert, distilbert, modernbert, new, roberta)`},
 		{`{"model_type":"roberta","max_position_embeddings":3}`, "max_position_embeddings 3 leaves 1 positions after the first position id 2"},
-		{`{"hidden_size":4}`, "no model_type (supported: bert, distilbert, roberta)"},
+		{`{"hidden_size":4}`, "no model_type (supported: bert, distilbert, modernbert, new, roberta)"},
 		{`{"model_type":"bert","hidden_act":"gelu_new"}`, `hidden_act "gelu_new" not supported`},
 		{`{"model_type":"distilbert","activation":"relu"}`, `activation "relu" not supported`},
 		{`{"model_type":"bert","hidden_size":30,"num_attention_heads":4}`, "hidden_size 30 is not divisible by num_attention_heads 4"},
@@ -115,5 +115,52 @@ func TestRopeFrequencies(t *testing.T) {
 	// base 40000: [1, 1/200], divided by 4^(1/2) = 2.
 	if f[0] != 0.5 || f[1] != 0.0025 {
 		t.Errorf("NTK factor 4: %v, want [0.5 0.0025]", f)
+	}
+}
+
+// TestParseRotaryFamilies reads the configs of GTE "new" and ModernBERT:
+// rotary positions, NTK scaling, global and sliding-window layers, the
+// newer layer_types / rope_parameters form.
+func TestParseRotaryFamilies(t *testing.T) {
+	n, err := Parse([]byte(`{"model_type":"new","vocab_size":100,"hidden_size":32,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":48,"max_position_embeddings":64,"rope_theta":500000,"rope_scaling":{"type":"ntk","factor":2},"type_vocab_size":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.PositionKind != Rotary || n.Layers[1].Rope != (Rope{Theta: 500000, NTKFactor: 2}) || n.TypeVocab != 0 || n.FeedForward.Gate != GateActSecond || n.PreNorm {
+		t.Errorf("new: %+v", n)
+	}
+	if got := len(n.Tensors()); got != 3+2*11+6 { // word emb, emb norm w/b; 11 a layer (up_gate_proj without bias); head
+		t.Errorf("new: %d tensors, want %d", got, 3+2*11+6)
+	}
+	n, err = Parse([]byte(`{"model_type":"modernbert","vocab_size":100,"hidden_size":32,"num_hidden_layers":4,"num_attention_heads":4,"intermediate_size":48,"max_position_embeddings":64,"global_attn_every_n_layers":3,"local_attention":8,"pad_token_id":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Layer{
+		{AttentionNorm: false, Rope: Rope{Theta: 160000}},
+		{AttentionNorm: true, Window: 4, Rope: Rope{Theta: 10000}},
+		{AttentionNorm: true, Window: 4, Rope: Rope{Theta: 10000}},
+		{AttentionNorm: true, Rope: Rope{Theta: 160000}},
+	}
+	if !reflect.DeepEqual(n.Layers, want) || !n.PreNorm || !n.FinalNorm || n.Norm.Bias || n.Attention.Bias || n.FeedForward.Gate != GateActFirst {
+		t.Errorf("modernbert: %+v", n)
+	}
+	n, err = Parse([]byte(`{"model_type":"modernbert","num_hidden_layers":2,"local_attention":16,"layer_types":["sliding_attention","full_attention"],"rope_parameters":{"full_attention":{"rope_theta":1000},"sliding_attention":{"rope_theta":20}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Layer{{Window: 8, Rope: Rope{Theta: 20}}, {AttentionNorm: true, Rope: Rope{Theta: 1000}}}; !reflect.DeepEqual(n.Layers, want) {
+		t.Errorf("modernbert layer_types: %+v, want %+v", n.Layers, want)
+	}
+	for _, tc := range []struct{ json, want string }{
+		{`{"model_type":"new","logn_attention_scale":true}`, "logn_attention_scale"},
+		{`{"model_type":"new","rope_scaling":{"type":"dynamic","factor":2}}`, "rope_scaling"},
+		{`{"model_type":"new","position_embedding_type":"absolute"}`, "position_embedding_type"},
+		{`{"model_type":"modernbert","layer_types":["x"]}`, "layer_types"},
+		{`{"model_type":"modernbert","hidden_activation":"tanh"}`, "hidden_activation"},
+	} {
+		if _, err := Parse([]byte(tc.json)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%s) = %v, want an error naming %s", tc.json, err, tc.want)
+		}
 	}
 }
