@@ -25,7 +25,9 @@ import (
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
 // many goroutines at once: tokenization runs in parallel, and the network
-// runs one batch at a time (each batch already uses every core).
+// runs one forward pass at a time (each already uses every core), into
+// which the texts of concurrent calls are merged (dynamic batching; see
+// Options.MaxBatchTokens).
 type Encoder struct {
 	name string
 	opts Options
@@ -38,6 +40,11 @@ type Encoder struct {
 
 	routes *route.Set
 
+	prompts       map[string]string // config_sentence_transformers.json's
+	defaultPrompt string            // the name of the prompt Encode applies
+
+	batch *batcher // merges the sequences of concurrent calls into passes
+
 	mu     sync.Mutex // serializes engine calls and Close
 	closed bool
 }
@@ -45,11 +52,14 @@ type Encoder struct {
 // network is a masked-LM model with SPLADE pooling, ready on an engine:
 // the route.Engine of the routes that run it.
 type network struct {
-	net *arch.Network
-	eng engine
+	net       *arch.Network
+	tok       tokenizer.Tokenizer
+	maxLength int     // its routes' (route.Build resolves the same)
+	specials  []int32 // the tokens around every text: [CLS] and [SEP], <s> and </s>
+	eng       engine
 }
 
-// Encode runs seqs as one batch.
+// Encode runs seqs as one forward pass.
 func (n *network) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
 	return n.eng.encode(ctx, seqs)
 }
@@ -98,7 +108,9 @@ func Load(ctx context.Context, nameOrDir string, opts Options) (*Encoder, error)
 // model once however many routes use it; load reads a model's weights, which
 // build consumes (see newWeights).
 func build(ctx context.Context, name string, desc *layout.Model, opts Options, load func(*layout.MLM) (*checkpoint.Params, error)) (_ *Encoder, err error) {
-	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static"}
+	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static",
+		prompts: desc.Prompts, defaultPrompt: desc.DefaultPromptName}
+	e.batch = newBatcher(e)
 	defer func() {
 		if err != nil {
 			e.release()
@@ -140,7 +152,7 @@ func (e *Encoder) loadNetwork(ctx context.Context, m *layout.MLM, load func(*lay
 			return nil, err
 		}
 		e.backend, e.backendSpec = b, spec
-		if e.opts.Precision == splade.PrecisionBF16 && b != nil {
+		if e.opts.Precision != "" && e.opts.Precision != splade.PrecisionFP32 && b != nil {
 			return nil, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", e.opts.Precision, spec)
 		}
 	}
@@ -164,13 +176,24 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params, pooling s
 	if m.Tokenizer.VocabSize() != net.Vocab {
 		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), net.Vocab)
 	}
-	n := &network{net: net}
-	var err error
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, net.MaxTokens())
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", e.name, err)
+	}
+	n := &network{net: net, tok: m.Tokenizer, maxLength: maxLength, specials: m.Tokenizer.EncodeIDs("", 0)}
+	if e.opts.Chunk {
+		if len(n.specials) != 2 {
+			return nil, fmt.Errorf("model: %s: chunking needs one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
+		}
+		if w := maxLength - 2; e.opts.ChunkOverlap >= w {
+			return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, e.opts.ChunkOverlap, w, maxLength)
+		}
+	}
 	if e.backend == nil {
 		_, kernel, _ := strings.Cut(e.backendSpec, ":")
 		n.eng, err = newNativeEngine(params, native.Options{Pooling: pooling, Activation: act, Precision: e.opts.Precision, Kernel: kernel})
 	} else {
-		n.eng, err = newGraphEngine(e.backend, params, pooling, act, m.Tokenizer.Pad(), net.MaxTokens())
+		n.eng, err = newGraphEngine(e.backend, params, pooling, act, m.Tokenizer.Pad(), maxLength)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
@@ -187,6 +210,33 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params, pooling s
 // MaxLength tokens are truncated. Texts are grouped by length so batches
 // carry little padding.
 func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
+	return e.EncodeWith(ctx, texts, kind, e.EncodeOptions())
+}
+
+// EncodeOptions returns the per-call options that Encode applies: those
+// of Options (Chunk, ChunkOverlap) and the folder's default prompt.
+func (e *Encoder) EncodeOptions() splade.EncodeOptions {
+	return splade.EncodeOptions{Chunk: e.opts.Chunk, ChunkOverlap: e.opts.ChunkOverlap, Prompt: e.prompts[e.defaultPrompt]}
+}
+
+// Prompts returns the prompts of the folder's
+// config_sentence_transformers.json by name, and the name of its
+// default_prompt_name ("" for none).
+func (e *Encoder) Prompts() (map[string]string, string) { return e.prompts, e.defaultPrompt }
+
+// EncodeWith is Encode with the per-call options opts in place of
+// EncodeOptions(). Inference-free query tables take only the prompt.
+func (e *Encoder) EncodeWith(ctx context.Context, texts []string, kind splade.Kind, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
+	if opts.ChunkOverlap < 0 || (opts.ChunkOverlap > 0 && !opts.Chunk) {
+		return nil, fmt.Errorf("model: chunk overlap %d needs chunking and must not be negative", opts.ChunkOverlap)
+	}
+	if opts.Prompt != "" {
+		prompted := make([]string, len(texts))
+		for i, t := range texts {
+			prompted[i] = opts.Prompt + t
+		}
+		texts = prompted
+	}
 	r, err := e.routes.For(kind)
 	if errors.Is(err, route.ErrQueryOnly) {
 		return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
@@ -194,7 +244,7 @@ func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) 
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return e.encode(ctx, r, texts)
+	return e.encode(ctx, r, texts, opts)
 }
 
 // EncodeQuery encodes search queries: by table lookup for an
@@ -215,35 +265,84 @@ func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsev
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.routes.InferenceFree() }
 
-func (e *Encoder) encode(ctx context.Context, r *route.Route, texts []string) ([]sparsevec.Vector, error) {
+func (e *Encoder) encode(ctx context.Context, r *route.Route, texts []string, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
 	if r.Static != nil {
 		return e.encodeStatic(ctx, r.Static, texts)
 	}
-	encs := make([][]int32, len(texts)) // token ids
-	for i, t := range texts {
-		encs[i] = r.IDs(t)
+	n := r.Engine.(*network)
+	if (opts.Chunk || opts.TruncateLeft) && len(n.specials) != 2 {
+		return nil, fmt.Errorf("model: %s: chunking and left truncation need one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
 	}
-	order := make([]int, len(texts))
+	size := n.maxLength - 2 // the content tokens of a window
+	if opts.Chunk && opts.ChunkOverlap >= size {
+		return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, opts.ChunkOverlap, size, n.maxLength)
+	}
+	var seqs [][]int32 // token ids: one per text, or its windows
+	var owner []int    // the text of each sequence
+	for i, t := range texts {
+		var windows [][]int32
+		switch {
+		case opts.Chunk:
+			windows = Windows(n.tok.IDs(t), size, opts.ChunkOverlap)
+		case opts.TruncateLeft:
+			ids := n.tok.IDs(t)
+			windows = [][]int32{ids[max(0, len(ids)-size):]}
+		default:
+			seqs, owner = append(seqs, n.tok.EncodeIDs(t, n.maxLength)), append(owner, i)
+			continue
+		}
+		for _, w := range windows {
+			seq := make([]int32, 0, len(w)+2)
+			seq = append(append(append(seq, n.specials[0]), w...), n.specials[1])
+			seqs, owner = append(seqs, seq), append(owner, i)
+		}
+	}
+	// Shortest first, so that passes of the graph engine carry little
+	// padding.
+	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a]) - len(encs[b]) })
-
+	slices.SortStableFunc(order, func(a, b int) int { return len(seqs[a]) - len(seqs[b]) })
+	sorted := make([][]int32, len(seqs))
+	for i, k := range order {
+		sorted[i] = seqs[k]
+	}
+	vecs, err := e.batch.encode(ctx, n, sorted)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]sparsevec.Vector, len(texts))
-	for start := 0; start < len(order); start += e.opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		batch := order[start:min(start+e.opts.BatchSize, len(order))]
-		vecs, err := e.run(ctx, r.Engine, batch, encs)
-		if err != nil {
-			return nil, err
-		}
-		for i, idx := range batch {
-			out[idx] = vecs[i]
+	seen := make([]bool, len(texts))
+	for i, k := range order {
+		t := owner[k]
+		if seen[t] {
+			out[t] = sparsevec.Max(out[t], vecs[i])
+		} else {
+			out[t], seen[t] = vecs[i], true
 		}
 	}
+	for i := range out {
+		out[i] = e.reduce(out[i])
+	}
 	return out, nil
+}
+
+// Windows cuts the tokens of a text (without special tokens) into the
+// windows that Options.Chunk encodes: size tokens each, starting at 0,
+// size-overlap, 2(size-overlap), ... while a window still ends before
+// the last token, and a last window that ends at the last token. A text
+// of at most size tokens is one window (an empty text too). Windows share
+// the memory of ids. size must exceed overlap, and overlap be at least 0.
+func Windows(ids []int32, size, overlap int) [][]int32 {
+	if len(ids) <= size || size <= 0 || overlap < 0 || overlap >= size {
+		return [][]int32{ids}
+	}
+	var ws [][]int32
+	for start := 0; start+size < len(ids); start += size - overlap {
+		ws = append(ws, ids[start:start+size])
+	}
+	return append(ws, ids[len(ids)-size:])
 }
 
 // encodeStatic encodes texts by table lookup (see layout.Static.Encode).
@@ -252,7 +351,7 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 	closed := e.closed
 	e.mu.Unlock()
 	if closed {
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
 	out := make([]sparsevec.Vector, len(texts))
 	for i, t := range texts {
@@ -261,37 +360,32 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 				return nil, err
 			}
 		}
-		v := s.Encode(t)
-		if e.opts.MaxActiveDims > 0 {
-			v = v.KeepTop(e.opts.MaxActiveDims)
-		}
-		out[i] = v
+		out[i] = e.reduce(s.Encode(t))
 	}
 	return out, nil
 }
 
-// run encodes the texts encs[batch[i]] as one batch through n.
-func (e *Encoder) run(ctx context.Context, n route.Engine, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
-	seqs := make([][]int32, len(batch))
-	for r, i := range batch {
-		seqs[r] = encs[i]
-	}
+// pass runs seqs through n as one forward pass.
+func (e *Encoder) pass(ctx context.Context, n *network, seqs [][]int32) ([]sparsevec.Vector, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed {
-		e.mu.Unlock()
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
-	vecs, err := n.Encode(ctx, seqs)
-	e.mu.Unlock()
+	vecs, err := n.eng.encode(ctx, seqs)
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	if e.opts.MaxActiveDims > 0 {
-		for r := range vecs {
-			vecs[r] = vecs[r].KeepTop(e.opts.MaxActiveDims)
-		}
+	if len(vecs) != len(seqs) {
+		return nil, fmt.Errorf("model: %s: engine returned %d vectors for %d sequences", e.name, len(vecs), len(seqs))
 	}
 	return vecs, nil
+}
+
+// reduce applies the options that drop weights: MaxActiveDims, then
+// Prune.
+func (e *Encoder) reduce(v sparsevec.Vector) sparsevec.Vector {
+	return v.KeepTop(e.opts.MaxActiveDims).Prune(e.opts.Prune)
 }
 
 // Decode returns the k heaviest dimensions of v with their tokens,
@@ -320,6 +414,19 @@ func (e *Encoder) Dim() int { return e.dim }
 // and [SEP].
 func (e *Encoder) MaxLength() int { return e.routes.MaxLength() }
 
+// Precision is the number format of the network: Options.Precision, or
+// splade.PrecisionFP32 when that is empty.
+func (e *Encoder) Precision() splade.Precision {
+	if e.opts.Precision == "" {
+		return splade.PrecisionFP32
+	}
+	return e.opts.Precision
+}
+
+// MaxBatchTokens is the most tokens of one forward pass, into which
+// concurrent calls are merged (Options.MaxBatchTokens).
+func (e *Encoder) MaxBatchTokens() int { return e.opts.MaxBatchTokens }
+
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
 func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
@@ -330,7 +437,7 @@ func (e *Encoder) Model() string { return e.name }
 // Token returns the vocabulary entry of dimension id ("" out of range).
 func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
 
-var _ splade.Encoder = (*Encoder)(nil)
+var _ splade.OptionEncoder = (*Encoder)(nil)
 
 // Backend names the engine in use, as Options.Backend spells it: the
 // native engine with its kernel (for example "native:avx512", or
@@ -341,6 +448,7 @@ func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.
 func (e *Encoder) Close() error {
+	e.batch.stop()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

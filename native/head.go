@@ -36,7 +36,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if m.bf16 != nil {
 		R = blockRows
 	}
-	small := (m.bf16 == nil && m.kernel.small != nil || m.bf16 != nil && m.bf16.rows != nil) && padded(smallRows) < padded(R)
+	small := (m.bf16 == nil && m.int8 == nil && m.kernel.small != nil || m.bf16 != nil && m.bf16.rows != nil) && padded(smallRows) < padded(R)
 	if small {
 		R = smallRows
 	}
@@ -65,7 +65,19 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 
 	// block computes rows [r, r+R) of panel p of the logits into c.
 	var block func(r, p int, c []float32)
-	if m.bf16 == nil {
+	if m.int8 != nil { // the padded rows quantized once
+		kp := m.decInt8.kp
+		q := &ws.xq
+		q.kp, q.u, q.scale, q.zp = kp, grow(q.u, rows*kp), grow(q.scale, rows), grow(q.zp, rows)
+		m.rows(ws.crew, rows, func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				i := src[t]
+				q.scale[t], q.zp[t] = quantizeRow(q.u[t*kp:(t+1)*kp], h[i*H:(i+1)*H])
+			}
+		})
+		kern := m.int8.fn
+		block = func(r, p int, c []float32) { kern(q, r, &m.decInt8, p, c, panelWidth) }
+	} else if m.bf16 == nil {
 		ws.hp = grow(ws.hp, rows*H)
 		hp := ws.hp
 		for t, i := range src {

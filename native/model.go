@@ -16,7 +16,7 @@ type Options struct {
 	Pooling    splade.Pooling    // empty: max
 	Activation splade.Activation // empty: relu
 	Precision  splade.Precision  // empty: fp32
-	// Kernel names the micro-kernel: "avx512", "avx2" or "go"; empty
+	// Kernel names the micro-kernel: "avx512", "avx2", "neon" or "go"; empty
 	// means the fastest this CPU runs (see Kernels).
 	Kernel string
 }
@@ -38,6 +38,7 @@ type Model struct {
 	activation                  splade.Activation
 	kernel                      namedKernel       // fp32: every product; bf16: attention's
 	bf16                        *namedBlockKernel // bf16 precision: the linear layers' and the head's kernel; nil for fp32
+	int8                        *namedInt8Kernel  // int8 precision: the linear layers' and the head's kernel; nil otherwise
 
 	wordEmb, posEmb, typeEmb0 []float32 // posEmb: nil for rotary positions; typeEmb0: row 0 of the token-type table, nil without one
 	embNorm                   norm
@@ -47,6 +48,7 @@ type Model struct {
 	headNorm                  norm
 	dec                       packed     // [H, V]; fp32 only
 	decBF16                   packedBF16 // [H, V]; bf16 only
+	decInt8                   packedInt8 // [H, V], no bias (pool adds decB); int8 only
 	decB                      []float32
 	token                     *tokenHead // the per-token head; nil for an MLM head
 
@@ -67,6 +69,8 @@ type workspace struct {
 	attn                             []attnScratch
 	tiles                            []scratchTile
 	tilesBF16                        []bf16Scratch
+	tilesInt8                        []int8Scratch
+	xq                               quantRows // int8: the rows of a short query, or the head's, quantized once
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
@@ -91,18 +95,27 @@ type layer struct {
 type norm struct{ w, b []float32 }
 
 // linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out],
-// in fp32 (w) or bf16 (wb); b is nil without a bias.
+// in fp32 (w), bf16 (wb) or int8 (wq, which holds the bias too); b is
+// nil without a bias.
 type linear struct {
 	w  packed
 	wb packedBF16
+	wq packedInt8
 	b  []float32
 }
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
-// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
-// "avx512bf16", "go" for bf16. The last, plain Go, runs everywhere.
+// fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
+// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
+// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
+	if p == splade.PrecisionInt8 {
+		for _, k := range int8Kernels() {
+			names = append(names, k.name)
+		}
+		return names
+	}
 	if p == splade.PrecisionBF16 {
 		for _, k := range bf16Kernels() {
 			names = append(names, k.name)
@@ -159,6 +172,20 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		if m.bf16 == nil {
 			return nil, fmt.Errorf("native: bf16 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
 		}
+	} else if opts.Precision == splade.PrecisionInt8 {
+		ks := int8Kernels()
+		m.int8 = &ks[0]
+		if opts.Kernel != "" {
+			m.int8 = nil
+			for i := range ks {
+				if ks[i].name == opts.Kernel {
+					m.int8 = &ks[i]
+				}
+			}
+		}
+		if m.int8 == nil {
+			return nil, fmt.Errorf("native: int8 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
+		}
 	} else if opts.Kernel != "" {
 		found := false
 		for _, k := range fp32Kernels() {
@@ -213,6 +240,9 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		}
 		if m.bf16 != nil {
 			return linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
+		}
+		if m.int8 != nil {
+			return linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
 		}
 		return linear{w: pack(nil, w, in, len(parts)*out, 1, in), b: b}
 	}
@@ -308,6 +338,8 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	}
 	if m.bf16 != nil {
 		m.decBF16 = packBF16(dec, H, V, 1, H)
+	} else if m.int8 != nil {
+		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
 		m.dec = pack(nil, dec, H, V, 1, H)
 	}
@@ -318,10 +350,13 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 }
 
 // Kernel names the micro-kernel of the linear layers and the head: the
-// bf16 one at bf16 precision, else the fp32 one.
+// bf16 one at bf16 precision, the int8 one at int8, else the fp32 one.
 func (m *Model) Kernel() string {
 	if m.bf16 != nil {
 		return m.bf16.name
+	}
+	if m.int8 != nil {
+		return m.int8.name
 	}
 	return m.kernel.name
 }
@@ -355,7 +390,7 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 	c := newCrew(&m.threads)
 	ws, _ := m.workspaces.Get().(*workspace)
 	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
-		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size)}
+		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size), tilesInt8: make([]int8Scratch, c.size)}
 	}
 	ws.crew = c
 	defer m.workspaces.Put(ws)
@@ -501,7 +536,17 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
+	if m.int8 != nil {
+		in, out = l.wq.k, l.wq.n
+	}
 	nw := ws.crew.size
+	chunks := (N + chunkRows - 1) / chunkRows
+	byRows := chunks >= 2*nw || nw == 1 // else the cores split the columns
+	// int8: each chunk quantizes its rows; with the columns split, all
+	// rows are quantized once, before.
+	if m.int8 != nil && !byRows {
+		quantizeRows(&ws.xq, N, x, in, in, l.wq.kp)
+	}
 	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
 	// A short query takes the small-M kernel, x packed for it once (fp32)
 	// or rounded to bf16 once (bf16), not once per group of panels.
@@ -515,6 +560,16 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		rowsToBF16(ws.xb, N, l.wb.kp, x, in, in)
 	}
 	product := func(w, lo, hi, p0, p1 int) {
+		if m.int8 != nil {
+			st := &ws.tilesInt8[w]
+			q, r0 := &ws.xq, lo
+			if byRows {
+				quantizeRows(&st.q, hi-lo, x[lo*in:], in, in, l.wq.kp)
+				q, r0 = &st.q, 0
+			}
+			gemmInt8Panels(m.int8.fn, hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out, st)
+			return
+		}
 		if smallBF16 {
 			gemmBF16Rows(*m.bf16, N, ws.xb, l.wb, p0, p1, dst, out, &tilesBF16[w])
 		} else if m.bf16 != nil {
@@ -525,12 +580,11 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}
 	}
-	chunks := (N + chunkRows - 1) / chunkRows
-	if chunks >= 2*nw || nw == 1 {
+	if byRows {
 		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
-			if l.b != nil {
+			if m.int8 == nil && l.b != nil { // int8's epilogue adds it
 				addBias(dst[lo*out:hi*out], hi-lo, l.b)
 			}
 			if post != nil {
@@ -546,7 +600,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
 	m.rows(ws.crew, N, func(lo, hi int) {
-		if l.b != nil {
+		if m.int8 == nil && l.b != nil { // int8's epilogue adds it
 			addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		}
 		if post != nil {

@@ -50,6 +50,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		if native.Kernels(splade.PrecisionBF16)[0] != "go" {
 			engines = append(engines, engine{model.NativeBackend, splade.PrecisionBF16})
 		}
+		engines = append(engines, engine{model.NativeBackend, splade.PrecisionInt8})
 		engines = append(engines, engine{model.DefaultBackend, splade.PrecisionFP32})
 	}
 	tw := tabwriter.NewWriter(a.stdout, 2, 8, 2, ' ', 0)

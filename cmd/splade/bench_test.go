@@ -16,6 +16,7 @@ func TestBench(t *testing.T) {
 	if native.Kernels("bf16")[0] != "go" {
 		want = append(want, "native:"+native.Kernels("bf16")[0])
 	}
+	want = append(want, "native:"+native.Kernels("int8")[0])
 	if len(lines) != 1+len(want) || !strings.Contains(lines[0], "texts/s") {
 		t.Fatalf("bench printed\n%s\nwant a header and %d engines", out, len(want))
 	}
@@ -47,6 +48,9 @@ func TestPrecisionFlag(t *testing.T) {
 	}
 	if _, errs, code := runCLI(t, nil, "encode", "--model", tiny, "--precision", "bf16", "--backend", "go", "x"); code != 1 || !strings.Contains(errs, "native engine") {
 		t.Errorf("--precision bf16 --backend go: exit %d, stderr %q; want an error pointing to the native engine", code, errs)
+	}
+	if _, errs, code := runCLI(t, nil, "encode", "--model", tiny, "--precision", "int8", "--backend", "go", "x"); code != 1 || !strings.Contains(errs, "native engine") {
+		t.Errorf("--precision int8 --backend go: exit %d, stderr %q; want an error pointing to the native engine", code, errs)
 	}
 	// bf16 on the plain-Go bf16 kernel runs anywhere; its vector is close
 	// to fp32's.

@@ -68,9 +68,9 @@ func applyPatch(doc any, p patch) error {
 // TestEdgeCases: empty text, white space only, unknown characters, emoji,
 // combining marks, long words and added tokens inside text get the ids
 // HuggingFace's Rust tokenizers give, on the conformance tokenizer and on
-// variants of it (prepend_scheme first and never, split off, byte
-// fallback, a string Replace, rstrip, single_word and normalized added
-// tokens).
+// variants of it (prepend_scheme first and never, split off, the legacy
+// Metaspace, WhitespaceSplit before Metaspace, byte fallback, a string
+// Replace, rstrip, single_word and normalized added tokens).
 func TestEdgeCases(t *testing.T) {
 	data, err := os.ReadFile("testdata/hf-edge-cases.json")
 	if err != nil {

@@ -24,8 +24,9 @@ type spmModel struct {
 
 // Piece types of SentencePiece.
 const (
-	spmUnknown = 2
-	spmControl = 3
+	spmUnknown     = 2
+	spmControl     = 3
+	spmUserDefined = 4
 )
 
 // Field numbers of sentencepiece_model.proto.
@@ -197,6 +198,13 @@ func fromSentencePiece(data []byte, cfg hf.Config) (*Tokenizer, error) {
 		{ID: 2, Content: "</s>", Special: true, Normalized: &no},
 		{ID: 3, Content: "<unk>", Special: true, Normalized: &no},
 		mask,
+	}
+	// Control and user-defined pieces are matched whole, as transformers'
+	// converter adds them.
+	for i := 3; i < len(m.pieces); i++ {
+		if typ := m.types[i]; (typ == spmControl || typ == spmUserDefined) && m.pieces[i] != "" {
+			added = append(added, hf.AddedToken{ID: int32(i + 1), Content: m.pieces[i], Special: typ == spmControl, Normalized: &no})
+		}
 	}
 	for _, a := range cfg.AddedDecoder {
 		if a.ID > 3 && a.ID != mask.ID {
