@@ -702,3 +702,48 @@ func TestWeightFiles(t *testing.T) {
 		t.Error("empty weight_map: no error")
 	}
 }
+
+// TestWriteSafetensorsI8 round-trips a 2-D tensor through the I8 format:
+// each value within half a step (max|row|/127/2) of the original, the
+// row's largest magnitude exact, a zero row zero, 1-D tensors exact.
+func TestWriteSafetensorsI8(t *testing.T) {
+	w := &Tensor{Shape: []int{3, 4}, Data: []float32{
+		0.5, -1.27, 0.01, 0.3,
+		0, 0, 0, 0,
+		-2, 1, 0.75, -0.1}}
+	b := &Tensor{Shape: []int{4}, Data: []float32{0.1, -0.2, 0.3, 1e-7}}
+	var buf bytes.Buffer
+	if err := WriteSafetensors(&buf, map[string]*Tensor{"l.weight": w, "l.bias": b}, "I8"); err != nil {
+		t.Fatal(err)
+	}
+	// I8 is one byte a value: 12 + the scales (3 F32) + the bias (4 F32).
+	if !bytes.Contains(buf.Bytes(), []byte(`"l.weight":{"data_offsets":[16,28],"dtype":"I8","shape":[3,4]}`)) {
+		t.Errorf("header: %s", buf.Bytes()[8:])
+	}
+	ts, err := ReadSafetensors(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || ts["l.weight_scale"] != nil {
+		t.Fatalf("tensors %v: want l.weight and l.bias (the scales folded in)", slices.Sorted(maps.Keys(ts)))
+	}
+	if !slices.Equal(ts["l.bias"].Data, b.Data) {
+		t.Errorf("bias %v, want %v", ts["l.bias"].Data, b.Data)
+	}
+	got := ts["l.weight"]
+	if !slices.Equal(got.Shape, w.Shape) {
+		t.Fatalf("shape %v", got.Shape)
+	}
+	for r, amax := range []float32{1.27, 0, 2} {
+		step := amax / 127
+		for c := range 4 {
+			x, y := w.Data[r*4+c], got.Data[r*4+c]
+			if d := float32(math.Abs(float64(x - y))); d > step/2*1.0001 {
+				t.Errorf("[%d,%d] = %g, want %g within %g", r, c, y, x, step/2)
+			}
+			if float32(math.Abs(float64(x))) == amax && math.Abs(float64(x-y)) > 1e-6 {
+				t.Errorf("[%d,%d] = %g, want the row's largest %g exactly", r, c, y, x)
+			}
+		}
+	}
+}

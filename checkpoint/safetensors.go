@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 )
 
@@ -82,7 +83,66 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 			ts[name] = t
 		}
 	}
+	if err := dequantizeInt8(entries, buf, ts); err != nil {
+		return nil, err
+	}
 	return ts, nil
+}
+
+// int8ScaleSuffix names the row scales of an I8 tensor (see
+// WriteSafetensors): NAME_scale, as compressed-tensors spells weight_scale.
+const int8ScaleSuffix = "_scale"
+
+// dtI8 is the element type of WriteSafetensors' I8 tensors.
+var dtI8 = elemType{"I8", 1, false}
+
+// quantizeRows quantizes x [R, C] per row to symmetric int8 (see
+// WriteSafetensors).
+func quantizeRows(x []float32, R, C int) (q []int8, scale []float32) {
+	q, scale = make([]int8, R*C), make([]float32, R)
+	for r := range R {
+		row := x[r*C : (r+1)*C]
+		var amax float32
+		for _, v := range row {
+			amax = max(amax, float32(math.Abs(float64(v))))
+		}
+		if amax == 0 {
+			continue
+		}
+		scale[r] = amax / 127
+		inv := 127 / amax
+		for c, v := range row {
+			q[r*C+c] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
+		}
+	}
+	return q, scale
+}
+
+// dequantizeInt8 adds to ts, as float32, each I8 tensor of entries whose
+// row scales (NAME_scale, F32 [R] for a 2-D [R, C]) ts holds, and drops the
+// scales. Other I8 tensors stay left out, as every integer tensor is.
+func dequantizeInt8(entries map[string]safetensorsEntry, buf []byte, ts map[string]*Tensor) error {
+	for name, e := range entries {
+		scale, ok := ts[name+int8ScaleSuffix]
+		if e.Dtype != "I8" || !ok {
+			continue
+		}
+		if len(e.Shape) != 2 || len(scale.Shape) != 1 || int64(scale.Shape[0]) != e.Shape[0] {
+			return fmt.Errorf("tensor %q: I8 shape %v with scales %q of shape %v: want [R, C] and [R]", name, e.Shape, name+int8ScaleSuffix, scale.Shape)
+		}
+		R, C := int(e.Shape[0]), int(e.Shape[1])
+		q := buf[e.DataOffsets[0]:e.DataOffsets[1]] // checked by decodeEntry: R*C bytes
+		t := &Tensor{Shape: []int{R, C}, Data: make([]float32, R*C)}
+		for r := range R {
+			s := scale.Data[r]
+			for c := range C {
+				t.Data[r*C+c] = float32(int8(q[r*C+c])) * s
+			}
+		}
+		ts[name] = t
+		delete(ts, name+int8ScaleSuffix)
+	}
+	return nil
 }
 
 // duplicateKeys lists the keys that the top-level JSON object header names
@@ -204,22 +264,30 @@ func decodeEntry(e safetensorsEntry, buf []byte) (*Tensor, error) {
 }
 
 // WriteSafetensors writes ts as a safetensors file with elements of type
-// dtype: "F32", "F16" (half the size; values beyond ±65504 become ±Inf) or
-// "BF16". Tensors are laid out in name order, so equal input gives equal
-// bytes.
+// dtype: "F32", "F16" (half the size; values beyond ±65504 become ±Inf),
+// "BF16", or "I8" (see below). Tensors are laid out in name order, so equal
+// input gives equal bytes.
+//
+// "I8" stores every 2-D tensor [R, C] per row as symmetric int8: tensor
+// NAME becomes I8 values q [R, C] and NAME_scale, F32 [R], with
+// x ≈ q·scale, scale = max|row|/127 (0 for a zero row), q = round(x/scale);
+// the other tensors (biases, norms) stay F32. Rows are the output channels
+// of a PyTorch Linear weight and the tokens of an embedding table, so the
+// per-output-channel int8 quantization of package native finds the very
+// same q and scale again. ReadSafetensors turns such a pair back into one
+// float32 tensor.
 func WriteSafetensors(w io.Writer, ts map[string]*Tensor, dtype string) error {
 	var dt elemType
 	switch dtype {
-	case "F32":
+	case "F32", "I8":
 		dt = dtF32
 	case "F16":
 		dt = dtF16
 	case "BF16":
 		dt = dtBF16
 	default:
-		return fmt.Errorf("checkpoint: WriteSafetensors: unsupported dtype %q (want F32, F16 or BF16)", dtype)
+		return fmt.Errorf("checkpoint: WriteSafetensors: unsupported dtype %q (want F32, F16, BF16 or I8)", dtype)
 	}
-	names := make([]string, 0, len(ts))
 	for name, t := range ts {
 		if name == "__metadata__" {
 			return errors.New("checkpoint: WriteSafetensors: tensor name __metadata__ is reserved")
@@ -230,23 +298,47 @@ func WriteSafetensors(w io.Writer, ts map[string]*Tensor, dtype string) error {
 		if n, ok := numElements(t.Shape); !ok || n != len(t.Data) {
 			return fmt.Errorf("checkpoint: WriteSafetensors: tensor %q has shape %v but %d values", name, t.Shape, len(t.Data))
 		}
-		names = append(names, name)
 	}
-	sort.Strings(names)
-
-	header := make(map[string]any, len(ts)+1)
-	header["__metadata__"] = map[string]string{"format": "pt"}
-	var off uint64
-	for _, name := range names {
-		t := ts[name]
-		size := uint64(len(t.Data) * dt.size)
+	// Each stored tensor: its element type and shape, and how to encode it.
+	type stored struct {
+		dt    elemType
+		shape []int
+		f     []float32 // the values of a float tensor
+		q     []int8    // the values of an I8 tensor
+	}
+	out := make(map[string]stored, len(ts))
+	for name, t := range ts {
 		shape := t.Shape
 		if shape == nil {
 			shape = []int{}
 		}
+		if dtype == "I8" && len(shape) == 2 {
+			scaleName := name + int8ScaleSuffix
+			if _, dup := ts[scaleName]; dup {
+				return fmt.Errorf("checkpoint: WriteSafetensors: I8: tensor %q would be overwritten by the scales of %q", scaleName, name)
+			}
+			q, scale := quantizeRows(t.Data, shape[0], shape[1])
+			out[name] = stored{dt: dtI8, shape: shape, q: q}
+			out[scaleName] = stored{dt: dtF32, shape: []int{shape[0]}, f: scale}
+			continue
+		}
+		out[name] = stored{dt: dt, shape: shape, f: t.Data}
+	}
+	names := make([]string, 0, len(out))
+	for name := range out {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+
+	header := make(map[string]any, len(out)+1)
+	header["__metadata__"] = map[string]string{"format": "pt"}
+	var off uint64
+	for _, name := range names {
+		s := out[name]
+		size := uint64((len(s.f) + len(s.q)) * s.dt.size)
 		header[name] = map[string]any{
-			"dtype":        dt.name,
-			"shape":        shape,
+			"dtype":        s.dt.name,
+			"shape":        s.shape,
 			"data_offsets": [2]uint64{off, off + size},
 		}
 		off += size
@@ -266,14 +358,22 @@ func WriteSafetensors(w io.Writer, ts map[string]*Tensor, dtype string) error {
 	bw.Write(hj)
 	chunk := make([]byte, 0, 1<<16)
 	for _, name := range names {
-		data := ts[name].Data
-		for len(data) > 0 {
-			k := min(len(data), cap(chunk)/dt.size)
-			chunk = encodeFloats(dt, chunk[:0], data[:k])
+		s := out[name]
+		for f, q := s.f, s.q; len(f)+len(q) > 0; {
+			k := min(len(f)+len(q), cap(chunk)/s.dt.size)
+			if q != nil {
+				chunk = chunk[:0]
+				for _, v := range q[:k] {
+					chunk = append(chunk, byte(v))
+				}
+				q = q[k:]
+			} else {
+				chunk = encodeFloats(s.dt, chunk[:0], f[:k])
+				f = f[k:]
+			}
 			if _, err := bw.Write(chunk); err != nil {
 				return fmt.Errorf("checkpoint: WriteSafetensors: %w", err)
 			}
-			data = data[k:]
 		}
 	}
 	if err := bw.Flush(); err != nil {

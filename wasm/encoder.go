@@ -36,12 +36,18 @@ type LoadOptions struct {
 	// max_seq_length, else the tokenizer's model_max_length; never more
 	// than the model's position table.
 	MaxLength int
+
+	// Precision is splade.PrecisionFP32 (default) or splade.PrecisionInt8:
+	// package native's portable int8 kernel, weights quantized per output
+	// channel at load, for a folder whose weights were stored as I8 (see
+	// checkpoint.WriteSafetensors), where it finds the stored int8 values
+	// again. PrecisionBF16 is not offered: WebAssembly has no bf16 products.
+	Precision splade.Precision
 }
 
-// settings returns the options that every engine takes. This package
-// computes in float32 only.
+// settings returns the options that every engine takes.
 func (o LoadOptions) settings() splade.Settings {
-	return splade.Settings{MaxLength: o.MaxLength, Pooling: o.Pooling, Activation: o.Activation}
+	return splade.Settings{MaxLength: o.MaxLength, Pooling: o.Pooling, Activation: o.Activation, Precision: o.Precision}
 }
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for concurrent
@@ -97,6 +103,9 @@ func LoadDirWith(dir string, opts LoadOptions) (*Encoder, error) {
 func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
 	if err := opts.settings().Validate(); err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
+	}
+	if opts.Precision == splade.PrecisionBF16 {
+		return nil, fmt.Errorf("wasm: precision %q: use %q or %q", opts.Precision, splade.PrecisionFP32, splade.PrecisionInt8)
 	}
 	e, err := load(fsys, opts)
 	if err != nil {
@@ -167,8 +176,9 @@ func (e *Encoder) Dim() int { return e.dim }
 // Model returns the model name.
 func (e *Encoder) Model() string { return e.name }
 
-// Backend returns "wasm-go": package native's portable pure-Go float32
-// forward pass, as a WebAssembly build runs it.
+// Backend returns "wasm-go": package native's portable pure-Go forward
+// pass (float32, or int8 with LoadOptions.Precision), as a WebAssembly
+// build runs it.
 func (e *Encoder) Backend() string { return "wasm-go" }
 
 // Tokenizer returns the tokenizer of the document side (of the queries for

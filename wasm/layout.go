@@ -22,7 +22,7 @@ func build(desc *layout.Model, opts LoadOptions) (*Encoder, error) {
 		}
 		// The portable pure-Go kernel: what GOARCH=wasm runs, also when
 		// the package is tested elsewhere.
-		m, err := native.New(params, native.Options{Pooling: pooling, Activation: act, Kernel: "go"})
+		m, err := native.New(params, native.Options{Pooling: pooling, Activation: act, Precision: opts.Precision, Kernel: "go"})
 		if err != nil {
 			return nil, 0, fmt.Errorf("model in %s: %w", d.Dir, err)
 		}

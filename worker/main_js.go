@@ -30,6 +30,7 @@ type options struct {
 	Pooling    splade.Pooling    `json:"pooling"`
 	Activation splade.Activation `json:"activation"`
 	MaxLength  int               `json:"max_length"`
+	Precision  splade.Precision  `json:"precision"`
 }
 
 // served is the wasm encoder with its tokenizer shown to the API
@@ -99,6 +100,7 @@ func (s *server) load(jsctx js.Value) error {
 		Pooling:    opts.Pooling,
 		Activation: opts.Activation,
 		MaxLength:  opts.MaxLength,
+		Precision:  opts.Precision,
 	})
 	if err != nil {
 		return fmt.Errorf("worker: loading the model: %w", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/tokenizer/unigram"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -176,14 +177,25 @@ func (o *options) loadOptions() wasm.LoadOptions {
 			name = filepath.Base(abs)
 		}
 	}
-	return wasm.LoadOptions{Name: name, Pooling: splade.Pooling(o.pooling), Activation: splade.Activation(o.activation), MaxLength: o.maxLength}
+	return wasm.LoadOptions{Name: name, Pooling: splade.Pooling(o.pooling), Activation: splade.Activation(o.activation), MaxLength: o.maxLength,
+		Precision: o.precision()}
+}
+
+// precision is what the worker computes in: int8 for I8 weights (the
+// quantization of package native finds the stored int8 values again),
+// else float32.
+func (o *options) precision() splade.Precision {
+	if o.dtype == "I8" {
+		return splade.PrecisionInt8
+	}
+	return splade.PrecisionFP32
 }
 
 func (o *options) check() error {
 	switch o.dtype {
-	case "F16", "BF16", "F32":
+	case "F16", "BF16", "F32", "I8":
 	default:
-		return fmt.Errorf("worker/build: -dtype %q: want F16, BF16 or F32", o.dtype)
+		return fmt.Errorf("worker/build: -dtype %q: want F32, F16, BF16 or I8", o.dtype)
 	}
 	if _, err := time.Parse(time.DateOnly, o.compatDate); err != nil {
 		return fmt.Errorf("worker/build: -compatibility-date %q: want YYYY-MM-DD", o.compatDate)
@@ -277,7 +289,7 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 		needed := layout.FolderFiles(func(n string) bool { return slices.Contains(names, n) })
 		for _, name := range names {
 			p := path.Join(dir, name)
-			if skip[name] || !slices.Contains(needed, name) {
+			if skip[name] || !slices.Contains(needed, name) || shadowedVocab(names, name) {
 				continue
 			}
 			if !safeName.MatchString(p) {
@@ -317,6 +329,14 @@ func copyModel(ctx context.Context, o options, dst string) (files []string, para
 		return nil, 0, fmt.Errorf("worker/build: %s holds no model files (want config.json, tokenizer files, weights or idf.json)", o.model)
 	}
 	return files, paramBytes, nil
+}
+
+// shadowedVocab reports whether file name of a folder holding names is a
+// vocabulary that the folder's tokenizer.json replaces: the tokenizer
+// reads tokenizer.json first, so the bundle ships that file alone.
+func shadowedVocab(names []string, name string) bool {
+	vocabs := []string{"vocab.txt", "vocab.json", "merges.txt", unigram.ModelFile}
+	return slices.Contains(names, "tokenizer.json") && slices.Contains(vocabs, name)
 }
 
 // skipDir reports whether a subfolder of the model is of no use to the
@@ -411,7 +431,7 @@ func copyWasmExec(ctx context.Context, dst string) error {
 func writeModelMJS(o options, files []string, name string) error {
 	lo := o.loadOptions()
 	cfg, err := json.Marshal(map[string]any{
-		"name": name, "pooling": lo.Pooling, "activation": lo.Activation, "max_length": lo.MaxLength,
+		"name": name, "pooling": lo.Pooling, "activation": lo.Activation, "max_length": lo.MaxLength, "precision": lo.Precision,
 	})
 	if err != nil {
 		return fmt.Errorf("worker/build: %w", err)

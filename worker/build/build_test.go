@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // The tests build the worker, serve it with a local workerd (installed by
@@ -335,6 +336,52 @@ func TestWorkerEdgeBert(t *testing.T) {
 	t.Run("F16", func(t *testing.T) {
 		checkExpected(t, serve(t, buildWorker(t, model, "F16")), exp, tolAbsF16, tolRelF16)
 	})
+	t.Run("I8", func(t *testing.T) {
+		checkQuality(t, serve(t, buildWorker(t, model, "I8")), exp)
+	})
+}
+
+// checkQuality encodes the texts of an expected.json with an int8 worker
+// and gates the vectors against the float32 reference: each text's cosine
+// >= 0.99, and the mean top-10 overlap (the share of the reference's 10
+// heaviest terms among the worker's) >= 0.8.
+func checkQuality(t *testing.T, s *server, exp *reference.Expected) {
+	t.Helper()
+	r := s.encode(t, exp.Texts(), "")
+	minCos, sumCos, minTop, sumTop := 1.0, 0.0, 1.0, 0.0
+	for i, c := range exp.Cases {
+		got := sparsevec.Vector{Indices: r.Vectors[i].Indices, Values: r.Vectors[i].Values, Dim: exp.VocabSize}
+		want := sparsevec.Vector{Indices: c.Indices, Values: c.Values, Dim: exp.VocabSize}
+		cos := float64(sparsevec.Cosine(got, want))
+		top := topOverlap(want, got, 10)
+		if cos < 0.99 {
+			t.Errorf("text %d %q: cosine to the float32 reference %.4f, want >= 0.99", i, c.Text, cos)
+		}
+		minCos, sumCos, minTop, sumTop = min(minCos, cos), sumCos+cos, min(minTop, top), sumTop+top
+	}
+	n := float64(len(exp.Cases))
+	if sumTop/n < 0.8 {
+		t.Errorf("mean top-10 overlap %.3f, want >= 0.8", sumTop/n)
+	}
+	t.Logf("%d texts against float32: cosine mean %.4f min %.4f; top-10 overlap mean %.3f min %.2f",
+		len(exp.Cases), sumCos/n, minCos, sumTop/n, minTop)
+}
+
+// topOverlap is the share of want's k heaviest terms among got's k heaviest.
+func topOverlap(want, got sparsevec.Vector, k int) float64 {
+	tw, tg := sparsevec.Top(want, k), sparsevec.Top(got, k)
+	if len(tw) == 0 {
+		return 1
+	}
+	n := 0
+	for _, a := range tw {
+		for _, b := range tg {
+			if a.Index == b.Index {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(len(tw))
 }
 
 // inferenceFreeFolder assembles an inference-free model folder (the
@@ -643,7 +690,7 @@ func TestBuildLayout(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	want := []string{"worker.mjs", "wasm_exec.js", "model.mjs", "app.wasm", "model/config.json", "model/model.safetensors",
-		"model/special_tokens_map.json", "model/tokenizer.json", "model/tokenizer_config.json", "model/vocab.txt"}
+		"model/special_tokens_map.json", "model/tokenizer.json", "model/tokenizer_config.json"} // no vocab.txt: tokenizer.json replaces it
 	if !slices.Equal(names, want) {
 		t.Errorf("modules %v, want %v", names, want)
 	}
