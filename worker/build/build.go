@@ -39,6 +39,7 @@ const workerPackage = "github.com/splade-go/splade/worker"
 // Cloudflare's limits (developers.cloudflare.com/workers/platform/limits).
 const (
 	maxWorkerSize  = 64 << 20  // uncompressed size of all modules
+	maxCompressed  = 10e6      // compressed size of all modules (paid plan)
 	isolateMemory  = 128 << 20 // memory of one isolate
 	modelSubfolder = "model"   // OUT/model holds the model files
 )
@@ -160,6 +161,10 @@ func build(ctx context.Context, o options) (*result, error) {
 	if res.Raw > maxWorkerSize {
 		o.logf("warning: %.1f MiB is over Cloudflare's %d MiB worker size limit; wrangler deploy will fail "+
 			"(use -dtype F16 or a smaller model)", mib(res.Raw), maxWorkerSize>>20)
+	}
+	if res.Gzip > maxCompressed && o.dtype != "I8" {
+		o.logf("warning: %.1f MB gzip is over Cloudflare's 10 MB compressed worker limit (paid plan); try -dtype I8",
+			float64(res.Gzip)/1e6)
 	}
 	if est := res.ParamBytes + 2*res.Raw; est > isolateMemory*3/4 {
 		o.logf("warning: the parsed weights (%.1f MiB) plus the modules may not fit an isolate's %d MB of memory",

@@ -28,13 +28,15 @@ func query16(t testing.TB) string {
 	return ""
 }
 
-// latencyCases are the two measured set-ups: inference-free queries (the
-// idf table) and the bert-tiny-sized edge-bert-30522 model (F16, the
-// default of the build).
+// latencyCases are the measured set-ups: inference-free queries (the idf
+// table) and the bert-tiny-sized edge-bert-30522 model with F32 weights
+// (float32 products) and I8 weights (int8 products).
 func latencyCases(t testing.TB) []struct{ name, dir, kind string } {
+	edge := reference.Shared(t, "fixtures/edge-bert-30522")
 	return []struct{ name, dir, kind string }{
 		{"inference-free", buildWorker(t, inferenceFreeFolder(t), "F16"), "query"},
-		{"edge-bert-30522", buildWorker(t, reference.Shared(t, "fixtures/edge-bert-30522"), "F16"), ""},
+		{"edge-bert-30522-F32", buildWorker(t, edge, "F32"), ""},
+		{"edge-bert-30522-I8", buildWorker(t, edge, "I8"), ""},
 	}
 }
 

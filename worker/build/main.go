@@ -3,7 +3,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./worker/build -model DIR -out OUT [-dtype F16|BF16|F32] [-name NAME]
+//	go run ./worker/build -model DIR -out OUT [-dtype F32|F16|BF16|I8] [-name NAME]
 //
 // DIR is a model folder (config.json, tokenizer files, model.safetensors or
 // pytorch_model.bin; or a sentence-transformers SparseEncoder folder) or an
@@ -12,8 +12,11 @@
 //   - copies the model's JSON and text files to OUT/model and rewrites its
 //     weights as one model.safetensors per folder, in -dtype (default F32,
 //     which gives the very vectors of the main library; F16 halves the
-//     size, and moved edge-bert-30522's weights by up to 0.0105), leaving
-//     out a decoder weight that repeats the tied word embeddings;
+//     size, and moved edge-bert-30522's weights by up to 0.0105; I8 stores
+//     every matrix as int8 with a float32 scale per row, and the worker then
+//     computes at precision int8: see docs/workers.md), leaving out a
+//     decoder weight that repeats the tied word embeddings and the
+//     vocabulary files that a tokenizer.json replaces;
 //   - loads OUT/model with the worker's own encoder (package wasm), so a
 //     folder the worker cannot serve fails here rather than after deploying;
 //   - compiles the worker (GOOS=js GOARCH=wasm) to OUT/app.wasm and copies
@@ -41,7 +44,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.model, "model", "", "model `folder` (required)")
 	flag.StringVar(&o.out, "out", "", "output `folder` (required); replaced when it holds an earlier build")
-	flag.StringVar(&o.dtype, "dtype", "F32", "element type of the stored weights: F32 (exact), F16 (half the size) or BF16")
+	flag.StringVar(&o.dtype, "dtype", "F32", "element type of the stored weights: F32 (exact), F16 or BF16 (half the size), or I8 (a quarter; the worker computes in int8)")
 	flag.StringVar(&o.name, "name", "", "model name shown in responses (default: the model folder's name)")
 	flag.StringVar(&o.workerName, "worker-name", "splade", "the worker's name in wrangler.toml")
 	flag.StringVar(&o.compatDate, "compatibility-date", defaultCompatDate, "Workers compatibility date (YYYY-MM-DD)")
