@@ -6,7 +6,8 @@
 // server, and the Cloudflare Worker, where a pure-Go encoder runs as
 // WebAssembly; both hand an [Encoder] to [NewHandler] and serve the
 // resulting [net/http.Handler]. So that it builds for js/wasm and wasip1,
-// the package depends only on the standard library, sparsevec and index
+// the package depends only on the standard library, sparsevec, index,
+// the wire types of package api
 // (for POST /search, [WithSearch]); the
 // Prometheus metrics come in through the [Metrics] interface (package
 // metrics implements it).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/api"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -44,12 +45,8 @@ type Tokenizer interface {
 	MaxLength() int
 }
 
-// Token is one token of a text.
-type Token struct {
-	ID      int32
-	Text    string
-	Special bool // [CLS], [SEP] and the like
-}
+// Token is one token of a text, as POST /tokenize answers it.
+type Token = api.Token
 
 // Metrics receives what the handler serves; package metrics implements it
 // with Prometheus. Implementations must be safe for concurrent use.
@@ -114,16 +111,6 @@ type handler struct {
 	queue   *admission
 }
 
-// The error types of TEI's error bodies.
-const (
-	errValidation = "Validation"
-	errEmpty      = "Empty"
-	errTokenizer  = "Tokenizer"
-	errBackend    = "Backend"
-	errOverloaded = "Overloaded"
-	errUnhealthy  = "Unhealthy"
-)
-
 // apiError is an error with the status code and message for the client.
 type apiError struct {
 	status     int
@@ -142,13 +129,13 @@ func badRequest(format string, args ...any) error {
 func errorType(status int) string {
 	switch status {
 	case http.StatusUnprocessableEntity:
-		return errTokenizer
+		return api.ErrorTokenizer
 	case http.StatusTooManyRequests:
-		return errOverloaded
+		return api.ErrorOverloaded
 	case http.StatusInternalServerError, http.StatusFailedDependency, http.StatusServiceUnavailable:
-		return errBackend
+		return api.ErrorBackend
 	}
-	return errValidation
+	return api.ErrorValidation
 }
 
 // endpoints lists the API for error messages.
@@ -302,10 +289,7 @@ func Error(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	body, _ := json.Marshal(struct {
-		Error     string `json:"error"`
-		ErrorType string `json:"error_type"`
-	}{msg, typ})
+	body, _ := json.Marshal(api.Error{Message: msg, Type: typ})
 	writeBody(w, status, "application/json", append(body, '\n'))
 }
 
@@ -337,12 +321,7 @@ func (h *handler) timeoutText() string {
 }
 
 func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, struct {
-		Status  string `json:"status"`
-		Model   string `json:"model"`
-		Backend string `json:"backend"`
-		Dim     int    `json:"dim"`
-	}{"ok", h.enc.Model(), h.enc.Backend(), h.enc.Dim()})
+	return writeJSON(w, api.Health{Status: "ok", Model: h.enc.Model(), Backend: h.enc.Backend(), Dim: h.enc.Dim()})
 }
 
 // readRequest decodes the JSON body of r into dst, refusing unknown
@@ -367,10 +346,13 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 		se  *json.SyntaxError
 		te  *json.UnmarshalTypeError
 		ae  *apiError
+		we  *api.Error
 	)
 	switch {
 	case errors.As(err, &mbe), errors.As(err, &ae):
 		return err
+	case errors.As(err, &we):
+		return &apiError{status: we.StatusCode, errType: we.Type, msg: we.Message}
 	case errors.Is(err, io.EOF):
 		return badRequest("empty request body; send a JSON object like %s", example)
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
@@ -401,7 +383,7 @@ func jsonType(goType string) string {
 
 func (h *handler) checkTexts(name string, texts []string) error {
 	if len(texts) == 0 {
-		return &apiError{status: http.StatusBadRequest, errType: errEmpty, msg: fmt.Sprintf("%q is empty; send at least one text", name)}
+		return &apiError{status: http.StatusBadRequest, errType: api.ErrorEmpty, msg: fmt.Sprintf("%q is empty; send at least one text", name)}
 	}
 	if len(texts) > h.lim.MaxTexts {
 		return badRequest("too many texts in %q: %d (the limit is %d per request); split them over several requests", name, len(texts), h.lim.MaxTexts)
@@ -409,12 +391,12 @@ func (h *handler) checkTexts(name string, texts []string) error {
 	return nil
 }
 
-func parseKind(s string) (Kind, error) {
-	switch k := Kind(s); k {
+func parseKind(k Kind) (Kind, error) {
+	switch k {
 	case KindDefault, KindQuery, KindDocument:
 		return k, nil
 	}
-	return "", badRequest("unknown kind %q; want %q, %q or none", s, KindQuery, KindDocument)
+	return "", badRequest("unknown kind %q; want %q, %q or none", k, KindQuery, KindDocument)
 }
 
 func checkK(name string, k int) error {
@@ -479,27 +461,10 @@ func (h *handler) context(r *http.Request) (context.Context, context.CancelFunc)
 	return context.WithTimeout(r.Context(), h.lim.Timeout)
 }
 
-type encodeRequest struct {
-	Texts         []string `json:"texts"`
-	Kind          string   `json:"kind"`
-	MaxActiveDims int      `json:"max_active_dims"`
-}
-
-type wireVector struct {
-	Indices []uint32  `json:"indices"`
-	Values  []float32 `json:"values"`
-}
-
-type encodeResponse struct {
-	Model   string       `json:"model"`
-	Dim     int          `json:"dim"`
-	Vectors []wireVector `json:"vectors"`
-}
-
 const encodeExample = `{"texts":["a text"],"kind":"query"}`
 
 func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
-	var req encodeRequest
+	var req api.EncodeRequest
 	if err := h.readRequest(w, r, &req, encodeExample); err != nil {
 		return err
 	}
@@ -524,11 +489,11 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := encodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]wireVector, len(vs))}
+	resp := api.EncodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]api.Vector, len(vs))}
 	for i, v := range vs {
 		v = v.KeepTop(req.MaxActiveDims)
 		n := v.Len()
-		wv := wireVector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
+		wv := api.Vector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
 		if wv.Indices == nil {
 			wv.Indices, wv.Values = []uint32{}, []float32{}
 		}
@@ -537,26 +502,14 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, resp)
 }
 
-type similarityRequest struct {
-	Queries   []string `json:"queries"`
-	Documents []string `json:"documents"`
-	Fn        string   `json:"fn"`
-}
-
-type similarityResponse struct {
-	Model  string         `json:"model"`
-	Fn     sparsevec.Func `json:"fn"`
-	Scores [][]float32    `json:"scores"`
-}
-
 const similarityExample = `{"queries":["a question"],"documents":["a passage"],"fn":"dot"}`
 
 func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
-	var req similarityRequest
+	var req api.SimilarityRequest
 	if err := h.readRequest(w, r, &req, similarityExample); err != nil {
 		return err
 	}
-	fn, err := sparsevec.ParseFunc(req.Fn)
+	fn, err := sparsevec.ParseFunc(string(req.Fn))
 	if err != nil {
 		return badRequest("unknown fn %q; want %q or %q", req.Fn, sparsevec.DotFunc, sparsevec.CosineFunc)
 	}
@@ -584,22 +537,7 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, similarityResponse{Model: h.enc.Model(), Fn: fn, Scores: sparsevec.Similarity(qs, ds, fn)})
-}
-
-type decodeRequest struct {
-	Texts []string `json:"texts"`
-	TopK  *int     `json:"top_k"`
-	Kind  string   `json:"kind"`
-}
-
-type decodeResult struct {
-	Tokens []sparsevec.Term `json:"tokens"`
-}
-
-type decodeResponse struct {
-	Model   string         `json:"model"`
-	Results []decodeResult `json:"results"`
+	return writeJSON(w, api.SimilarityResponse{Model: h.enc.Model(), Fn: fn, Scores: sparsevec.Similarity(qs, ds, fn)})
 }
 
 const (
@@ -608,7 +546,7 @@ const (
 )
 
 func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
-	var req decodeRequest
+	var req api.DecodeRequest
 	if err := h.readRequest(w, r, &req, decodeExample); err != nil {
 		return err
 	}
@@ -637,7 +575,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := decodeResponse{Model: h.enc.Model(), Results: make([]decodeResult, len(vs))}
+	resp := api.DecodeResponse{Model: h.enc.Model(), Results: make([]api.DecodeResult, len(vs))}
 	for i, v := range vs {
 		resp.Results[i].Tokens = sparsevec.Terms(v, k, h.enc.Token)
 	}

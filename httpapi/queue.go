@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/splade-go/splade/api"
 )
 
 // admission is the bounded queue of work in front of the encoder. A
@@ -55,7 +57,7 @@ func newAdmission(lim Limits, m Metrics) *admission {
 // overloaded is the error of a request refused by admission control.
 func (a *admission) overloaded(what string) error {
 	wait := a.retryAfter()
-	return &apiError{status: http.StatusTooManyRequests, errType: errOverloaded, retryAfter: wait,
+	return &apiError{status: http.StatusTooManyRequests, errType: api.ErrorOverloaded, retryAfter: wait,
 		msg: fmt.Sprintf("Model is overloaded: %s; retry after %d s", what, wait)}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/splade-go/splade/api"
 	"github.com/splade-go/splade/index"
 )
 
@@ -43,23 +44,6 @@ type searchHandler struct {
 	ix *index.Index
 }
 
-type searchRequest struct {
-	Queries    []string `json:"queries"`
-	TopK       *int     `json:"top_k"`
-	Exhaustive bool     `json:"exhaustive"`
-}
-
-type searchResult struct {
-	ID   int         `json:"id"`
-	Hits []index.Hit `json:"hits"`
-}
-
-type searchResponse struct {
-	Model     string         `json:"model"`
-	Documents int            `json:"documents"`
-	Results   []searchResult `json:"results"`
-}
-
 const searchExample = `{"queries":["what is splade?"],"top_k":10}`
 
 func (s *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +65,7 @@ func (s *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
-	var req searchRequest
+	var req api.SearchRequest
 	if err := s.h.readRequest(w, r, &req, searchExample); err != nil {
 		return err
 	}
@@ -106,7 +90,7 @@ func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := searchResponse{Model: s.h.enc.Model(), Documents: s.ix.Len(), Results: make([]searchResult, len(qs))}
+	resp := api.SearchResponse{Model: s.h.enc.Model(), Documents: s.ix.Len(), Results: make([]api.SearchResult, len(qs))}
 	for i, q := range qs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -115,7 +99,7 @@ func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		resp.Results[i] = searchResult{ID: i, Hits: hits}
+		resp.Results[i] = api.SearchResult{ID: i, Hits: hits}
 	}
 	return writeJSON(w, resp)
 }

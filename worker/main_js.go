@@ -19,7 +19,6 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -39,7 +38,7 @@ type served struct{ *wasm.Encoder }
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
 // included.
 func (s served) Tokenize(text string) []httpapi.Token {
-	return servetok.Tokens(s.Tokenizer(), text)
+	return httpapi.Tokens(s.Tokenizer(), text)
 }
 
 func main() {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/metrics"
 	"github.com/splade-go/splade/model"
 )
@@ -26,7 +25,7 @@ type served struct{ *model.Encoder }
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
 // included.
 func (s served) Tokenize(text string) []httpapi.Token {
-	return servetok.Tokens(s.Tokenizer(), text)
+	return httpapi.Tokens(s.Tokenizer(), text)
 }
 
 // originList is a repeatable string flag.

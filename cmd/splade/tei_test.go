@@ -11,6 +11,8 @@ import (
 
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/teispec"
+
+	"github.com/splade-go/splade/api"
 )
 
 type sparseValue struct {
@@ -98,13 +100,7 @@ func TestServeTEI(t *testing.T) {
 
 	// /info and /health.
 	code, body, _ = spec.Call(t, base, "GET", "/info", "")
-	var info struct {
-		ModelID            string `json:"model_id"`
-		MaxInputLength     int    `json:"max_input_length"`
-		MaxClientBatchSize int    `json:"max_client_batch_size"`
-		Dim                int
-		ModelType          struct{ Embedding struct{ Pooling string } } `json:"model_type"`
-	}
+	var info api.Info
 	if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.MaxInputLength != 64 ||
 		info.MaxClientBatchSize != 3 || info.Dim != exp.VocabSize || info.ModelType.Embedding.Pooling != "splade" || info.ModelID == "" {
 		t.Errorf("/info: %d %v %s", code, err, body)

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/internal/reference"
+
+	"github.com/splade-go/splade/api"
 )
 
 // The tests build the worker, serve it with a local workerd (installed by
@@ -223,16 +225,10 @@ func (s *server) do(t testing.TB, method, path, body string) (int, http.Header, 
 	return resp.StatusCode, resp.Header, b
 }
 
-type vector struct {
-	Indices []uint32  `json:"indices"`
-	Values  []float32 `json:"values"`
-}
-
-type encodeResponse struct {
-	Model   string   `json:"model"`
-	Dim     int      `json:"dim"`
-	Vectors []vector `json:"vectors"`
-}
+type (
+	vector         = api.Vector
+	encodeResponse = api.EncodeResponse
+)
 
 func encodeBody(t testing.TB, texts []string, kind string) string {
 	req := map[string]any{"texts": texts}
@@ -592,10 +588,8 @@ func TestWorkerBadRequests(t *testing.T) {
 		{"unknown path", http.MethodGet, "/nope", "", http.StatusNotFound},
 	} {
 		status, h, body := s.do(t, tc.method, tc.path, tc.body)
-		var e struct {
-			Error string `json:"error"`
-		}
-		if status != tc.status || json.Unmarshal(body, &e) != nil || e.Error == "" {
+		var e api.Error
+		if status != tc.status || json.Unmarshal(body, &e) != nil || e.Message == "" {
 			t.Errorf("%s: %d %.200s; want %d with a JSON error", tc.name, status, body, tc.status)
 		}
 		if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {

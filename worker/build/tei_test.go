@@ -13,6 +13,8 @@ import (
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/teispec"
 	"github.com/splade-go/splade/internal/tryit"
+
+	"github.com/splade-go/splade/api"
 )
 
 // TestWorkerTEI checks the TEI endpoints of the worker in local workerd,
@@ -98,11 +100,7 @@ func TestWorkerTEI(t *testing.T) {
 	}
 
 	code, body, _ = spec.Call(t, s.url, "GET", "/info", "")
-	var info struct {
-		ModelID        string `json:"model_id"`
-		MaxInputLength int    `json:"max_input_length"`
-		Dim            int
-	}
+	var info api.Info
 	if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.MaxInputLength != 64 || info.Dim != exp.VocabSize {
 		t.Errorf("/info: %d %v %s", code, err, body)
 	}
