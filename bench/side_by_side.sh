@@ -8,6 +8,10 @@
 #
 #     flock /tmp/splade-bench.lock bench/side_by_side.sh [ROUNDS]
 #
+# GOMLX=0 leaves out the (slow) GoMLX engine. PyTorch runs with
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (some environments set them
+# for other programs; they mistune OpenBLAS for this CPU).
+#
 # Needs ../shared, Debian's python3-torch python3-numpy libopenblas0-pthread,
 # curl and GNU time. Prints one line per run and a summary.
 set -euo pipefail
@@ -26,18 +30,20 @@ n=$(wc -l < "$work/texts.txt")
 tokens=$(awk -F'"ids":\\[' '{split($2, a, "]"); t += split(a[1], b, ",")} END{printf "%.0f", t/NR}' "$work/ids.jsonl")
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
-echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512_bf16|avx512_vnni|amx_bf16|amx_int8|amx_tile)$' | tr '\n' ' ')"
+echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512_bf16|avx512_vnni|avx_vnni|amx_bf16|amx_int8|amx_tile)$' | tr '\n' ' ')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "texts: $n Cranfield abstracts, mean $tokens tokens; batch 32, max 256"
 
 declare -A cmds=(
   [splade-native-fp32]="$work/splade encode --model $m --max-length 256 --batch-size 32 --backend native"
   [splade-native-bf16]="$work/splade encode --model $m --max-length 256 --batch-size 32 --backend native --precision bf16"
+  [splade-native-int8]="$work/splade encode --model $m --max-length 256 --batch-size 32 --backend native --precision int8"
   [splade-gomlx-fp32]="$work/splade encode --model $m --max-length 256 --batch-size 32 --backend go:ops_sequential,creation_order"
-  [torch-fp32]="/usr/bin/python3 bench/torch_bert_base.py encode $m $work/ids.jsonl fp32 32 2"
-  [torch-bf16]="/usr/bin/python3 bench/torch_bert_base.py encode $m $work/ids.jsonl bf16 32 2"
+  [torch-fp32]="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch_bert_base.py encode $m $work/ids.jsonl fp32 32 2"
+  [torch-bf16]="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch_bert_base.py encode $m $work/ids.jsonl bf16 32 2"
 )
-order=(torch-fp32 splade-native-fp32 torch-bf16 splade-native-bf16 splade-gomlx-fp32)
+order=(torch-fp32 splade-native-fp32 torch-bf16 splade-native-bf16 splade-native-int8)
+[ "${GOMLX:-1}" = 0 ] || order+=(splade-gomlx-fp32)
 results=$work/results.txt
 : > "$results"
 for r in $(seq "$rounds"); do
@@ -51,7 +57,7 @@ done
 
 # Query latency: one 16-token query through splade serve on loopback.
 query='{"texts":["experimental investigation of the aerodynamics of a wing in a slipstream at high speed"]}'
-for prec in fp32 bf16; do
+for prec in fp32 bf16 int8; do
   "$work/splade" serve --model "$m" --addr 127.0.0.1:0 --precision "$prec" 2> "$work/serve.log" &
   pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
@@ -72,5 +78,8 @@ awk -v n="$n" '{ r = n / $2; if (r > best[$1]) { best[$1] = r; rss[$1] = $3 } }
     printf "  native fp32 / torch fp32 = %.2fx\n", best["splade-native-fp32"] / best["torch-fp32"]
     printf "  native bf16 / torch bf16 = %.2fx\n", best["splade-native-bf16"] / best["torch-bf16"]
     printf "  native bf16 / torch fp32 = %.2fx\n", best["splade-native-bf16"] / best["torch-fp32"]
+    printf "  native bf16 / native fp32 = %.2fx\n", best["splade-native-bf16"] / best["splade-native-fp32"]
+    printf "  native int8 / native fp32 = %.2fx\n", best["splade-native-int8"] / best["splade-native-fp32"]
+    printf "  native int8 / torch fp32 = %.2fx\n", best["splade-native-int8"] / best["torch-fp32"]
   }' "$results"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

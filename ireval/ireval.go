@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/splade-go/splade/internal/corpus"
+
 	"github.com/splade-go/splade/index"
 )
 
@@ -22,9 +24,10 @@ type Document struct {
 }
 
 // Contents returns the text to encode for d: the title and the text
-// joined by a space (BEIR's convention for SPLADE), trimmed.
+// joined by a space (BEIR's convention for SPLADE), trimmed, as
+// every command of this module joins BEIR lines (internal/corpus).
 func (d Document) Contents() string {
-	return strings.TrimSpace(d.Title + " " + d.Text)
+	return corpus.Join(d.Title, d.Text)
 }
 
 // Query is one query of a collection.

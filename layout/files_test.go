@@ -23,6 +23,12 @@ func TestFolderFiles(t *testing.T) {
 		// Sharded PyTorch weights: the index, whose shards follow.
 		{[]string{"config.json", "vocab.txt", "pytorch_model.bin.index.json", "pytorch_model-00001-of-00002.bin"},
 			[]string{"config.json", "vocab.txt", "pytorch_model.bin.index.json"}},
+		// An XLM-RoBERTa folder with its SentencePiece model alone.
+		{[]string{"config.json", "sentencepiece.bpe.model", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors"},
+			[]string{"config.json", "sentencepiece.bpe.model", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors"}},
+		// A BGE-M3 folder: the sparse head, not the ColBERT one.
+		{[]string{"config.json", "tokenizer.json", "sentencepiece.bpe.model", "sparse_linear.pt", "colbert_linear.pt", "pytorch_model.bin"},
+			[]string{"config.json", "tokenizer.json", "sentencepiece.bpe.model", "sparse_linear.pt", "pytorch_model.bin"}},
 		{[]string{"modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"},
 			[]string{"modules.json", "config_sentence_transformers.json", "sentence_bert_config.json"}},
 	} {

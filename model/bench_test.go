@@ -64,6 +64,7 @@ func benchmarkBERTBase(b *testing.B, batch, length int) {
 	}{
 		{"native", NativeBackend, ""},
 		{"native-bf16", NativeBackend, splade.PrecisionBF16},
+		{"native-int8", NativeBackend, splade.PrecisionInt8},
 		{"go", DefaultBackend, ""},
 	} {
 		if eng.prec == splade.PrecisionBF16 && native.Kernels(eng.prec)[0] == "go" {

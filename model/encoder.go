@@ -134,7 +134,7 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 					return route{}, err
 				}
 				e.backend, e.backendSpec = b, spec
-				if opts.Precision == splade.PrecisionBF16 && b != nil {
+				if opts.Precision != "" && opts.Precision != splade.PrecisionFP32 && b != nil {
 					return route{}, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", opts.Precision, spec)
 				}
 			}

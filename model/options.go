@@ -32,9 +32,11 @@ type Options struct {
 	// Empty means the model's own: the SpladePooling module's
 	// activation_function, else relu.
 	Activation splade.Activation
-	// Precision is splade.PrecisionFP32 (empty: the default, exact) or
+	// Precision is splade.PrecisionFP32 (empty: the default, exact),
 	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16 or
-	// AMX; see the README for its accuracy).
+	// AMX; see the README for its accuracy) or splade.PrecisionInt8 (the
+	// native engine, fastest with AVX512-VNNI or AVX-VNNI; see
+	// docs/kernels.md for its accuracy).
 	Precision splade.Precision
 	// BatchSize is how many texts go through the network at once.
 	BatchSize int

@@ -22,7 +22,9 @@ type Options struct {
 
 // Model is a masked-LM model with SPLADE pooling, its weights packed for
 // the micro-kernel. It is safe for concurrent use: each Encode call has
-// its own buffers.
+// its own buffers, and all calls at once share one bound of GOMAXPROCS-1
+// helper goroutines, so that many callers do not start one goroutine per
+// core each.
 type Model struct {
 	hidden, heads, inter, vocab int
 	maxPos, posOffset           int
@@ -32,6 +34,7 @@ type Model struct {
 	activation                  splade.Activation
 	kernel                      namedKernel       // fp32: every product; bf16: attention's
 	bf16                        *namedBlockKernel // bf16 precision: the linear layers' and the head's kernel; nil for fp32
+	int8                        *namedInt8Kernel  // int8 precision: the linear layers' and the head's kernel; nil otherwise
 
 	wordEmb, posEmb, typeEmb0 []float32 // typeEmb0: row 0 of the token-type table, nil for DistilBERT
 	embNormW, embNormB        []float32
@@ -40,14 +43,17 @@ type Model struct {
 	headNormW, headNormB      []float32
 	dec                       packed     // [H, V]; fp32 only
 	decBF16                   packedBF16 // [H, V]; bf16 only
+	decInt8                   packedInt8 // [H, V], no bias (pool adds decB); int8 only
 	decB                      []float32
 
 	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
+	threads    threads   // the bound on helper goroutines all Encode calls share
 }
 
 // workspace holds the buffers of one Encode call. Reusing them spares the
 // garbage collector hundreds of megabytes per batch.
 type workspace struct {
+	crew                             crew // this call's goroutines; the scratch below has one entry per member
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
 	xs                               []float32 // a short query's activations, packed by packRows
 	xb                               []uint16  // a short query's activations in bf16 (rowsToBF16)
@@ -55,6 +61,8 @@ type workspace struct {
 	attn                             []attnScratch
 	tiles                            []scratchTile
 	tilesBF16                        []bf16Scratch
+	tilesInt8                        []int8Scratch
+	xq                               quantRows // int8: the rows of a short query, or the head's, quantized once
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
@@ -73,18 +81,26 @@ type layer struct {
 }
 
 // linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out],
-// in fp32 (w) or bf16 (wb).
+// in fp32 (w), bf16 (wb) or int8 (wq, which holds the bias too).
 type linear struct {
 	w  packed
 	wb packedBF16
+	wq packedInt8
 	b  []float32
 }
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
 // fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
-// "avx512bf16", "go" for bf16. The last, plain Go, runs everywhere.
+// "avx512bf16", "go" for bf16; "avx512vnni", "avxvnni", "go" for int8.
+// The last, plain Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
+	if p == splade.PrecisionInt8 {
+		for _, k := range int8Kernels() {
+			names = append(names, k.name)
+		}
+		return names
+	}
 	if p == splade.PrecisionBF16 {
 		for _, k := range bf16Kernels() {
 			names = append(names, k.name)
@@ -133,6 +149,20 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		if m.bf16 == nil {
 			return nil, fmt.Errorf("native: bf16 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
 		}
+	} else if opts.Precision == splade.PrecisionInt8 {
+		ks := int8Kernels()
+		m.int8 = &ks[0]
+		if opts.Kernel != "" {
+			m.int8 = nil
+			for i := range ks {
+				if ks[i].name == opts.Kernel {
+					m.int8 = &ks[i]
+				}
+			}
+		}
+		if m.int8 == nil {
+			return nil, fmt.Errorf("native: int8 kernel %q does not run on this CPU (available: %v)", opts.Kernel, Kernels(opts.Precision))
+		}
 	} else if opts.Kernel != "" {
 		found := false
 		for _, k := range fp32Kernels() {
@@ -180,6 +210,9 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		}
 		if m.bf16 != nil {
 			return linear{wb: packBF16(w, in, len(ws)*out, 1, in), b: b}
+		}
+		if m.int8 != nil {
+			return linear{wq: packInt8(w, in, len(ws)*out, 1, in, b), b: b}
 		}
 		return linear{w: pack(nil, w, in, len(ws)*out, 1, in), b: b}
 	}
@@ -235,6 +268,8 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	}
 	if m.bf16 != nil {
 		m.decBF16 = packBF16(dec, H, V, 1, H)
+	} else if m.int8 != nil {
+		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
 		m.dec = pack(nil, dec, H, V, 1, H)
 	}
@@ -245,10 +280,13 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 }
 
 // Kernel names the micro-kernel of the linear layers and the head: the
-// bf16 one at bf16 precision, else the fp32 one.
+// bf16 one at bf16 precision, the int8 one at int8, else the fp32 one.
 func (m *Model) Kernel() string {
 	if m.bf16 != nil {
 		return m.bf16.name
+	}
+	if m.int8 != nil {
+		return m.int8.name
 	}
 	return m.kernel.name
 }
@@ -279,11 +317,12 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		}
 		offs[s+1] = offs[s] + len(ids)
 	}
+	c := newCrew(&m.threads)
 	ws, _ := m.workspaces.Get().(*workspace)
-	if ws == nil || len(ws.attn) < workers() { // GOMAXPROCS may have grown
-		nw := workers()
-		ws = &workspace{attn: make([]attnScratch, nw), tiles: make([]scratchTile, nw), tilesBF16: make([]bf16Scratch, nw)}
+	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
+		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size), tilesInt8: make([]int8Scratch, c.size)}
 	}
+	ws.crew = c
 	defer m.workspaces.Put(ws)
 	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
@@ -318,7 +357,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			}
 		}
 	}
-	m.rows(N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+	m.rows(ws.crew, N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
 
 	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
 	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
@@ -329,7 +368,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 		}
 		l := &m.layers[li]
 		m.apply(ws, &l.qkv, x, N, qkv, nil)
-		parallel(len(seqs)*m.heads, func(w, i int) {
+		ws.crew.parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
 			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
@@ -370,7 +409,17 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	if m.bf16 != nil {
 		in, out = l.wb.k, l.wb.n
 	}
-	nw := len(ws.tiles)
+	if m.int8 != nil {
+		in, out = l.wq.k, l.wq.n
+	}
+	nw := ws.crew.size
+	chunks := (N + chunkRows - 1) / chunkRows
+	byRows := chunks >= 2*nw || nw == 1 // else the cores split the columns
+	// int8: each chunk quantizes its rows; with the columns split, all
+	// rows are quantized once, before.
+	if m.int8 != nil && !byRows {
+		quantizeRows(&ws.xq, N, x, in, in, l.wq.kp)
+	}
 	tiles, tilesBF16 := ws.tiles, ws.tilesBF16
 	// A short query takes the small-M kernel, x packed for it once (fp32)
 	// or rounded to bf16 once (bf16), not once per group of panels.
@@ -384,6 +433,16 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		rowsToBF16(ws.xb, N, l.wb.kp, x, in, in)
 	}
 	product := func(w, lo, hi, p0, p1 int) {
+		if m.int8 != nil {
+			st := &ws.tilesInt8[w]
+			q, r0 := &ws.xq, lo
+			if byRows {
+				quantizeRows(&st.q, hi-lo, x[lo*in:], in, in, l.wq.kp)
+				q, r0 = &st.q, 0
+			}
+			gemmInt8Panels(m.int8.fn, hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out, st)
+			return
+		}
 		if smallBF16 {
 			gemmBF16Rows(*m.bf16, N, ws.xb, l.wb, p0, p1, dst, out, &tilesBF16[w])
 		} else if m.bf16 != nil {
@@ -394,12 +453,13 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}
 	}
-	chunks := (N + chunkRows - 1) / chunkRows
-	if chunks >= 2*nw || nw == 1 {
-		parallel(chunks, func(w, c int) {
+	if byRows {
+		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
-			addBias(dst[lo*out:hi*out], hi-lo, l.b)
+			if m.int8 == nil { // int8's epilogue adds it
+				addBias(dst[lo*out:hi*out], hi-lo, l.b)
+			}
 			if post != nil {
 				post(lo, hi)
 			}
@@ -408,12 +468,14 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 	}
 	const groupPanels = 4
 	groups := (panels(out) + groupPanels - 1) / groupPanels
-	parallel(chunks*groups, func(w, i int) {
+	ws.crew.parallel(chunks*groups, func(w, i int) {
 		c, g := i/groups, i%groups
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
-	m.rows(N, func(lo, hi int) {
-		addBias(dst[lo*out:hi*out], hi-lo, l.b)
+	m.rows(ws.crew, N, func(lo, hi int) {
+		if m.int8 == nil {
+			addBias(dst[lo*out:hi*out], hi-lo, l.b)
+		}
 		if post != nil {
 			post(lo, hi)
 		}
@@ -423,12 +485,12 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 // rows runs fn on chunks of rows of [N, ·] on all cores: chunkRows at a
 // time, or fewer when that leaves cores idle; a short query's rows on the
 // calling goroutine.
-func (m *Model) rows(N int, fn func(lo, hi int)) {
+func (m *Model) rows(c crew, N int, fn func(lo, hi int)) {
 	if N <= smallRows { // a short query: less work than waking a core
 		fn(0, N)
 		return
 	}
-	size := min(chunkRows, max(1, (N+workers()-1)/workers()))
+	size := min(chunkRows, max(1, (N+c.size-1)/c.size))
 	chunks := (N + size - 1) / size
-	parallel(chunks, func(_, c int) { fn(c*size, min((c+1)*size, N)) })
+	c.parallel(chunks, func(_, i int) { fn(i*size, min((i+1)*size, N)) })
 }

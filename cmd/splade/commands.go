@@ -15,6 +15,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/splade-go/splade/internal/corpus"
+
 	"golang.org/x/term"
 
 	"github.com/splade-go/splade"
@@ -117,10 +119,10 @@ func runTokenize(ctx context.Context, a *app, args []string) error {
 		IDs    []int32         `json:"ids"`
 		Tokens []string        `json:"tokens"`
 	}
-	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize, func(recs []corpus.Record) error {
 		for _, r := range recs {
-			ids := tok.EncodeIDs(r.text, maxLen)
-			if err := out.write(line{r.id, ids, tokenizer.Tokens(tok, ids)}); err != nil {
+			ids := tok.EncodeIDs(r.Text, maxLen)
+			if err := out.write(line{r.ID, ids, tokenizer.Tokens(tok, ids)}); err != nil {
 				return err
 			}
 		}
@@ -166,10 +168,10 @@ func (m *modelFlags) tokenizer(dir string) (tokenizer.Tokenizer, int, error) {
 }
 
 // encodeAll encodes every record of src.
-func encodeAll(ctx context.Context, src source, batch int, encode func(context.Context, []string) ([]sparsevec.Vector, error), prog *progress, warn *textWarnings) ([]record, []sparsevec.Vector, error) {
-	var recs []record
+func encodeAll(ctx context.Context, src source, batch int, encode func(context.Context, []string) ([]sparsevec.Vector, error), prog *progress, warn *textWarnings) ([]corpus.Record, []sparsevec.Vector, error) {
+	var recs []corpus.Record
 	var vs []sparsevec.Vector
-	err := eachChunk(ctx, src, batch*chunkBatches, func(chunk []record) error {
+	err := eachChunk(ctx, src, batch*chunkBatches, func(chunk []corpus.Record) error {
 		v, err := encode(ctx, texts(chunk))
 		if err != nil {
 			return err
@@ -225,7 +227,7 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 	}
 	defer enc.Close()
 
-	var rowIDs, colIDs []record
+	var rowIDs, colIDs []corpus.Record
 	var rows, cols []sparsevec.Vector
 	warn := newTextWarnings(enc)
 	if pair {
@@ -266,11 +268,11 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", fn)
 	for _, c := range colIDs {
-		fmt.Fprintf(tw, "%s\t", displayID(c.id))
+		fmt.Fprintf(tw, "%s\t", displayID(c.ID))
 	}
 	fmt.Fprintln(tw)
 	for i, r := range rowIDs {
-		fmt.Fprintf(tw, "%s\t", displayID(r.id))
+		fmt.Fprintf(tw, "%s\t", displayID(r.ID))
 		for _, s := range scores[i] {
 			fmt.Fprintf(tw, "%.4f\t", s)
 		}
@@ -316,7 +318,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	var active []int
 	sum := 0
 	warn := newTextWarnings(enc)
-	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 		vs, err := encode(ctx, texts(recs))
 		if err != nil {
 			return err
@@ -393,7 +395,7 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 		ID     json.RawMessage  `json:"id"`
 		Tokens []sparsevec.Term `json:"tokens"`
 	}
-	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize, func(recs []corpus.Record) error {
 		vs, err := encode(ctx, texts(recs))
 		if err != nil {
 			return err
@@ -401,13 +403,13 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 		for i, v := range vs {
 			terms := enc.Decode(v, *topK)
 			if *asJSON {
-				if err := out.write(line{recs[i].id, terms}); err != nil {
+				if err := out.write(line{recs[i].ID, terms}); err != nil {
 					return err
 				}
 				continue
 			}
 			var b strings.Builder
-			b.WriteString(displayID(recs[i].id))
+			b.WriteString(displayID(recs[i].ID))
 			b.WriteByte(':')
 			for _, t := range terms {
 				b.WriteByte(' ')

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/splade-go/splade/internal/corpus"
+
 	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/pgvec"
@@ -77,16 +79,16 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	prog := newProgress(a.stderr, in, "encoding", total)
 	warn := newTextWarnings(enc)
 	over := overLimit{format: f}
-	err = eachChunk(ctx, src, m.batchSize, func(recs []record) error {
+	err = eachChunk(ctx, src, m.batchSize, func(recs []corpus.Record) error {
 		vs, err := encode(ctx, texts(recs))
 		if err != nil {
 			return err
 		}
 		for i, v := range vs {
-			if err := w.Write(recs[i].id, v); err != nil {
+			if err := w.Write(recs[i].ID, v); err != nil {
 				return err
 			}
-			over.add(recs[i].id, v)
+			over.add(recs[i].ID, v)
 		}
 		warn.add(recs)
 		prog.add(len(recs))
@@ -143,7 +145,7 @@ type shardSource struct {
 	k   int // records read from src
 }
 
-func (s *shardSource) next() (record, error) {
+func (s *shardSource) next() (corpus.Record, error) {
 	for {
 		r, err := s.src.next()
 		if err != nil {
@@ -207,7 +209,7 @@ type skipSource struct {
 	n     int // records read from src
 }
 
-func (s *skipSource) next() (record, error) {
+func (s *skipSource) next() (corpus.Record, error) {
 	for s.n < len(s.done) {
 		r, err := s.src.next()
 		if err == io.EOF {
@@ -216,9 +218,9 @@ func (s *skipSource) next() (record, error) {
 		if err != nil {
 			return r, err
 		}
-		if want := s.done[s.n]; want != nil && !sameJSON(want, r.id) {
+		if want := s.done[s.n]; want != nil && !sameJSON(want, r.ID) {
 			return r, fmt.Errorf("--resume: %s line %d has id %s but text %d of the input (shard %s) has id %s: it was written from other input or another --shard",
-				s.file, s.n+1, want, s.n, s.shard, r.id)
+				s.file, s.n+1, want, s.n, s.shard, r.ID)
 		}
 		s.n++
 	}
@@ -323,20 +325,20 @@ func tokenWarnings(ids func(string) []int32, maxLength, specials int) *textWarni
 }
 
 // add counts the records recs.
-func (w *textWarnings) add(recs []record) {
+func (w *textWarnings) add(recs []corpus.Record) {
 	for _, r := range recs {
 		w.n++
-		if r.replaced {
+		if r.Replaced {
 			if w.replaced == 0 {
-				w.firstRepl = r.id
+				w.firstRepl = r.ID
 			}
 			w.replaced++
 		}
 		// Every token covers at least one byte of the text: shorter texts
 		// need no second tokenization.
-		if w.ids != nil && len(r.text) > w.limit && len(w.ids(r.text)) > w.limit {
+		if w.ids != nil && len(r.Text) > w.limit && len(w.ids(r.Text)) > w.limit {
 			if w.truncated == 0 {
-				w.firstTrunc = r.id
+				w.firstTrunc = r.ID
 			}
 			w.truncated++
 		}

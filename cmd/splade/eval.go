@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/splade-go/splade/internal/corpus"
 
 	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/ireval"
@@ -25,7 +26,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
 	dataset := fs.String("dataset", "", "BEIR dataset folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
 	split := fs.String("split", "test", "qrels split of the BEIR folder")
-	corpus := fs.String("corpus", "", "corpus file (BEIR corpus.jsonl: _id, title, text); default: the dataset's")
+	corpusFile := fs.String("corpus", "", "corpus file (BEIR corpus.jsonl: _id, title, text); default: the dataset's")
 	queries := fs.String("queries", "", "queries file: BEIR queries.jsonl, or TREC topics TSV (id TAB text); default: the dataset's")
 	qrelsPath := fs.String("qrels", "", "qrels file: BEIR TSV with a header, or TREC qrels (query-id iteration doc-id relevance); default: the dataset's")
 	idxPath := fs.String("index", "", "index file to search; built from the corpus and kept there when it does not exist (default: a temporary index)")
@@ -57,7 +58,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		*corpus = cmpOr(*corpus, d.Corpus)
+		*corpusFile = cmpOr(*corpusFile, d.Corpus)
 		*queries = cmpOr(*queries, d.Queries)
 		*qrelsPath = cmpOr(*qrelsPath, d.Qrels)
 	}
@@ -70,7 +71,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	switch {
 	case *queries == "" || *qrelsPath == "":
 		return usagef(fs, "missing --dataset, or --queries and --qrels")
-	case *corpus == "" && !haveIndex:
+	case *corpusFile == "" && !haveIndex:
 		return usagef(fs, "missing the corpus: --dataset, --corpus, or an existing --index")
 	}
 	qs, err := ireval.ReadQueryFile(*queries)
@@ -97,41 +98,25 @@ func runEval(ctx context.Context, a *app, args []string) error {
 			defer os.RemoveAll(dir)
 			path = filepath.Join(dir, "corpus.idx")
 		}
-		f, err := os.Open(*corpus)
+		f, err := os.Open(*corpusFile)
 		if err != nil {
 			return err
 		}
 		total := -1
 		if progressWanted(a.stderr, in) {
-			total = countRecords(f, "jsonl")
+			total = countRecords(f, corpus.BEIR)
 		}
 		prog := newProgress(a.stderr, in, "encoding corpus", total)
-		batch := m.batchSize * chunkBatches
 		warn := newTextWarnings(enc)
-		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]record) error) error {
-			var recs []record
-			flush := func() error {
-				if ctx.Err() != nil {
-					return errInterrupted
+		src := newLineSource(*corpusFile, f, corpus.BEIR)
+		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]corpus.Record) error) error {
+			return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
+				if err := add(recs); err != nil {
+					return err
 				}
-				err := add(recs)
 				prog.add(len(recs))
-				recs = recs[:0]
-				return err
-			}
-			err := ireval.ReadCorpus(*corpus, bufio.NewReaderSize(f, 1<<20), func(d ireval.Document) error {
-				id, _ := json.Marshal(d.ID)
-				text, replaced := validUTF8(d.Contents())
-				recs = append(recs, record{id: id, text: text, replaced: replaced})
-				if len(recs) < batch {
-					return nil
-				}
-				return flush()
+				return nil
 			})
-			if err == nil && len(recs) > 0 {
-				err = flush()
-			}
-			return err
 		})
 		prog.done()
 		f.Close()
@@ -163,7 +148,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	ranking := map[string][]string{}
 	qtexts := make([]string, len(qs))
 	for i, q := range qs {
-		qtexts[i], _ = validUTF8(q.Text)
+		qtexts[i], _ = corpus.ValidUTF8(q.Text)
 	}
 	vs, err := enc.EncodeQuery(ctx, qtexts)
 	if err != nil {

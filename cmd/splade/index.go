@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/splade-go/splade/internal/corpus"
+
 	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/model"
 )
@@ -38,8 +40,8 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 	defer enc.Close()
 	prog := newProgress(a.stderr, in, "indexing", total)
 	warn := newTextWarnings(enc)
-	n, err := buildIndex(ctx, enc, *out, w, warn, func(add func([]record) error) error {
-		return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+	n, err := buildIndex(ctx, enc, *out, w, warn, func(add func([]corpus.Record) error) error {
+		return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 			if err := add(recs); err != nil {
 				return err
 			}
@@ -69,20 +71,20 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 // buildIndex writes the index file path of the documents that feed hands
 // to its add function, encoded as documents by enc and counted in warn,
 // and returns their number. The file appears only when complete.
-func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.Weights, warn *textWarnings, feed func(add func([]record) error) error) (int, error) {
+func buildIndex(ctx context.Context, enc *model.Encoder, path string, w index.Weights, warn *textWarnings, feed func(add func([]corpus.Record) error) error) (int, error) {
 	b, err := index.Create(path, enc.Dim(), index.Options{Weights: w, Model: enc.Model()})
 	if err != nil {
 		return 0, err
 	}
 	defer b.Abort()
-	err = feed(func(recs []record) error {
+	err = feed(func(recs []corpus.Record) error {
 		vs, err := enc.EncodeDocument(ctx, texts(recs))
 		if err != nil {
 			return err
 		}
 		warn.add(recs)
 		for i, v := range vs {
-			if err := b.Add(index.DocID(recs[i].id), v); err != nil {
+			if err := b.Add(index.DocID(recs[i].ID), v); err != nil {
 				return err
 			}
 		}

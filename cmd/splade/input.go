@@ -1,46 +1,36 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/unicode"
+	"github.com/splade-go/splade/internal/corpus"
 )
-
-// record is one input text and its id (a JSON value).
-type record struct {
-	id       json.RawMessage
-	text     string
-	replaced bool // invalid UTF-8 was replaced by U+FFFD
-}
 
 // inputFlags choose how texts are read.
 type inputFlags struct {
-	format   string // text or jsonl
+	name     string        // the --input flag
+	format   corpus.Format // name, checked
 	progress bool
 	quiet    bool
 }
 
 func (in *inputFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&in.format, "input", "text", "format of standard input: text (one text per line) or jsonl (one {\"id\": ..., \"text\": \"...\"} per line)")
+	fs.StringVar(&in.name, "input", "text", "format of standard input: text (one text per line), jsonl (one {\"id\": ..., \"text\": \"...\"} per line) or beir (a BEIR corpus.jsonl: {\"_id\": ..., \"title\": \"...\", \"text\": \"...\"} per line, title and text joined)")
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
 	fs.BoolVar(&in.quiet, "quiet", false, "no progress bar and no warnings")
 }
 
 func (in *inputFlags) check(fs *flag.FlagSet) error {
-	if in.format != "text" && in.format != "jsonl" {
-		return usagef(fs, "--input %q: want text or jsonl", in.format)
+	f, err := corpus.ParseFormat(in.name)
+	if err != nil {
+		return usagef(fs, "--input %q: want text, jsonl or beir", in.name)
 	}
+	in.format = f
 	if in.progress && in.quiet {
 		return usagef(fs, "--progress and --quiet exclude each other")
 	}
@@ -50,7 +40,7 @@ func (in *inputFlags) check(fs *flag.FlagSet) error {
 // source yields records one at a time.
 type source interface {
 	// next returns the next record, or io.EOF after the last one.
-	next() (record, error)
+	next() (corpus.Record, error)
 }
 
 // argSource yields the command-line texts; ids are their positions.
@@ -59,91 +49,29 @@ type argSource struct {
 	i     int
 }
 
-func (s *argSource) next() (record, error) {
+func (s *argSource) next() (corpus.Record, error) {
 	if s.i >= len(s.texts) {
-		return record{}, io.EOF
+		return corpus.Record{}, io.EOF
 	}
-	text, replaced := validUTF8(s.texts[s.i])
-	r := record{id: strconv.AppendInt(nil, int64(s.i), 10), text: text, replaced: replaced}
+	text, replaced := corpus.ValidUTF8(s.texts[s.i])
+	r := corpus.Record{ID: strconv.AppendInt(nil, int64(s.i), 10), Text: text, Replaced: replaced}
 	s.i++
 	return r, nil
 }
 
-// lineSource reads text or jsonl lines.
-type lineSource struct {
-	name  string // for errors: "standard input" or a file name
-	r     *bufio.Reader
-	jsonl bool
-	line  int // lines read
-	n     int // records returned
+// lineSource reads the records of a file or of standard input; the
+// first malformed line ends the input.
+type lineSource struct{ r *corpus.Reader }
+
+func newLineSource(name string, r io.Reader, format corpus.Format) *lineSource {
+	return &lineSource{corpus.NewReader(name, r, format)}
 }
 
-func newLineSource(name string, r io.Reader, format string) *lineSource {
-	return &lineSource{name: name, r: bufio.NewReaderSize(r, 64<<10), jsonl: format == "jsonl"}
-}
-
-func (s *lineSource) next() (record, error) {
-	for {
-		b, err := s.r.ReadBytes('\n')
-		if len(b) == 0 && err != nil {
-			if err == io.EOF {
-				return record{}, io.EOF
-			}
-			return record{}, fmt.Errorf("reading %s: %w", s.name, err)
-		}
-		s.line++
-		b = bytes.TrimSuffix(b, []byte("\n"))
-		b = bytes.TrimSuffix(b, []byte("\r"))
-		text, replaced := validUTF8(string(b))
-		if !s.jsonl {
-			r := record{id: strconv.AppendInt(nil, int64(s.n), 10), text: text, replaced: replaced}
-			s.n++
-			return r, nil
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
-		var obj struct {
-			ID   json.RawMessage `json:"id"`
-			Text *string         `json:"text"`
-		}
-		if err := json.Unmarshal([]byte(text), &obj); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) && typeErr.Field == "text" {
-				return record{}, fmt.Errorf("%s line %d: \"text\" is a JSON %s, want a string", s.name, s.line, typeErr.Value)
-			}
-			return record{}, fmt.Errorf("%s line %d: not a JSON object {\"id\": ..., \"text\": \"...\"}: %v", s.name, s.line, err)
-		}
-		if obj.Text == nil {
-			return record{}, fmt.Errorf("%s line %d: no \"text\" string in the JSON object", s.name, s.line)
-		}
-		r := record{id: obj.ID, text: *obj.Text, replaced: replaced}
-		if len(r.id) == 0 {
-			r.id = strconv.AppendInt(nil, int64(s.n), 10)
-		}
-		s.n++
-		return r, nil
-	}
-}
-
-// validUTF8 returns s with invalid UTF-8 replaced by U+FFFD, one per
-// maximal invalid subsequence, as Python's bytes.decode("utf-8",
-// errors="replace") does (and as Hugging Face tokenizers see such text),
-// and whether anything was replaced.
-func validUTF8(s string) (string, bool) {
-	if utf8.ValidString(s) {
-		return s, false
-	}
-	out, err := unicode.UTF8.NewDecoder().String(s)
-	if err != nil {
-		return string([]rune(s)), true // one U+FFFD per invalid byte; never happens
-	}
-	return out, true
-}
+func (s *lineSource) next() (corpus.Record, error) { return s.r.Next() }
 
 // countRecords counts the records of a regular file without moving its
 // offset, or returns -1 when f is not a regular file (a pipe, a terminal).
-func countRecords(f *os.File, format string) int {
+func countRecords(f *os.File, format corpus.Format) int {
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
 		return -1
@@ -153,22 +81,9 @@ func countRecords(f *os.File, format string) int {
 		return -1
 	}
 	defer f.Seek(off, io.SeekStart)
-	r := bufio.NewReaderSize(f, 256<<10)
-	n := 0
-	for {
-		b, err := r.ReadSlice('\n')
-		if len(b) > 0 {
-			if format != "jsonl" || len(bytes.TrimSpace(b)) > 0 {
-				n++
-			}
-			// A line longer than the buffer comes in pieces; count it once.
-			for err == bufio.ErrBufferFull {
-				b, err = r.ReadSlice('\n')
-			}
-		}
-		if err != nil {
-			break
-		}
+	n, err := corpus.Count(f, format)
+	if err != nil {
+		return -1
 	}
 	return n
 }
@@ -181,7 +96,7 @@ func countRecords(f *os.File, format string) int {
 // carries the error that ended the input (nil at EOF); the channel is
 // closed after it.
 type chunk struct {
-	recs []record
+	recs []corpus.Record
 	err  error
 }
 
@@ -190,7 +105,7 @@ const linger = 100 * time.Millisecond
 
 func chunks(ctx context.Context, src source, size int) <-chan chunk {
 	type item struct {
-		r   record
+		r   corpus.Record
 		err error
 	}
 	items := make(chan item, size)
@@ -219,7 +134,7 @@ func chunks(ctx context.Context, src source, size int) <-chan chunk {
 				return false
 			}
 		}
-		recs := make([]record, 0, size)
+		recs := make([]corpus.Record, 0, size)
 		var timer *time.Timer
 		for {
 			var it item
@@ -245,7 +160,7 @@ func chunks(ctx context.Context, src source, size int) <-chan chunk {
 					if !send(chunk{recs: recs}) {
 						return
 					}
-					recs = make([]record, 0, size)
+					recs = make([]corpus.Record, 0, size)
 					continue
 				case <-ctx.Done():
 					return
@@ -269,7 +184,7 @@ func chunks(ctx context.Context, src source, size int) <-chan chunk {
 				if !send(chunk{recs: recs}) {
 					return
 				}
-				recs = make([]record, 0, size)
+				recs = make([]corpus.Record, 0, size)
 			}
 		}
 	}()
@@ -279,7 +194,7 @@ func chunks(ctx context.Context, src source, size int) <-chan chunk {
 // eachChunk calls fn with the chunks of src until the input ends, fn
 // fails or ctx is done (errInterrupted). Everything fn finished before an
 // interrupt stays done.
-func eachChunk(ctx context.Context, src source, size int, fn func([]record) error) error {
+func eachChunk(ctx context.Context, src source, size int, fn func([]corpus.Record) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ch := chunks(ctx, src, size)
@@ -309,10 +224,10 @@ func eachChunk(ctx context.Context, src source, size int, fn func([]record) erro
 	}
 }
 
-func texts(recs []record) []string {
+func texts(recs []corpus.Record) []string {
 	ts := make([]string, len(recs))
 	for i, r := range recs {
-		ts[i] = r.text
+		ts[i] = r.Text
 	}
 	return ts
 }

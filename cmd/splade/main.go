@@ -19,8 +19,11 @@
 // input: one text per line (--input text, the default; every line is a
 // text, empty ones too, and its id is its 0-based line number), or one
 // JSON object per line (--input jsonl: {"id": any JSON value, "text":
-// "..."}; blank lines are skipped, and a missing id becomes the 0-based
-// record number). Input is read, encoded and written batch by batch, so
+// "..."}; blank lines are skipped, a missing id becomes the 0-based
+// record number, and a BEIR line's "_id" and "title" are used), or a BEIR
+// corpus.jsonl (--input beir: {"_id", "title", "text"}, the title and the
+// text joined by a space as BEIR does). Package internal/corpus reads
+// them, for this command and the Beam pipeline alike. Input is read, encoded and written batch by batch, so
 // memory stays flat however long the input is, and encode, decode and
 // tokenize write (and flush) each batch as soon as it is done; when the
 // input pauses, the texts read so far go out as a shorter batch. Invalid

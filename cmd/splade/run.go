@@ -157,8 +157,9 @@ commands:
 	}
 	fmt.Fprint(w, `
 Texts come from the arguments, else from standard input: one per line
-(--input text) or one JSON object {"id": ..., "text": "..."} per line
-(--input jsonl). The model is a local folder or a Hugging Face hub id
+(--input text), one JSON object {"id": ..., "text": "..."} per line
+(--input jsonl) or a BEIR corpus.jsonl (--input beir: _id, title + " " +
+text). The model is a local folder or a Hugging Face hub id
 (downloaded into the Hugging Face cache; HF_HOME, HF_HUB_CACHE, HF_TOKEN,
 HF_ENDPOINT and HF_HUB_OFFLINE are honoured).
 
@@ -248,7 +249,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
 	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
 	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
-	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default) or bf16 (faster on CPUs with AVX512-BF16 or AMX; the native engine only)")
+	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default), bf16 (faster on CPUs with AVX512-BF16 or AMX) or int8 (dynamic quantization, fastest on CPUs with AVX512-VNNI or AVX-VNNI); bf16 and int8: the native engine only")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
 	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
 }

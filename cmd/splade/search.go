@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/splade-go/splade/internal/corpus"
+
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/model"
@@ -54,7 +56,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	prog := newProgress(a.stderr, in, "searching", total)
 	defer prog.done()
 	opts := index.SearchOptions{Exhaustive: *exhaustive}
-	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []record) error {
+	return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 		qs, err := enc.EncodeQuery(ctx, texts(recs))
 		if err != nil {
 			return err
@@ -64,7 +66,7 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 			if err != nil {
 				return err
 			}
-			if err := out.write(searchLine{recs[i].id, hits}); err != nil {
+			if err := out.write(searchLine{recs[i].ID, hits}); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package bpe
 
 import (
+	"github.com/splade-go/splade/tokenizer/internal/hf"
 	"slices"
 	"strings"
 	"sync"
@@ -29,9 +30,8 @@ type Tokenizer struct {
 	addPrefixSpace bool
 	ignoreMerges   bool
 
-	added      []addedToken // matched on the raw text, longest first
-	addedFirst [256]bool    // first bytes of the added tokens
-	addedIDs   map[string]int32
+	added    *hf.Matcher // matched on the raw text
+	addedIDs map[string]int32
 
 	prefix, suffix []int32 // what the post-processor puts around one text
 	pad            int32
@@ -48,13 +48,6 @@ type merge struct {
 }
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
-
-// addedToken is a token matched whole in the text before pre-tokenization.
-type addedToken struct {
-	content                 string
-	id                      int32
-	lstrip, rstrip, oneWord bool
-}
 
 // VocabSize returns the number of token ids: one more than the largest id.
 func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
@@ -145,7 +138,7 @@ func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
 	}
 	defer t.scratch.Put(s)
 	for text != "" && (limit < 0 || len(dst) < limit) {
-		start, end, id := t.nextAdded(text)
+		start, end, id := t.added.Next(text)
 		if start < 0 {
 			return t.appendSegment(dst, text, limit, s)
 		}
@@ -154,69 +147,6 @@ func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
 		text = text[end:]
 	}
 	return dst
-}
-
-// nextAdded finds the first added token in text, the longest when several
-// start at the same place, and returns the span it takes (grown over the
-// white space on its left with lstrip and on its right with rstrip) and its
-// id; start is -1 when text holds none.
-func (t *Tokenizer) nextAdded(text string) (start, end int, id int32) {
-	if len(t.added) == 0 {
-		return -1, 0, 0
-	}
-	for i := 0; i < len(text); i++ {
-		if !t.addedFirst[text[i]] {
-			continue
-		}
-		for _, a := range t.added { // longest first
-			if !strings.HasPrefix(text[i:], a.content) {
-				continue
-			}
-			s, e := i, i+len(a.content)
-			if a.oneWord && (isWordBefore(text, s) || isWordAfter(text, e)) {
-				continue
-			}
-			if a.lstrip {
-				for s > 0 {
-					r, n := utf8.DecodeLastRuneInString(text[:s])
-					if !isSpace(r) {
-						break
-					}
-					s -= n
-				}
-			}
-			if a.rstrip {
-				for e < len(text) {
-					r, n := utf8.DecodeRuneInString(text[e:])
-					if !isSpace(r) {
-						break
-					}
-					e += n
-				}
-			}
-			return s, e, a.id
-		}
-	}
-	return -1, 0, 0
-}
-
-// isWordBefore and isWordAfter report whether a word character (a letter,
-// a digit or '_', as HuggingFace's single_word test counts them) touches
-// the span boundary i.
-func isWordBefore(text string, i int) bool {
-	if i == 0 {
-		return false
-	}
-	r, _ := utf8.DecodeLastRuneInString(text[:i])
-	return isWordRune(r)
-}
-
-func isWordAfter(text string, i int) bool {
-	if i >= len(text) {
-		return false
-	}
-	r, _ := utf8.DecodeRuneInString(text[i:])
-	return isWordRune(r)
 }
 
 // scratch holds the buffers of one tokenization.
