@@ -16,7 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // namedTensors lists the tensors of p under stable names.

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/tokenizer"
 )
 

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/fakehub"
+	"github.com/splade-go/splade/internal/testutil/fakehub"
 )
 
 // quick are Options with short timeouts and backoff, so that fault tests

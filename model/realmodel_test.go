@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/hub"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )

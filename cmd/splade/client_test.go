@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/api"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/sparsevec"
 )
 

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/internal/dbformat"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 

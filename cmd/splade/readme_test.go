@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // readmeBlock is a code block of the README: its lines, and the language

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 
 	"github.com/splade-go/splade/index"
 )

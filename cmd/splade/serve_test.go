@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/api"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 var listenRE = regexp.MustCompile(`listening on http://(\S+)`)

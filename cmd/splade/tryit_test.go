@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/tryit"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/tryit"
 )
 
 // TestTryItPage opens the try-it page of `splade serve` in headless

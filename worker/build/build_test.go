@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 
 	"github.com/splade-go/splade/api"
 )

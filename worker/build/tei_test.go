@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/teispec"
-	"github.com/splade-go/splade/internal/tryit"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/teispec"
+	"github.com/splade-go/splade/internal/testutil/tryit"
 
 	"github.com/splade-go/splade/api"
 )

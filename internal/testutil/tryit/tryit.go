@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // Page is what tryit.mjs read off the page.
@@ -70,7 +70,7 @@ func Open(t testing.TB, base, query string, docs []string, screenshot string) *P
 		t.Skip("node_modules/playwright-core absent (run npm ci); skipping the browser test")
 	}
 	docsJSON, _ := json.Marshal(docs)
-	args := []string{filepath.Join(root, "internal", "tryit", "tryit.mjs"), base + "/", query, string(docsJSON)}
+	args := []string{filepath.Join(root, "internal", "testutil", "tryit", "tryit.mjs"), base + "/", query, string(docsJSON)}
 	if screenshot != "" {
 		args = append(args, screenshot)
 	}

@@ -2,7 +2,7 @@
 // chromium package, through playwright-core): types a query and documents
 // with the keyboard, submits with Ctrl+Enter, and prints what the page
 // shows as JSON on standard output for the Go tests (through tryit.Open) to
-// compare with the API (package internal/tryit).
+// compare with the API (package internal/testutil/tryit).
 //
 //   node tryit.mjs URL QUERY DOCS_JSON [SCREENSHOT.png]
 import { chromium } from "playwright-core";
