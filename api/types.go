@@ -19,6 +19,11 @@ type EncodeRequest struct {
 	// MaxActiveDims keeps only the k largest weights of each vector; 0
 	// keeps them all.
 	MaxActiveDims int `json:"max_active_dims,omitempty"`
+	// PruneType and PruneRatio prune each vector as OpenSearch does:
+	// "top_k", "max_ratio", "alpha_mass", "abs_value" or "none" (the
+	// default), with its ratio.
+	PruneType  string   `json:"prune_type,omitempty"`
+	PruneRatio *float32 `json:"prune_ratio,omitempty"`
 }
 
 // EncodeResponse is the answer to POST /encode: one vector per text, in
@@ -141,6 +146,10 @@ type EmbedSparseRequest struct {
 	// TruncationDirection is "Right" (the default) or "Left".
 	TruncationDirection string  `json:"truncation_direction,omitempty"`
 	PromptName          *string `json:"prompt_name,omitempty"`
+	// Not TEI's: OpenSearch's pruning of the vectors, as in
+	// [EncodeRequest].
+	PruneType  string   `json:"prune_type,omitempty"`
+	PruneRatio *float32 `json:"prune_ratio,omitempty"`
 }
 
 // SparseValue is one non-zero weight of TEI's sparse embedding. The

@@ -14,7 +14,7 @@
 //
 // # Endpoints
 //
-//	POST /encode        {"texts":["..."], "kind":"query"|"document", "max_active_dims":k}
+//	POST /encode        {"texts":["..."], "kind":"query"|"document", "max_active_dims":k, "prune_type":"max_ratio", "prune_ratio":0.1}
 //	                    -> {"model":"...", "dim":30522, "vectors":[{"indices":[...], "values":[...]}]}
 //	POST /similarity    {"queries":["..."], "documents":["..."], "fn":"dot"|"cosine"}
 //	                    -> {"model":"...", "fn":"dot", "scores":[[...]]}   (rows queries, columns documents)
@@ -26,7 +26,7 @@
 //
 // and TEI's (1.9.3):
 //
-//	POST /embed_sparse  {"inputs":"..."|["..."], "truncate":false, "truncation_direction":"Right"}
+//	POST /embed_sparse  {"inputs":"..."|["..."], "truncate":false, "truncation_direction":"Right", "prune_type":"top_k", "prune_ratio":64}
 //	                    -> [[{"index":1996, "value":1.23}, ...], ...]
 //	POST /tokenize      {"inputs":"..."|["..."], "add_special_tokens":true}
 //	                    -> [[{"id":101, "text":"[CLS]", "special":true}, ...], ...]
@@ -39,7 +39,11 @@
 // ones; /embed_sparse encodes as the default kind, as /encode without
 // "kind" does, and gives the same vectors. /similarity always encodes
 // queries as queries and documents as documents. "max_active_dims" keeps
-// only the k largest weights of each vector (0 or absent: all). "top_k"
+// only the k largest weights of each vector (0 or absent: all).
+// "prune_type" and "prune_ratio" (not TEI's fields; OpenSearch's) prune
+// each vector by one of OpenSearch's rules, after max_active_dims: top_k,
+// max_ratio, alpha_mass or abs_value (see sparsevec.Prune); a ratio the
+// rule refuses is a 400. "top_k"
 // defaults to 10; 0 lists every non-zero term. Our own endpoints
 // truncate texts longer than the model's maximum length; /embed_sparse,
 // as TEI, refuses them with 413 unless "truncate" is true. /tokenize

@@ -45,6 +45,17 @@ type Tokenizer interface {
 	MaxLength() int
 }
 
+// Batcher is implemented by encoders that merge the texts of concurrent
+// calls into shared forward passes (dynamic batching), as package
+// model's encoder does. The handler then lets every admitted request
+// into the encoder at once (else two at a time), reports the encoder's
+// limit as max_batch_tokens in /info, and leaves [Metrics.ObserveBatch]
+// to the encoder, which alone knows the passes it runs.
+type Batcher interface {
+	// MaxBatchTokens returns the most tokens of one forward pass.
+	MaxBatchTokens() int
+}
+
 // Token is one token of a text, as POST /tokenize answers it.
 type Token = api.Token
 
@@ -58,7 +69,8 @@ type Metrics interface {
 	ObserveRequest(endpoint string, status int, d time.Duration)
 	// ObserveBatch records one call of the encoder: its number of texts
 	// and the tokens they held after truncation (0 when the encoder is
-	// not a [Tokenizer]).
+	// not a [Tokenizer]). For a [Batcher] the handler does not call it:
+	// whoever made the encoder reports its forward passes.
 	ObserveBatch(texts, tokens int)
 	// SetQueueDepth records the texts admitted and not yet answered.
 	SetQueueDepth(texts int)
@@ -68,16 +80,20 @@ type Metrics interface {
 // handler holds at once. A zero field takes its value from
 // [DefaultLimits]; a negative Timeout means no timeout.
 type Limits struct {
-	MaxBodyBytes  int64         // largest request body; larger ones get 413
-	MaxTexts      int           // most texts in one request (queries and documents together)
-	MaxQueueTexts int           // most texts admitted at once, waiting or encoding; more get 429
-	Timeout       time.Duration // longest time to serve one request, waiting included; longer ones get 503
+	MaxBodyBytes  int64 // largest request body; larger ones get 413
+	MaxTexts      int   // most texts in one request (queries and documents together)
+	MaxQueueTexts int   // most texts admitted at once, waiting or encoding; more get 429
+	// MaxConcurrentRequests is the most requests admitted at once,
+	// waiting or encoding (TEI's max_concurrent_requests); more get 429.
+	MaxConcurrentRequests int
+	Timeout               time.Duration // longest time to serve one request, waiting included; longer ones get 503
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
-// texts per request, 1024 texts in the queue and 30 seconds per request.
+// texts per request, 1024 texts and 512 requests (TEI's default) in the
+// queue and 30 seconds per request.
 func DefaultLimits() Limits {
-	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, Timeout: 30 * time.Second}
+	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, MaxConcurrentRequests: 512, Timeout: 30 * time.Second}
 }
 
 // NewHandler returns the HTTP handler of the API described in the package
@@ -95,17 +111,27 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 		lim.MaxQueueTexts = max(def.MaxQueueTexts, lim.MaxTexts)
 	}
 	lim.MaxQueueTexts = max(lim.MaxQueueTexts, lim.MaxTexts)
+	if lim.MaxConcurrentRequests <= 0 {
+		lim.MaxConcurrentRequests = def.MaxConcurrentRequests
+	}
 	if lim.Timeout == 0 {
 		lim.Timeout = def.Timeout
 	}
-	h := &handler{enc: enc, lim: lim, metrics: m, queue: newAdmission(lim, m)}
+	h := &handler{enc: enc, lim: lim, metrics: m}
 	h.tok, _ = enc.(Tokenizer)
+	h.batcher, _ = enc.(Batcher)
+	inside := encoders
+	if h.batcher != nil {
+		inside = lim.MaxConcurrentRequests
+	}
+	h.queue = newAdmission(lim, m, inside)
 	return h
 }
 
 type handler struct {
 	enc     Encoder
 	tok     Tokenizer // nil when enc does not tokenize for us
+	batcher Batcher   // nil when enc does not merge calls
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
@@ -377,6 +403,8 @@ func jsonType(goType string) string {
 		return "a string"
 	case "int", "*int":
 		return "an integer"
+	case "float32", "*float32":
+		return "a number"
 	}
 	return goType
 }
@@ -397,6 +425,34 @@ func parseKind(k Kind) (Kind, error) {
 		return k, nil
 	}
 	return "", badRequest("unknown kind %q; want %q, %q or none", k, KindQuery, KindDocument)
+}
+
+// parsePrune reads OpenSearch's "prune_type" and "prune_ratio".
+func parsePrune(typ string, ratio *float32) (sparsevec.Prune, error) {
+	t, err := sparsevec.ParsePruneType(typ)
+	if err != nil {
+		return sparsevec.Prune{}, badRequest("unknown prune_type %q; want \"top_k\", \"max_ratio\", \"alpha_mass\", \"abs_value\" or \"none\"", typ)
+	}
+	p := sparsevec.Prune{Type: t}
+	if ratio != nil {
+		p.Ratio = *ratio
+	} else if t != sparsevec.PruneNone {
+		return sparsevec.Prune{}, badRequest("prune_type %q needs a prune_ratio, such as %s", typ, pruneExample(t))
+	}
+	if err := p.Validate(); err != nil {
+		return sparsevec.Prune{}, badRequest("%s", strings.TrimPrefix(err.Error(), "sparsevec: "))
+	}
+	return p, nil
+}
+
+func pruneExample(t sparsevec.PruneType) string {
+	switch t {
+	case sparsevec.PruneTopK:
+		return `{"prune_type":"top_k","prune_ratio":64}`
+	case sparsevec.PruneAbsValue:
+		return `{"prune_type":"abs_value","prune_ratio":0.2}`
+	}
+	return `{"prune_type":"` + string(t) + `","prune_ratio":0.1}`
 }
 
 func checkK(name string, k int) error {
@@ -430,7 +486,7 @@ func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsev
 	if len(vs) != len(texts) {
 		return nil, fmt.Errorf("encoder returned %d vectors for %d texts", len(vs), len(texts))
 	}
-	if h.metrics != nil {
+	if h.metrics != nil && h.batcher == nil {
 		h.metrics.ObserveBatch(len(texts), h.countTokens(texts))
 	}
 	return vs, nil
@@ -478,6 +534,10 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err := checkK("max_active_dims", req.MaxActiveDims); err != nil {
 		return err
 	}
+	prune, err := parsePrune(req.PruneType, req.PruneRatio)
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Texts))
 	if err != nil {
 		return err
@@ -491,7 +551,7 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := api.EncodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]api.Vector, len(vs))}
 	for i, v := range vs {
-		v = v.KeepTop(req.MaxActiveDims)
+		v = v.KeepTop(req.MaxActiveDims).Prune(prune)
 		n := v.Len()
 		wv := api.Vector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
 		if wv.Indices == nil {

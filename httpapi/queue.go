@@ -17,40 +17,49 @@ import (
 // and then, once decoded, the number of its texts; when either would go
 // over capacity it is refused at once with 429, so that the memory held
 // by requests is bounded by the queue and not by the number of
-// connections. At most two admitted requests are inside the encoder at
-// once (every encoder of this module already uses every core for one
-// forward pass; the second one's tokenization overlaps the first one's
-// pass); the others wait their turn and give up their place when their
-// context ends: a client that went away, or a request past its deadline,
-// never reaches the encoder.
+// connections; so is the number of requests (TEI's
+// max_concurrent_requests). At most two admitted requests are inside an
+// encoder that runs calls one by one at once (every encoder of this
+// module already uses every core for one forward pass; the second one's
+// tokenization overlaps the first one's pass), every admitted request
+// inside a [Batcher], which merges them into its passes; the others wait
+// their turn and give up their place when their context ends: a client
+// that went away, or a request past its deadline, never reaches the
+// encoder.
 type admission struct {
-	maxTexts int
-	maxBytes int64
-	timeout  time.Duration // the request deadline; <= 0: none
+	maxTexts    int
+	maxRequests int
+	maxBytes    int64
+	timeout     time.Duration // the request deadline; <= 0: none
 	// firstTexts is what the queue takes before the encoder's speed is
 	// known: one full request.
 	firstTexts int
 	metrics    Metrics
 	slot       chan struct{} // held while the encoder runs
 
-	mu      sync.Mutex
-	texts   int           // texts admitted: waiting or encoding
-	bytes   int64         // body bytes reserved by requests in the handler
-	perText time.Duration // moving average of the encoder's time per text
-	lastEnd time.Time     // when the encoder last finished a call
+	mu       sync.Mutex
+	texts    int           // texts admitted: waiting or encoding
+	requests int           // requests admitted: waiting or encoding
+	bytes    int64         // body bytes reserved by requests in the handler
+	perText  time.Duration // moving average of the encoder's time per text
+	lastEnd  time.Time     // when the encoder last finished a call
 }
 
-// encoders is how many requests may be inside the encoder at once.
+// encoders is how many requests may be inside an encoder that is not a
+// [Batcher] at once.
 const encoders = 2
 
-func newAdmission(lim Limits, m Metrics) *admission {
+// newAdmission returns the queue for lim, letting inside requests into
+// the encoder at once.
+func newAdmission(lim Limits, m Metrics, inside int) *admission {
 	return &admission{
-		maxTexts:   lim.MaxQueueTexts,
-		maxBytes:   lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
-		timeout:    lim.Timeout,
-		firstTexts: lim.MaxTexts,
-		metrics:    m,
-		slot:       make(chan struct{}, encoders),
+		maxTexts:    lim.MaxQueueTexts,
+		maxRequests: lim.MaxConcurrentRequests,
+		maxBytes:    lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		timeout:     lim.Timeout,
+		firstTexts:  lim.MaxTexts,
+		metrics:     m,
+		slot:        make(chan struct{}, inside),
 	}
 }
 
@@ -95,6 +104,11 @@ func (a *admission) reserveBody(n int64) (release func(), err error) {
 // worth of texts. A request is always admitted into an empty queue.
 func (a *admission) reserveTexts(n int) (release func(), err error) {
 	a.mu.Lock()
+	if a.maxRequests > 0 && a.requests >= a.maxRequests {
+		queued := a.requests
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d requests in flight (max_concurrent_requests %d)", queued, a.maxRequests))
+	}
 	if a.texts+n > a.maxTexts {
 		queued := a.texts
 		a.mu.Unlock()
@@ -112,11 +126,13 @@ func (a *admission) reserveTexts(n int) (release func(), err error) {
 		}
 	}
 	a.texts += n
+	a.requests++
 	depth := a.texts
 	a.mu.Unlock()
 	a.setDepth(depth)
 	return func() {
 		a.mu.Lock()
+		a.requests--
 		a.texts -= n
 		depth := a.texts
 		a.mu.Unlock()

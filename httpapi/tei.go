@@ -82,6 +82,10 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkLength(req.Inputs, req.Truncate != nil && *req.Truncate, req.TruncationDirection); err != nil {
 		return err
 	}
+	prune, err := parsePrune(req.PruneType, req.PruneRatio)
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Inputs))
 	if err != nil {
 		return err
@@ -95,6 +99,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([][]api.SparseValue, len(vs))
 	for i, v := range vs {
+		v = v.Prune(prune)
 		n := v.Len()
 		out[i] = make([]api.SparseValue, n)
 		for j := range n {
@@ -145,9 +150,9 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
 		ModelID:               h.enc.Model(),
 		ModelDtype:            "float32",
 		ServedModelName:       h.enc.Model(),
-		MaxConcurrentRequests: h.lim.MaxQueueTexts,
+		MaxConcurrentRequests: h.lim.MaxConcurrentRequests,
 		MaxInputLength:        maxLen,
-		MaxBatchTokens:        h.lim.MaxTexts * maxLen,
+		MaxBatchTokens:        h.maxBatchTokens(maxLen),
 		MaxClientBatchSize:    h.lim.MaxTexts,
 		AutoTruncate:          false,
 		TokenizationWorkers:   1,
@@ -157,6 +162,15 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.ModelType.Embedding.Pooling = "splade"
 	return writeJSON(w, in)
+}
+
+// maxBatchTokens is /info's max_batch_tokens: the Batcher's limit, else
+// the tokens of one full request, which the encoder runs at once.
+func (h *handler) maxBatchTokens(maxLen int) int {
+	if h.batcher != nil {
+		return h.batcher.MaxBatchTokens()
+	}
+	return h.lim.MaxTexts * maxLen
 }
 
 // teiHealth is TEI's /health: 200 with an empty body when the model

@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -23,7 +22,9 @@ import (
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
 // many goroutines at once: tokenization runs in parallel, and the network
-// runs one batch at a time (each batch already uses every core).
+// runs one forward pass at a time (each already uses every core), into
+// which the texts of concurrent calls are merged (dynamic batching; see
+// Options.MaxBatchTokens).
 type Encoder struct {
 	name      string
 	opts      Options
@@ -36,6 +37,8 @@ type Encoder struct {
 	nets        []*network      // the distinct networks of the routes
 
 	query, document, def route // document is zero for a query-only folder
+
+	batch *batcher // merges the sequences of concurrent calls into passes
 
 	mu     sync.Mutex // serializes engine calls and Close
 	closed bool
@@ -53,6 +56,7 @@ type network struct {
 	cfg       checkpoint.Config
 	tok       tokenizer.Tokenizer
 	maxLength int
+	specials  []int32 // the tokens around every text: [CLS] and [SEP], <s> and </s>
 	eng       engine
 }
 
@@ -101,6 +105,7 @@ func Load(ctx context.Context, nameOrDir string, opts Options) (*Encoder, error)
 // build consumes (see newWeights).
 func build(ctx context.Context, name string, desc *layout.Model, opts Options, load func(*layout.MLM) (*checkpoint.Params, error)) (_ *Encoder, err error) {
 	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static"}
+	e.batch = newBatcher(e)
 	defer func() {
 		if err != nil {
 			e.release()
@@ -188,7 +193,15 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
 	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
-	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength}
+	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength, specials: m.Tokenizer.EncodeIDs("", 0)}
+	if e.opts.Chunk {
+		if len(n.specials) != 2 {
+			return nil, fmt.Errorf("model: %s: chunking needs one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
+		}
+		if w := maxLength - 2; e.opts.ChunkOverlap >= w {
+			return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less [CLS] and [SEP])", e.name, e.opts.ChunkOverlap, w, maxLength)
+		}
+	}
 	if e.backend == nil {
 		_, kernel, _ := strings.Cut(e.backendSpec, ":")
 		n.eng, err = newNativeEngine(params, native.Options{Pooling: pooling, Activation: act, Precision: e.opts.Precision, Kernel: kernel})
@@ -248,31 +261,65 @@ func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparse
 		return e.encodeStatic(ctx, r.static, texts)
 	}
 	n := r.net
-	encs := make([][]int32, len(texts)) // token ids
+	var seqs [][]int32 // token ids: one per text, or its windows
+	var owner []int    // the text of each sequence
 	for i, t := range texts {
-		encs[i] = n.tok.EncodeIDs(t, n.maxLength)
+		if !e.opts.Chunk {
+			seqs, owner = append(seqs, n.tok.EncodeIDs(t, n.maxLength)), append(owner, i)
+			continue
+		}
+		for _, w := range Windows(n.tok.IDs(t), n.maxLength-2, e.opts.ChunkOverlap) {
+			seq := make([]int32, 0, len(w)+2)
+			seq = append(append(append(seq, n.specials[0]), w...), n.specials[1])
+			seqs, owner = append(seqs, seq), append(owner, i)
+		}
 	}
-	order := make([]int, len(texts))
+	// Shortest first, so that passes of the graph engine carry little
+	// padding.
+	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a]) - len(encs[b]) })
-
+	slices.SortStableFunc(order, func(a, b int) int { return len(seqs[a]) - len(seqs[b]) })
+	sorted := make([][]int32, len(seqs))
+	for i, k := range order {
+		sorted[i] = seqs[k]
+	}
+	vecs, err := e.batch.encode(ctx, n, sorted)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]sparsevec.Vector, len(texts))
-	for start := 0; start < len(order); start += e.opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		batch := order[start:min(start+e.opts.BatchSize, len(order))]
-		vecs, err := e.run(ctx, n, batch, encs)
-		if err != nil {
-			return nil, err
-		}
-		for i, idx := range batch {
-			out[idx] = vecs[i]
+	seen := make([]bool, len(texts))
+	for i, k := range order {
+		t := owner[k]
+		if seen[t] {
+			out[t] = sparsevec.Max(out[t], vecs[i])
+		} else {
+			out[t], seen[t] = vecs[i], true
 		}
 	}
+	for i := range out {
+		out[i] = e.reduce(out[i])
+	}
 	return out, nil
+}
+
+// Windows cuts the tokens of a text (without special tokens) into the
+// windows that Options.Chunk encodes: size tokens each, starting at 0,
+// size-overlap, 2(size-overlap), ... while a window still ends before
+// the last token, and a last window that ends at the last token. A text
+// of at most size tokens is one window (an empty text too). Windows share
+// the memory of ids. size must exceed overlap, and overlap be at least 0.
+func Windows(ids []int32, size, overlap int) [][]int32 {
+	if len(ids) <= size || size <= 0 || overlap < 0 || overlap >= size {
+		return [][]int32{ids}
+	}
+	var ws [][]int32
+	for start := 0; start+size < len(ids); start += size - overlap {
+		ws = append(ws, ids[start:start+size])
+	}
+	return append(ws, ids[len(ids)-size:])
 }
 
 // encodeStatic encodes texts by table lookup (see layout.Static.Encode).
@@ -281,7 +328,7 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 	closed := e.closed
 	e.mu.Unlock()
 	if closed {
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
 	out := make([]sparsevec.Vector, len(texts))
 	for i, t := range texts {
@@ -290,37 +337,32 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 				return nil, err
 			}
 		}
-		v := s.Encode(t)
-		if e.opts.MaxActiveDims > 0 {
-			v = v.KeepTop(e.opts.MaxActiveDims)
-		}
-		out[i] = v
+		out[i] = e.reduce(s.Encode(t))
 	}
 	return out, nil
 }
 
-// run encodes the texts encs[batch[i]] as one batch through n.
-func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
-	seqs := make([][]int32, len(batch))
-	for r, i := range batch {
-		seqs[r] = encs[i]
-	}
+// pass runs seqs through n as one forward pass.
+func (e *Encoder) pass(ctx context.Context, n *network, seqs [][]int32) ([]sparsevec.Vector, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed {
-		e.mu.Unlock()
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
 	vecs, err := n.eng.encode(ctx, seqs)
-	e.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	if e.opts.MaxActiveDims > 0 {
-		for r := range vecs {
-			vecs[r] = vecs[r].KeepTop(e.opts.MaxActiveDims)
-		}
+	if len(vecs) != len(seqs) {
+		return nil, fmt.Errorf("model: %s: engine returned %d vectors for %d sequences", e.name, len(vecs), len(seqs))
 	}
 	return vecs, nil
+}
+
+// reduce applies the options that drop weights: MaxActiveDims, then
+// Prune.
+func (e *Encoder) reduce(v sparsevec.Vector) sparsevec.Vector {
+	return v.KeepTop(e.opts.MaxActiveDims).Prune(e.opts.Prune)
 }
 
 // Decode returns the k heaviest dimensions of v with their tokens,
@@ -348,6 +390,10 @@ func (e *Encoder) Dim() int { return e.dim }
 // have no [CLS] and [SEP]; 0 for no limit).
 func (e *Encoder) MaxLength() int { return e.maxLength }
 
+// MaxBatchTokens is the most tokens of one forward pass, into which
+// concurrent calls are merged (Options.MaxBatchTokens).
+func (e *Encoder) MaxBatchTokens() int { return e.opts.MaxBatchTokens }
+
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
 func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
@@ -369,6 +415,7 @@ func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.
 func (e *Encoder) Close() error {
+	e.batch.stop()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

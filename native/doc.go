@@ -1,7 +1,9 @@
 // Package native is the native CPU engine: a BertForMaskedLM /
 // DistilBertForMaskedLM forward pass with SPLADE pooling in pure Go and Go
 // assembly (no cgo), on micro-kernels chosen at run time from the CPU's
-// features (AVX-512, AVX2 + FMA, else plain Go).
+// features (AVX-512 or AVX2 + FMA on x86-64, NEON on arm64), else on
+// portable Go kernels register-blocked for scalar code (WebAssembly, other
+// architectures).
 //
 // The tokens of a batch are packed one sequence after another, without
 // padding: the matrix products run over real tokens only, attention runs

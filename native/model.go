@@ -15,7 +15,7 @@ type Options struct {
 	Pooling    splade.Pooling    // empty: max
 	Activation splade.Activation // empty: relu
 	Precision  splade.Precision  // empty: fp32
-	// Kernel names the micro-kernel: "avx512", "avx2" or "go"; empty
+	// Kernel names the micro-kernel: "avx512", "avx2", "neon" or "go"; empty
 	// means the fastest this CPU runs (see Kernels).
 	Kernel string
 }
@@ -90,9 +90,9 @@ type linear struct {
 }
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
-// fp32), fastest first: "avx512", "avx2", "go" for fp32; "amx",
-// "avx512bf16", "go" for bf16; "avx512vnni", "avxvnni", "go" for int8.
-// The last, plain Go, runs everywhere.
+// fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
+// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
+// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionInt8 {

@@ -635,3 +635,26 @@ func TestMaxActiveDimsAndQuery(t *testing.T) {
 		t.Errorf("--query on a symmetric model differs from plain encode")
 	}
 }
+
+func TestPruneFlag(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	const text = "The weather is lovely today."
+	full := jsonLines[vectorLine](t, mustRun(t, nil, "encode", "--model", dir, text))[0]
+	got := jsonLines[vectorLine](t, mustRun(t, nil, "encode", "--model", dir, "--prune", "max_ratio:0.5", text))[0]
+	top := slices.Max(full.Values)
+	var want []uint32
+	for i, w := range full.Values {
+		if w >= 0.5*top {
+			want = append(want, full.Indices[i])
+		}
+	}
+	if len(want) == len(full.Indices) || !slices.Equal(got.Indices, want) {
+		t.Errorf("--prune max_ratio:0.5: indices %v, want %v (of %d)", got.Indices, want, len(full.Indices))
+	}
+	for _, bad := range []string{"alpha_mass:1", "top_k:2.5", "abs_value:-1", "top:3"} {
+		_, errs, code := runCLI(t, nil, "encode", "--model", dir, "--prune", bad, text)
+		if code != 2 || !strings.Contains(errs, "prune") {
+			t.Errorf("--prune %s: exit %d, stderr %q; want a usage error", bad, code, errs)
+		}
+	}
+}
