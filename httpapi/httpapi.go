@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/api"
+	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -125,6 +127,7 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 		inside = lim.MaxConcurrentRequests
 	}
 	h.queue = newAdmission(lim, m, inside)
+	h.mux = h.newMux()
 	return h
 }
 
@@ -135,6 +138,8 @@ type handler struct {
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
+	ix      *index.Index // nil: no POST /search
+	mux     *http.ServeMux
 }
 
 // apiError is an error with the status code and message for the client.
@@ -164,78 +169,103 @@ func errorType(status int) string {
 	return api.ErrorValidation
 }
 
-// endpoints lists the API for error messages.
-const endpoints = "POST /encode, /similarity, /decode, /embed_sparse, /tokenize; GET /info, /health, /healthz, /metrics and /"
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.metrics == nil {
-		h.serve(w, r)
-		return
-	}
-	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
-	h.serve(sw, r)
-	endpoint := r.URL.Path
-	if _, ok := h.route(endpoint); !ok {
-		endpoint = "other"
-	}
-	status := sw.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	h.metrics.ObserveRequest(endpoint, status, time.Since(start))
+// Endpoint is one endpoint of the API: a method and a path.
+type Endpoint struct {
+	Method string // GET endpoints also answer HEAD
+	Path   string
 }
 
-// route returns the method and function serving path.
-func (h *handler) route(path string) (route, bool) {
-	switch path {
-	case "/":
-		return route{http.MethodGet, h.root}, true
-	case "/healthz":
-		return route{http.MethodGet, h.health}, true
-	case "/encode":
-		return route{http.MethodPost, h.encode}, true
-	case "/similarity":
-		return route{http.MethodPost, h.similarity}, true
-	case "/decode":
-		return route{http.MethodPost, h.decode}, true
-	case "/embed_sparse":
-		return route{http.MethodPost, h.embedSparse}, true
-	case "/tokenize":
-		return route{http.MethodPost, h.tokenize}, true
-	case "/info":
-		return route{http.MethodGet, h.info}, true
-	case "/health":
-		return route{http.MethodGet, h.teiHealth}, true
-	case "/metrics":
-		return route{http.MethodGet, h.serveMetrics}, true
+// Endpoints returns the endpoints a handler of [NewHandler] serves, and
+// POST /search, which [WithSearch] adds.
+func Endpoints() []Endpoint {
+	var h handler
+	var es []Endpoint
+	for _, rt := range h.routes() {
+		es = append(es, Endpoint{rt.method, rt.path})
 	}
-	return route{}, false
+	return append(es, Endpoint{http.MethodPost, "/search"})
 }
 
+// route is one endpoint and the function that serves it.
 type route struct {
-	method string
-	serve  func(http.ResponseWriter, *http.Request) error
+	method, path string
+	serve        func(http.ResponseWriter, *http.Request) error
 }
 
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
-	rt, ok := h.route(r.URL.Path)
-	if !ok {
-		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are %s", r.URL.Path, endpoints))
-		return
+// routes lists the endpoints of h: its own, then TEI's, then /search
+// when h has an index.
+func (h *handler) routes() []route {
+	rs := []route{
+		{http.MethodPost, "/encode", h.encode},
+		{http.MethodPost, "/similarity", h.similarity},
+		{http.MethodPost, "/decode", h.decode},
+		{http.MethodGet, "/healthz", h.health},
+		{http.MethodGet, "/", h.root},
+		{http.MethodPost, "/embed_sparse", h.embedSparse},
+		{http.MethodPost, "/tokenize", h.tokenize},
+		{http.MethodGet, "/info", h.info},
+		{http.MethodGet, "/health", h.teiHealth},
+		{http.MethodGet, "/metrics", h.serveMetrics},
 	}
-	method, serve := rt.method, rt.serve
-	allowed := r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead)
-	if !allowed {
-		allow := method
-		if method == http.MethodGet {
+	if h.ix != nil {
+		rs = append(rs, route{http.MethodPost, "/search", h.search})
+	}
+	return rs
+}
+
+// newMux routes the requests to h's endpoints with Go's ServeMux: "POST
+// /encode" and the like, "GET /{$}" for the page; every other method on
+// a known path gets 405 with an Allow header, and every other path 404,
+// both with the API's JSON error body.
+func (h *handler) newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	var list []string
+	for _, rt := range h.routes() {
+		path := rt.path
+		if path == "/" {
+			path = "/{$}"
+		}
+		mux.Handle(rt.method+" "+path, h.observe(rt.path, func(w http.ResponseWriter, r *http.Request) {
+			h.serve(w, r, rt)
+		}))
+		allow := rt.method
+		if rt.method == http.MethodGet {
 			allow = "GET, HEAD"
 		}
-		w.Header().Set("Allow", allow)
-		Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, method))
-		return
+		mux.Handle(path, h.observe(rt.path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, rt.method))
+		}))
+		list = append(list, rt.method+" "+rt.path)
 	}
-	if method == http.MethodPost {
+	known := strings.Join(list, ", ")
+	mux.Handle("/", h.observe("other", func(w http.ResponseWriter, r *http.Request) {
+		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are %s", r.URL.Path, known))
+	}))
+	return mux
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// observe reports each request that serve answers to the metrics, under
+// the endpoint's name.
+func (h *handler) observe(endpoint string, serve http.HandlerFunc) http.Handler {
+	if h.metrics == nil {
+		return serve
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		serve(sw, r)
+		h.metrics.ObserveRequest(endpoint, cmp.Or(sw.status, http.StatusOK), time.Since(start))
+	})
+}
+
+// serve answers a request to the endpoint rt.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.method == http.MethodPost {
 		// Bound the memory of requests before reading their bodies.
 		if r.ContentLength > h.lim.MaxBodyBytes {
 			h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
@@ -252,7 +282,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		defer release()
 	}
-	if err := serve(w, r); err != nil {
+	if err := rt.serve(w, r); err != nil {
 		h.fail(w, r, err)
 	}
 }

@@ -62,7 +62,7 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 		}
 		out = file
 	}
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}
