@@ -26,7 +26,13 @@ import (
 
 // Page is what tryit.mjs read off the page.
 type Page struct {
-	Model           string
+	Model string
+	// OnLoad is the example's result, shown before any click.
+	OnLoad struct {
+		Query        string
+		Bars, Scores int
+		Error        string
+	}
 	FocusedAfterTab string
 	Errors          []string
 	Error           string
@@ -52,7 +58,8 @@ type Bar struct {
 	Color  string
 }
 
-// Open loads the page at base+"/" in headless Chromium, types query and
+// Open loads the page at base+"/" in headless Chromium, reads the result
+// of its example (shown on load), types query and
 // docs with the keyboard, submits with Ctrl+Enter and returns what the
 // page shows; with screenshot set it saves a PNG there. It skips the test
 // when /usr/bin/chromium, node or node_modules/playwright-core is absent.
@@ -89,6 +96,9 @@ func Open(t testing.TB, base, query string, docs []string, screenshot string) *P
 	}
 	if got.Error != "" || len(got.Errors) > 0 {
 		t.Fatalf("the page shows an error: %q %v", got.Error, got.Errors)
+	}
+	if o := got.OnLoad; o.Error != "" || o.Query == "" || o.Bars == 0 || o.Scores == 0 {
+		t.Errorf("on load, the page shows no result for its example: %+v", o)
 	}
 	return &got
 }
