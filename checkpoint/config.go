@@ -43,7 +43,7 @@ func ReadConfig(data []byte) (Config, error) {
 		ModelType *string `json:"model_type"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
+		return Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
 	}
 	if head.ModelType == nil {
 		return Config{}, fmt.Errorf("checkpoint: config.json: no model_type (want bert, distilbert or roberta)")
@@ -53,7 +53,7 @@ func ReadConfig(data []byte) (Config, error) {
 	case "bert", "roberta":
 		var j bertJSON
 		if err := json.Unmarshal(data, &j); err != nil {
-			return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
+			return Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
 		}
 		if j.PositionEmbeddingType != nil && *j.PositionEmbeddingType != "absolute" {
 			return Config{}, fmt.Errorf("checkpoint: config.json: position_embedding_type %q not supported (want absolute)", *j.PositionEmbeddingType)
@@ -88,7 +88,7 @@ func ReadConfig(data []byte) (Config, error) {
 	case "distilbert":
 		var j distilBERTJSON
 		if err := json.Unmarshal(data, &j); err != nil {
-			return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
+			return Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
 		}
 		if j.SinusoidalPosEmbds != nil && *j.SinusoidalPosEmbds {
 			return Config{}, fmt.Errorf("checkpoint: config.json: sinusoidal_pos_embds true not supported (want learned position embeddings)")
@@ -112,7 +112,7 @@ func ReadConfig(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("checkpoint: config.json: unsupported model_type %q (want bert, distilbert or roberta)", *head.ModelType)
 	}
 	if err := cfg.validate(); err != nil {
-		return Config{}, fmt.Errorf("checkpoint: config.json: %v", err)
+		return Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
 	}
 	return cfg, nil
 }

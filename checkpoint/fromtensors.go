@@ -21,7 +21,7 @@ import (
 // head, which transformers drops too.
 func FromTensors(cfg Config, ts map[string]*Tensor) (*Params, error) {
 	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("checkpoint: config: %v", err)
+		return nil, fmt.Errorf("checkpoint: config: %w", err)
 	}
 	if err := checkLayerCount(cfg, ts); err != nil {
 		return nil, err

@@ -113,7 +113,7 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
 	if err != nil {
 		cancel(nil)
-		return nil, nil, fmt.Errorf("hub: %s: bad URL %q: %v", c.repo.id, redactURL(u), err)
+		return nil, nil, fmt.Errorf("hub: %s: bad URL %q: %w", c.repo.id, redactURL(u), err)
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept-Encoding", "identity")

@@ -75,7 +75,7 @@ func (s *server) load(jsctx js.Value) error {
 	var opts options
 	if cfg := jsctx.Get("config"); cfg.Type() == js.TypeString {
 		if err := json.Unmarshal([]byte(cfg.String()), &opts); err != nil {
-			return fmt.Errorf("worker: model.mjs config: %v (rebuild with go run ./worker/build)", err)
+			return fmt.Errorf("worker: model.mjs config: %w (rebuild with go run ./worker/build)", err)
 		}
 	}
 	files := jsctx.Get("files")

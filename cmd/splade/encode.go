@@ -185,7 +185,7 @@ func openResume(name string, f dbformat.Format) (*os.File, []json.RawMessage, er
 		}
 		id, err := dbformat.ID(f, line)
 		if err != nil {
-			return fail(fmt.Errorf("--resume: %s line %d: %v (is it %s output of splade encode?)", name, n, err, f))
+			return fail(fmt.Errorf("--resume: %s line %d: %w (is it %s output of splade encode?)", name, n, err, f))
 		}
 		done = append(done, id)
 		end += int64(len(line))

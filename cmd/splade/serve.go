@@ -162,7 +162,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("shutdown: requests still running after %v: %v", grace, err)
+		return fmt.Errorf("shutdown: requests still running after %v: %w", grace, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -455,7 +455,7 @@ func compileWorker(ctx context.Context, o options, dst string) error {
 func copyWasmExec(ctx context.Context, dst string) error {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
 	if err != nil {
-		return fmt.Errorf("worker/build: go env GOROOT: %v", err)
+		return fmt.Errorf("worker/build: go env GOROOT: %w", err)
 	}
 	goroot := strings.TrimSpace(string(out))
 	var data []byte
@@ -465,7 +465,7 @@ func copyWasmExec(ctx context.Context, dst string) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("worker/build: no wasm_exec.js in the Go toolchain at %s: %v", goroot, err)
+		return fmt.Errorf("worker/build: no wasm_exec.js in the Go toolchain at %s: %w", goroot, err)
 	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return fmt.Errorf("worker/build: %w", err)
