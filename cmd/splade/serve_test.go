@@ -201,12 +201,7 @@ func encodeOne(c *http.Client, base, text string, kind string) (idx []uint32, va
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	var enc struct {
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &enc); resp.StatusCode != 200 || err != nil || len(enc.Vectors) != 1 {
 		return nil, nil, fmt.Errorf("/encode: %d %v %s", resp.StatusCode, err, b)

@@ -15,11 +15,6 @@ import (
 	"github.com/splade-go/splade/api"
 )
 
-type sparseValue struct {
-	Index uint32
-	Value float32
-}
-
 // TestServeTEI checks the TEI endpoints of `splade serve` on tiny-bert:
 // every response conforms to TEI's OpenAPI document, /embed_sparse gives
 // /encode's vectors (and the reference's), /tokenize the reference's
@@ -33,17 +28,12 @@ func TestServeTEI(t *testing.T) {
 	texts := []string{exp.Cases[0].Text, exp.Cases[1].Text, exp.Cases[2].Text}
 	in, _ := json.Marshal(texts)
 	code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
-	var got [][]sparseValue
+	var got [][]api.SparseValue
 	if err := json.Unmarshal(body, &got); code != 200 || err != nil || len(got) != len(texts) {
 		t.Fatalf("/embed_sparse: %d %v %s", code, err, body)
 	}
 	_, encBody, _ := post(t, base+"/encode", `{"texts":`+string(in)+`}`)
-	var enc struct {
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	if err := json.Unmarshal([]byte(encBody), &enc); err != nil || len(enc.Vectors) != len(texts) {
 		t.Fatalf("/encode: %v %s", err, encBody)
 	}
@@ -60,7 +50,7 @@ func TestServeTEI(t *testing.T) {
 	// One string is a batch of one.
 	one, _ := json.Marshal(texts[0])
 	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(one)+`,"truncate":false,"truncation_direction":"Right"}`)
-	var single [][]sparseValue
+	var single [][]api.SparseValue
 	if err := json.Unmarshal(body, &single); code != 200 || err != nil || len(single) != 1 {
 		t.Fatalf("/embed_sparse of one string: %d %v %s", code, err, body)
 	}
@@ -72,11 +62,7 @@ func TestServeTEI(t *testing.T) {
 
 	// /tokenize gives the reference's tokens, with and without [CLS]/[SEP].
 	code, body, _ = spec.Call(t, base, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
-	var toks [][]struct {
-		ID      int32
-		Text    string
-		Special bool
-	}
+	var toks [][]api.Token
 	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != len(texts) {
 		t.Fatalf("/tokenize: %d %v %s", code, err, body)
 	}
@@ -124,7 +110,7 @@ func TestServeTEI(t *testing.T) {
 		}
 	}
 	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(longJSON)+`,"truncate":true}`)
-	var trunc [][]sparseValue
+	var trunc [][]api.SparseValue
 	_, encLong, _ := post(t, base+"/encode", `{"texts":[`+string(longJSON)+`]}`)
 	if err := json.Unmarshal([]byte(encLong), &enc); err != nil {
 		t.Fatal(err)

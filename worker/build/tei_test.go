@@ -33,10 +33,7 @@ func TestWorkerTEI(t *testing.T) {
 	texts := exp.Texts()[:4]
 	in, _ := json.Marshal(texts)
 	code, body, _ := spec.Call(t, s.url, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
-	var got [][]struct {
-		Index uint32
-		Value float32
-	}
+	var got [][]api.SparseValue
 	if err := json.Unmarshal(body, &got); code != 200 || err != nil || len(got) != len(texts) {
 		t.Fatalf("/embed_sparse: %d %v %.300s", code, err, body)
 	}
@@ -55,10 +52,7 @@ func TestWorkerTEI(t *testing.T) {
 	}
 
 	code, body, _ = spec.Call(t, s.url, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
-	var toks [][]struct {
-		ID   int32
-		Text string
-	}
+	var toks [][]api.Token
 	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != len(texts) {
 		t.Fatalf("/tokenize: %d %v %s", code, err, body)
 	}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/internal/testutil/reference"
+
+	"github.com/splade-go/splade/api"
 )
 
 // Page is what tryit.mjs read off the page.
@@ -165,10 +167,7 @@ func Check(t testing.TB, base, query string, docs []string, got *Page) {
 		}
 	}
 	slices.SortStableFunc(own, func(a, b ownTerm) int { return cmp.Compare(b.weight, a.weight) })
-	var info struct {
-		ModelID string `json:"model_id"`
-		Dim     int
-	}
+	var info api.Info
 	resp, err := httpGetJSON(base+"/info", &info)
 	if err != nil {
 		t.Fatalf("/info: %v %s", err, resp)
@@ -252,10 +251,7 @@ func Check(t testing.TB, base, query string, docs []string, got *Page) {
 	}
 
 	// Sparsity: /encode's active dimensions.
-	var enc struct {
-		Dim     int
-		Vectors []struct{ Indices []uint32 }
-	}
+	var enc api.EncodeResponse
 	_, body, _ = post(t, base+"/encode", `{"texts":[`+string(qJSON)+`],"kind":"query"}`)
 	if err := json.Unmarshal([]byte(body), &enc); err != nil || len(enc.Vectors) != 1 {
 		t.Fatalf("/encode: %v %s", err, body)
