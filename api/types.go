@@ -24,6 +24,12 @@ type EncodeRequest struct {
 	// default), with its ratio.
 	PruneType  string   `json:"prune_type,omitempty"`
 	PruneRatio *float32 `json:"prune_ratio,omitempty"`
+	// Chunk encodes a text longer than the model's maximum as
+	// overlapping windows (ChunkOverlap tokens shared by neighbours) and
+	// keeps each dimension's largest weight, instead of truncating it;
+	// nil keeps the server's setting.
+	Chunk        *bool `json:"chunk,omitempty"`
+	ChunkOverlap *int  `json:"chunk_overlap,omitempty"`
 }
 
 // EncodeResponse is the answer to POST /encode: one vector per text, in
@@ -146,10 +152,12 @@ type EmbedSparseRequest struct {
 	// TruncationDirection is "Right" (the default) or "Left".
 	TruncationDirection string  `json:"truncation_direction,omitempty"`
 	PromptName          *string `json:"prompt_name,omitempty"`
-	// Not TEI's: OpenSearch's pruning of the vectors, as in
-	// [EncodeRequest].
-	PruneType  string   `json:"prune_type,omitempty"`
-	PruneRatio *float32 `json:"prune_ratio,omitempty"`
+	// Not TEI's: OpenSearch's pruning of the vectors, and chunking, as
+	// in [EncodeRequest].
+	PruneType    string   `json:"prune_type,omitempty"`
+	PruneRatio   *float32 `json:"prune_ratio,omitempty"`
+	Chunk        *bool    `json:"chunk,omitempty"`
+	ChunkOverlap *int     `json:"chunk_overlap,omitempty"`
 }
 
 // SparseValue is one non-zero weight of TEI's sparse embedding. The

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +90,10 @@ type Limits struct {
 	// MaxConcurrentRequests is the most requests admitted at once,
 	// waiting or encoding (TEI's max_concurrent_requests); more get 429.
 	MaxConcurrentRequests int
-	Timeout               time.Duration // longest time to serve one request, waiting included; longer ones get 503
+	// Timeout is the longest time to serve one request, reading its body
+	// and waiting included; longer ones get 408 (body still arriving) or
+	// 503.
+	Timeout time.Duration
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
@@ -122,6 +127,7 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 	h := &handler{enc: enc, lim: lim, metrics: m}
 	h.tok, _ = enc.(Tokenizer)
 	h.batcher, _ = enc.(Batcher)
+	h.opt, _ = enc.(splade.OptionEncoder)
 	inside := encoders
 	if h.batcher != nil {
 		inside = lim.MaxConcurrentRequests
@@ -133,8 +139,9 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 
 type handler struct {
 	enc     Encoder
-	tok     Tokenizer // nil when enc does not tokenize for us
-	batcher Batcher   // nil when enc does not merge calls
+	tok     Tokenizer            // nil when enc does not tokenize for us
+	batcher Batcher              // nil when enc does not merge calls
+	opt     splade.OptionEncoder // nil when enc takes no per-call options
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
@@ -266,23 +273,32 @@ func (h *handler) observe(endpoint string, serve http.HandlerFunc) http.Handler 
 // serve answers a request to the endpoint rt.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	if rt.method == http.MethodPost {
-		// Bound the memory of requests before reading their bodies.
-		if r.ContentLength > h.lim.MaxBodyBytes {
-			h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
-			return
-		}
-		n := h.lim.MaxBodyBytes
-		if r.ContentLength >= 0 {
-			n = r.ContentLength
-		}
-		release, err := h.queue.reserveBody(n)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		defer release()
+		h.servePost(w, r, rt.serve)
+		return
 	}
 	if err := rt.serve(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+// servePost runs serve on a POST request under the request's deadline,
+// which covers reading the body as well as waiting and encoding. A body
+// declared larger than the limit is refused unread; the others' bytes are
+// counted in the queue as they arrive (see admission.meter), so that a
+// client sending its body slowly holds only what it has sent, and only
+// its own connection until the deadline.
+func (h *handler) servePost(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request) error) {
+	if r.ContentLength > h.lim.MaxBodyBytes {
+		h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
+		return
+	}
+	ctx, cancel := h.context(r)
+	defer cancel()
+	body := h.queue.meter(r.Body)
+	defer body.release()
+	rr := r.WithContext(ctx)
+	rr.Body = body
+	if err := serve(w, rr); err != nil {
 		h.fail(w, r, err)
 	}
 }
@@ -383,6 +399,14 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
 // readRequest decodes the JSON body of r into dst, refusing unknown
 // fields and trailing data. example, a valid request, goes into messages.
 func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, example string) error {
+	// The body must arrive before the request's deadline: the connection's
+	// read deadline, as the deadline of the context does not stop a read.
+	if d, ok := r.Context().Deadline(); ok {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(d) == nil { // a ResponseRecorder has no connection
+			defer rc.SetReadDeadline(time.Time{})
+		}
+	}
 	body := http.MaxBytesReader(w, r.Body, h.lim.MaxBodyBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -409,6 +433,8 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 		return err
 	case errors.As(err, &we):
 		return &apiError{status: we.StatusCode, errType: we.Type, msg: we.Message}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{status: http.StatusRequestTimeout, msg: fmt.Sprintf("request body not received within the %s deadline; send it at once", h.timeoutText())}
 	case errors.Is(err, io.EOF):
 		return badRequest("empty request body; send a JSON object like %s", example)
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
@@ -457,6 +483,80 @@ func parseKind(k Kind) (Kind, error) {
 	return "", badRequest("unknown kind %q; want %q, %q or none", k, KindQuery, KindDocument)
 }
 
+// callOptions are the per-call options a request sets (nil or false:
+// the encoder's own).
+type callOptions struct {
+	chunk        *bool
+	chunkOverlap *int
+	truncateLeft bool
+	promptName   *string
+}
+
+// encodeOptions returns the encoder's options changed as c says, or nil
+// when c changes nothing.
+func (h *handler) encodeOptions(c callOptions) (*splade.EncodeOptions, error) {
+	if c.chunk == nil && c.chunkOverlap == nil && !c.truncateLeft && c.promptName == nil {
+		return nil, nil
+	}
+	if h.opt == nil {
+		switch {
+		case c.promptName != nil && *c.promptName != "":
+			return nil, badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *c.promptName)
+		case c.chunk != nil || c.chunkOverlap != nil:
+			return nil, badRequest("this encoder does not chunk long texts; leave chunk and chunk_overlap out")
+		}
+		return nil, nil // truncateLeft: checkLength refuses texts it would cut
+	}
+	o := h.opt.EncodeOptions()
+	if c.chunk != nil {
+		o.Chunk = *c.chunk
+		if !o.Chunk {
+			o.ChunkOverlap = 0
+		}
+	}
+	if c.chunkOverlap != nil {
+		o.ChunkOverlap = *c.chunkOverlap
+		switch limit := h.maxLength(); {
+		case !o.Chunk:
+			return nil, badRequest("chunk_overlap %d without chunking; send \"chunk\": true too", o.ChunkOverlap)
+		case o.ChunkOverlap < 0:
+			return nil, badRequest("chunk_overlap %d is negative", o.ChunkOverlap)
+		case limit > 2 && o.ChunkOverlap >= limit-2:
+			return nil, badRequest("chunk_overlap %d must be less than the %d tokens of a window (the model's maximum of %d tokens less two special tokens)", o.ChunkOverlap, limit-2, limit)
+		}
+	}
+	o.TruncateLeft = c.truncateLeft
+	if c.promptName != nil {
+		prompts, _ := h.opt.Prompts()
+		p, ok := prompts[*c.promptName]
+		if !ok {
+			return nil, badRequest("prompt_name %q is not one of the model's prompts (%s)", *c.promptName, promptNames(prompts))
+		}
+		o.Prompt = p
+	}
+	return &o, nil
+}
+
+func promptNames(prompts map[string]string) string {
+	if len(prompts) == 0 {
+		return "it has none"
+	}
+	names := make([]string, 0, len(prompts))
+	for n := range prompts {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// maxLength is the encoder's token limit, 0 when unknown.
+func (h *handler) maxLength() int {
+	if h.tok == nil {
+		return 0
+	}
+	return h.tok.MaxLength()
+}
+
 // parsePrune reads OpenSearch's "prune_type" and "prune_ratio".
 func parsePrune(typ string, ratio *float32) (sparsevec.Prune, error) {
 	t, err := sparsevec.ParsePruneType(typ)
@@ -502,9 +602,18 @@ func (h *handler) admit(n int) (release func(), err error) {
 // timeout, and checks that the encoder kept its promise of one vector per
 // text.
 func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error) {
+	return h.runWith(ctx, texts, kind, nil)
+}
+
+// runWith is run with the per-call options opts (nil: the encoder's own).
+func (h *handler) runWith(ctx context.Context, texts []string, kind Kind, opts *splade.EncodeOptions) ([]sparsevec.Vector, error) {
 	var vs []sparsevec.Vector
 	err := h.queue.encode(ctx, len(texts), func() (err error) {
-		vs, err = h.enc.Encode(ctx, texts, kind)
+		if opts != nil {
+			vs, err = h.opt.EncodeWith(ctx, texts, kind, *opts)
+		} else {
+			vs, err = h.enc.Encode(ctx, texts, kind)
+		}
 		return err
 	})
 	if err != nil {
@@ -568,14 +677,17 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	opts, err := h.encodeOptions(callOptions{chunk: req.Chunk, chunkOverlap: req.ChunkOverlap})
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Texts))
 	if err != nil {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
-	vs, err := h.run(ctx, req.Texts, kind)
+	ctx := r.Context()
+	vs, err := h.runWith(ctx, req.Texts, kind, opts)
 	if err != nil {
 		return err
 	}
@@ -617,8 +729,7 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	qs, err := h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err
@@ -659,8 +770,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.run(ctx, req.Texts, kind)
 	if err != nil {
 		return err

@@ -62,8 +62,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	qs, err := h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err
