@@ -31,6 +31,41 @@ type Encoder interface {
 	Backend() string
 }
 
+// EncodeOptions are the settings of one call that a caller, such as a
+// request to the HTTP API, may choose per call; engines that take them
+// implement [OptionEncoder].
+type EncodeOptions struct {
+	// TruncateLeft keeps the last tokens of a text longer than the
+	// token limit instead of the first (TEI's truncation_direction
+	// "Left"); the special tokens stay.
+	TruncateLeft bool
+	// Chunk encodes a text longer than the token limit L as windows of
+	// L-2 tokens (plus the special tokens) starting every
+	// L-2-ChunkOverlap tokens, the last one ending at the text's last
+	// token, and keeps each dimension's largest weight over the windows,
+	// instead of truncating it.
+	Chunk bool
+	// ChunkOverlap is the tokens that consecutive windows share; less
+	// than L-2.
+	ChunkOverlap int
+	// Prompt is a text put before each text (a sentence-transformers
+	// prompt).
+	Prompt string
+}
+
+// OptionEncoder is an Encoder that takes EncodeOptions per call.
+type OptionEncoder interface {
+	Encoder
+	// EncodeOptions returns the options that Encode applies.
+	EncodeOptions() EncodeOptions
+	// EncodeWith is Encode with the options opts (all of them: start
+	// from EncodeOptions to change one).
+	EncodeWith(ctx context.Context, texts []string, kind Kind, opts EncodeOptions) ([]sparsevec.Vector, error)
+	// Prompts returns the model's prompts by name and the name of the
+	// one Encode applies ("" for none).
+	Prompts() (prompts map[string]string, defaultName string)
+}
+
 // Kind says which side of an asymmetric model encodes a text.
 type Kind string
 
@@ -83,6 +118,13 @@ const (
 	// PyTorch does with the model cast to bfloat16): faster on CPUs with
 	// AVX512-BF16 or AMX, with vectors close to but not equal to fp32's.
 	PrecisionBF16 Precision = "bf16"
+	// PrecisionInt8 quantizes every linear layer dynamically (the
+	// vocabulary-sized MLM head included): the weights to int8 per output
+	// channel, once at load; the activations entering each product to
+	// uint8 per token, at run time; sums in int32. The fastest on CPUs
+	// with AVX512-VNNI or AVX-VNNI, with vectors close to fp32's (the
+	// native engine only).
+	PrecisionInt8 Precision = "int8"
 )
 
 // Settings are the encoding settings every engine takes. The zero value of
@@ -101,8 +143,8 @@ type Settings struct {
 	// Activation is ActivationReLU or ActivationLog1pReLU. Empty means the
 	// SpladePooling module's activation_function, else ActivationReLU.
 	Activation Activation
-	// Precision is PrecisionFP32 or PrecisionBF16. Empty means
-	// PrecisionFP32.
+	// Precision is PrecisionFP32, PrecisionBF16 or PrecisionInt8. Empty
+	// means PrecisionFP32.
 	Precision Precision
 }
 
@@ -119,9 +161,9 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("unknown activation %q (want %s or %s)", s.Activation, ActivationReLU, ActivationLog1pReLU)
 	}
 	switch s.Precision {
-	case "", PrecisionFP32, PrecisionBF16:
+	case "", PrecisionFP32, PrecisionBF16, PrecisionInt8:
 	default:
-		return fmt.Errorf("unknown precision %q (want %s or %s)", s.Precision, PrecisionFP32, PrecisionBF16)
+		return fmt.Errorf("unknown precision %q (want %s, %s or %s)", s.Precision, PrecisionFP32, PrecisionBF16, PrecisionInt8)
 	}
 	if s.MaxLength < 0 {
 		return fmt.Errorf("max length %d is negative", s.MaxLength)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,17 @@ type Tokenizer interface {
 	MaxLength() int
 }
 
+// Batcher is implemented by encoders that merge the texts of concurrent
+// calls into shared forward passes (dynamic batching), as package
+// model's encoder does. The handler then lets every admitted request
+// into the encoder at once (else two at a time), reports the encoder's
+// limit as max_batch_tokens in /info, and leaves [Metrics.ObserveBatch]
+// to the encoder, which alone knows the passes it runs.
+type Batcher interface {
+	// MaxBatchTokens returns the most tokens of one forward pass.
+	MaxBatchTokens() int
+}
+
 // Token is one token of a text.
 type Token struct {
 	ID      int32
@@ -61,7 +74,8 @@ type Metrics interface {
 	ObserveRequest(endpoint string, status int, d time.Duration)
 	// ObserveBatch records one call of the encoder: its number of texts
 	// and the tokens they held after truncation (0 when the encoder is
-	// not a [Tokenizer]).
+	// not a [Tokenizer]). For a [Batcher] the handler does not call it:
+	// whoever made the encoder reports its forward passes.
 	ObserveBatch(texts, tokens int)
 	// SetQueueDepth records the texts admitted and not yet answered.
 	SetQueueDepth(texts int)
@@ -71,16 +85,23 @@ type Metrics interface {
 // handler holds at once. A zero field takes its value from
 // [DefaultLimits]; a negative Timeout means no timeout.
 type Limits struct {
-	MaxBodyBytes  int64         // largest request body; larger ones get 413
-	MaxTexts      int           // most texts in one request (queries and documents together)
-	MaxQueueTexts int           // most texts admitted at once, waiting or encoding; more get 429
-	Timeout       time.Duration // longest time to serve one request, waiting included; longer ones get 503
+	MaxBodyBytes  int64 // largest request body; larger ones get 413
+	MaxTexts      int   // most texts in one request (queries and documents together)
+	MaxQueueTexts int   // most texts admitted at once, waiting or encoding; more get 429
+	// MaxConcurrentRequests is the most requests admitted at once,
+	// waiting or encoding (TEI's max_concurrent_requests); more get 429.
+	MaxConcurrentRequests int
+	// Timeout is the longest time to serve one request, reading its body
+	// and waiting included; longer ones get 408 (body still arriving) or
+	// 503.
+	Timeout time.Duration
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
-// texts per request, 1024 texts in the queue and 30 seconds per request.
+// texts per request, 1024 texts and 512 requests (TEI's default) in the
+// queue and 30 seconds per request.
 func DefaultLimits() Limits {
-	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, Timeout: 30 * time.Second}
+	return Limits{MaxBodyBytes: 1 << 20, MaxTexts: 256, MaxQueueTexts: 1024, MaxConcurrentRequests: 512, Timeout: 30 * time.Second}
 }
 
 // NewHandler returns the HTTP handler of the API described in the package
@@ -98,17 +119,29 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 		lim.MaxQueueTexts = max(def.MaxQueueTexts, lim.MaxTexts)
 	}
 	lim.MaxQueueTexts = max(lim.MaxQueueTexts, lim.MaxTexts)
+	if lim.MaxConcurrentRequests <= 0 {
+		lim.MaxConcurrentRequests = def.MaxConcurrentRequests
+	}
 	if lim.Timeout == 0 {
 		lim.Timeout = def.Timeout
 	}
-	h := &handler{enc: enc, lim: lim, metrics: m, queue: newAdmission(lim, m)}
+	h := &handler{enc: enc, lim: lim, metrics: m}
 	h.tok, _ = enc.(Tokenizer)
+	h.batcher, _ = enc.(Batcher)
+	h.opt, _ = enc.(splade.OptionEncoder)
+	inside := encoders
+	if h.batcher != nil {
+		inside = lim.MaxConcurrentRequests
+	}
+	h.queue = newAdmission(lim, m, inside)
 	return h
 }
 
 type handler struct {
 	enc     Encoder
-	tok     Tokenizer // nil when enc does not tokenize for us
+	tok     Tokenizer            // nil when enc does not tokenize for us
+	batcher Batcher              // nil when enc does not merge calls
+	opt     splade.OptionEncoder // nil when enc takes no per-call options
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
@@ -223,23 +256,32 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if method == http.MethodPost {
-		// Bound the memory of requests before reading their bodies.
-		if r.ContentLength > h.lim.MaxBodyBytes {
-			h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
-			return
-		}
-		n := h.lim.MaxBodyBytes
-		if r.ContentLength >= 0 {
-			n = r.ContentLength
-		}
-		release, err := h.queue.reserveBody(n)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		defer release()
+		h.servePost(w, r, serve)
+		return
 	}
 	if err := serve(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+// servePost runs serve on a POST request under the request's deadline,
+// which covers reading the body as well as waiting and encoding. A body
+// declared larger than the limit is refused unread; the others' bytes are
+// counted in the queue as they arrive (see admission.meter), so that a
+// client sending its body slowly holds only what it has sent, and only
+// its own connection until the deadline.
+func (h *handler) servePost(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request) error) {
+	if r.ContentLength > h.lim.MaxBodyBytes {
+		h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
+		return
+	}
+	ctx, cancel := h.context(r)
+	defer cancel()
+	body := h.queue.meter(r.Body)
+	defer body.release()
+	rr := r.WithContext(ctx)
+	rr.Body = body
+	if err := serve(w, rr); err != nil {
 		h.fail(w, r, err)
 	}
 }
@@ -348,6 +390,14 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
 // readRequest decodes the JSON body of r into dst, refusing unknown
 // fields and trailing data. example, a valid request, goes into messages.
 func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, example string) error {
+	// The body must arrive before the request's deadline: the connection's
+	// read deadline, as the deadline of the context does not stop a read.
+	if d, ok := r.Context().Deadline(); ok {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(d) == nil { // a ResponseRecorder has no connection
+			defer rc.SetReadDeadline(time.Time{})
+		}
+	}
 	body := http.MaxBytesReader(w, r.Body, h.lim.MaxBodyBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -371,6 +421,8 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 	switch {
 	case errors.As(err, &mbe), errors.As(err, &ae):
 		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{status: http.StatusRequestTimeout, msg: fmt.Sprintf("request body not received within the %s deadline; send it at once", h.timeoutText())}
 	case errors.Is(err, io.EOF):
 		return badRequest("empty request body; send a JSON object like %s", example)
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
@@ -395,6 +447,8 @@ func jsonType(goType string) string {
 		return "a string"
 	case "int", "*int":
 		return "an integer"
+	case "float32", "*float32":
+		return "a number"
 	}
 	return goType
 }
@@ -417,6 +471,108 @@ func parseKind(s string) (Kind, error) {
 	return "", badRequest("unknown kind %q; want %q, %q or none", s, KindQuery, KindDocument)
 }
 
+// callOptions are the per-call options a request sets (nil or false:
+// the encoder's own).
+type callOptions struct {
+	chunk        *bool
+	chunkOverlap *int
+	truncateLeft bool
+	promptName   *string
+}
+
+// encodeOptions returns the encoder's options changed as c says, or nil
+// when c changes nothing.
+func (h *handler) encodeOptions(c callOptions) (*splade.EncodeOptions, error) {
+	if c.chunk == nil && c.chunkOverlap == nil && !c.truncateLeft && c.promptName == nil {
+		return nil, nil
+	}
+	if h.opt == nil {
+		switch {
+		case c.promptName != nil && *c.promptName != "":
+			return nil, badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *c.promptName)
+		case c.chunk != nil || c.chunkOverlap != nil:
+			return nil, badRequest("this encoder does not chunk long texts; leave chunk and chunk_overlap out")
+		}
+		return nil, nil // truncateLeft: checkLength refuses texts it would cut
+	}
+	o := h.opt.EncodeOptions()
+	if c.chunk != nil {
+		o.Chunk = *c.chunk
+		if !o.Chunk {
+			o.ChunkOverlap = 0
+		}
+	}
+	if c.chunkOverlap != nil {
+		o.ChunkOverlap = *c.chunkOverlap
+		switch limit := h.maxLength(); {
+		case !o.Chunk:
+			return nil, badRequest("chunk_overlap %d without chunking; send \"chunk\": true too", o.ChunkOverlap)
+		case o.ChunkOverlap < 0:
+			return nil, badRequest("chunk_overlap %d is negative", o.ChunkOverlap)
+		case limit > 2 && o.ChunkOverlap >= limit-2:
+			return nil, badRequest("chunk_overlap %d must be less than the %d tokens of a window (the model's maximum of %d tokens less two special tokens)", o.ChunkOverlap, limit-2, limit)
+		}
+	}
+	o.TruncateLeft = c.truncateLeft
+	if c.promptName != nil {
+		prompts, _ := h.opt.Prompts()
+		p, ok := prompts[*c.promptName]
+		if !ok {
+			return nil, badRequest("prompt_name %q is not one of the model's prompts (%s)", *c.promptName, promptNames(prompts))
+		}
+		o.Prompt = p
+	}
+	return &o, nil
+}
+
+func promptNames(prompts map[string]string) string {
+	if len(prompts) == 0 {
+		return "it has none"
+	}
+	names := make([]string, 0, len(prompts))
+	for n := range prompts {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// maxLength is the encoder's token limit, 0 when unknown.
+func (h *handler) maxLength() int {
+	if h.tok == nil {
+		return 0
+	}
+	return h.tok.MaxLength()
+}
+
+// parsePrune reads OpenSearch's "prune_type" and "prune_ratio".
+func parsePrune(typ string, ratio *float32) (sparsevec.Prune, error) {
+	t, err := sparsevec.ParsePruneType(typ)
+	if err != nil {
+		return sparsevec.Prune{}, badRequest("unknown prune_type %q; want \"top_k\", \"max_ratio\", \"alpha_mass\", \"abs_value\" or \"none\"", typ)
+	}
+	p := sparsevec.Prune{Type: t}
+	if ratio != nil {
+		p.Ratio = *ratio
+	} else if t != sparsevec.PruneNone {
+		return sparsevec.Prune{}, badRequest("prune_type %q needs a prune_ratio, such as %s", typ, pruneExample(t))
+	}
+	if err := p.Validate(); err != nil {
+		return sparsevec.Prune{}, badRequest("%s", strings.TrimPrefix(err.Error(), "sparsevec: "))
+	}
+	return p, nil
+}
+
+func pruneExample(t sparsevec.PruneType) string {
+	switch t {
+	case sparsevec.PruneTopK:
+		return `{"prune_type":"top_k","prune_ratio":64}`
+	case sparsevec.PruneAbsValue:
+		return `{"prune_type":"abs_value","prune_ratio":0.2}`
+	}
+	return `{"prune_type":"` + string(t) + `","prune_ratio":0.1}`
+}
+
 func checkK(name string, k int) error {
 	if k < 0 {
 		return badRequest("%q is %d; want 0 or more", name, k)
@@ -434,9 +590,18 @@ func (h *handler) admit(n int) (release func(), err error) {
 // timeout, and checks that the encoder kept its promise of one vector per
 // text.
 func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error) {
+	return h.runWith(ctx, texts, kind, nil)
+}
+
+// runWith is run with the per-call options opts (nil: the encoder's own).
+func (h *handler) runWith(ctx context.Context, texts []string, kind Kind, opts *splade.EncodeOptions) ([]sparsevec.Vector, error) {
 	var vs []sparsevec.Vector
 	err := h.queue.encode(ctx, len(texts), func() (err error) {
-		vs, err = h.enc.Encode(ctx, texts, kind)
+		if opts != nil {
+			vs, err = h.opt.EncodeWith(ctx, texts, kind, *opts)
+		} else {
+			vs, err = h.enc.Encode(ctx, texts, kind)
+		}
 		return err
 	})
 	if err != nil {
@@ -448,7 +613,7 @@ func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsev
 	if len(vs) != len(texts) {
 		return nil, fmt.Errorf("encoder returned %d vectors for %d texts", len(vs), len(texts))
 	}
-	if h.metrics != nil {
+	if h.metrics != nil && h.batcher == nil {
 		h.metrics.ObserveBatch(len(texts), h.countTokens(texts))
 	}
 	return vs, nil
@@ -483,6 +648,10 @@ type encodeRequest struct {
 	Texts         []string `json:"texts"`
 	Kind          string   `json:"kind"`
 	MaxActiveDims int      `json:"max_active_dims"`
+	PruneType     string   `json:"prune_type"`
+	PruneRatio    *float32 `json:"prune_ratio"`
+	Chunk         *bool    `json:"chunk"`
+	ChunkOverlap  *int     `json:"chunk_overlap"`
 }
 
 type wireVector struct {
@@ -513,20 +682,27 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err := checkK("max_active_dims", req.MaxActiveDims); err != nil {
 		return err
 	}
+	prune, err := parsePrune(req.PruneType, req.PruneRatio)
+	if err != nil {
+		return err
+	}
+	opts, err := h.encodeOptions(callOptions{chunk: req.Chunk, chunkOverlap: req.ChunkOverlap})
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Texts))
 	if err != nil {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
-	vs, err := h.run(ctx, req.Texts, kind)
+	ctx := r.Context()
+	vs, err := h.runWith(ctx, req.Texts, kind, opts)
 	if err != nil {
 		return err
 	}
 	resp := encodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]wireVector, len(vs))}
 	for i, v := range vs {
-		v = v.KeepTop(req.MaxActiveDims)
+		v = v.KeepTop(req.MaxActiveDims).Prune(prune)
 		n := v.Len()
 		wv := wireVector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
 		if wv.Indices == nil {
@@ -574,8 +750,7 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	qs, err := h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err
@@ -631,8 +806,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.run(ctx, req.Texts, kind)
 	if err != nil {
 		return err

@@ -166,6 +166,78 @@ func TestEncodeMaxActiveDims(t *testing.T) {
 	}
 }
 
+// TestPrune checks prune_type and prune_ratio on /encode and
+// /embed_sparse against the rules stated afresh: weights 4 3 2 1 1 1 of
+// a document, 8 6 4 2 2 2 as the default kind.
+func TestPrune(t *testing.T) {
+	h := newTestHandler(&fakeEncoder{})
+	text := "a a a a b b b c c d e f"
+	for _, tc := range []struct {
+		typ   string
+		ratio float32
+		keep  func(w, max, rank float32) bool // rank: weights heavier than w
+		kept  int
+	}{
+		{"top_k", 2, func(w, max, rank float32) bool { return rank < 2 }, 2},
+		{"max_ratio", 0.5, func(w, max, rank float32) bool { return w >= 0.5*max }, 3},
+		{"abs_value", 2, nil, 0}, // differs by kind: checked by count below
+		{"alpha_mass", 0.6, nil, 0},
+		{"none", 0, func(w, max, rank float32) bool { return true }, 6},
+	} {
+		body := fmt.Sprintf(`{"texts":[%q],"kind":"document","prune_type":%q,"prune_ratio":%v}`, text, tc.typ, tc.ratio)
+		if tc.typ == "none" {
+			body = fmt.Sprintf(`{"texts":[%q],"kind":"document","prune_type":"none"}`, text)
+		}
+		r := do(t, h, "POST", "/encode", body)
+		var got encodeResponse
+		decodeJSON(t, r, &got)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", tc.typ, r.status, r.body)
+		}
+		v := got.Vectors[0]
+		switch tc.typ {
+		case "abs_value": // weights 4 3 2 kept
+			if vals := slices.Sorted(slices.Values(v.Values)); !slices.Equal(vals, []float32{2, 3, 4}) {
+				t.Errorf("abs_value 2: kept %v, want 2 3 4", vals)
+			}
+			continue
+		case "alpha_mass": // total 12, budget 7.2: 4 (<= 7.2) kept, 4+3 = 7 kept, 9 dropped
+			if vals := slices.Sorted(slices.Values(v.Values)); !slices.Equal(vals, []float32{3, 4}) {
+				t.Errorf("alpha_mass 0.6: kept %v, want 3 4", vals)
+			}
+			continue
+		}
+		full := fakeVector(text, KindDocument)
+		top := slices.Max(full.Values)
+		var want []uint32
+		for i, w := range full.Values {
+			var rank float32
+			for _, x := range full.Values {
+				if x > w {
+					rank++
+				}
+			}
+			if tc.keep(w, top, rank) {
+				want = append(want, full.Indices[i])
+			}
+		}
+		if len(want) != tc.kept || !slices.Equal(v.Indices, want) {
+			t.Errorf("%s %v: kept %v, want %v", tc.typ, tc.ratio, v.Indices, want)
+		}
+	}
+	// /embed_sparse prunes the same way: 8 6 4 2 2 2, max_ratio 0.5 keeps 8 6 4.
+	r := do(t, h, "POST", "/embed_sparse", fmt.Sprintf(`{"inputs":%q,"prune_type":"max_ratio","prune_ratio":0.5}`, text))
+	var sv [][]sparseValue
+	decodeJSON(t, r, &sv)
+	var vals []float32
+	for _, e := range sv[0] {
+		vals = append(vals, e.Value)
+	}
+	if slices.Sort(vals); r.status != 200 || !slices.Equal(vals, []float32{4, 6, 8}) {
+		t.Errorf("/embed_sparse max_ratio 0.5: %d %v, want weights 4 6 8", r.status, vals)
+	}
+}
+
 func TestSimilarity(t *testing.T) {
 	h := newTestHandler(&fakeEncoder{})
 	queries := []string{"cat", "dog food"}
@@ -286,6 +358,14 @@ func TestErrors(t *testing.T) {
 		{"POST", "/encode", `{"texts":["a"],"kind":"passage"}`, 400, `unknown kind "passage"`, ""},
 		{"POST", "/encode", `{"texts":["a"],"max_active_dims":-1}`, 400, `"max_active_dims" is -1`, ""},
 		{"POST", "/encode", `{"texts":["a"],"max_active_dims":"5"}`, 400, `field "max_active_dims"`, ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"top_k","prune_ratio":2.5}`, 400, "positive integer", ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"alpha_mass","prune_ratio":1}`, 400, "[0, 1)", ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"abs_value","prune_ratio":-1}`, 400, "negative", ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"max_ratio"}`, 400, "needs a prune_ratio", ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"biggest","prune_ratio":3}`, 400, `unknown prune_type "biggest"`, ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_ratio":0.3}`, 400, "without a prune type", ""},
+		{"POST", "/encode", `{"texts":["a"],"prune_type":"top_k","prune_ratio":"3"}`, 400, `field "prune_ratio": got JSON string, want a number`, ""},
+		{"POST", "/embed_sparse", `{"inputs":"a","prune_type":"max_ratio","prune_ratio":1.5}`, 400, "[0, 1)", ""},
 		{"POST", "/similarity", `{"queries":["a"],"documents":["b"],"fn":"l2"}`, 400, `unknown fn "l2"`, ""},
 		{"POST", "/similarity", `{"queries":[],"documents":["b"]}`, 400, `"queries" is empty`, ""},
 		{"POST", "/similarity", `{"queries":["a"]}`, 400, `"documents" is empty`, ""},

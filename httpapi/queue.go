@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,44 +12,55 @@ import (
 )
 
 // admission is the bounded queue of work in front of the encoder. A
-// request first reserves the bytes of its body (before the body is read)
-// and then, once decoded, the number of its texts; when either would go
+// request first reserves the bytes of its body as they are read and
+// then, once decoded, the number of its texts; when either would go
 // over capacity it is refused at once with 429, so that the memory held
 // by requests is bounded by the queue and not by the number of
-// connections. At most two admitted requests are inside the encoder at
-// once (every encoder of this module already uses every core for one
-// forward pass; the second one's tokenization overlaps the first one's
-// pass); the others wait their turn and give up their place when their
-// context ends: a client that went away, or a request past its deadline,
-// never reaches the encoder.
+// connections; so is the number of requests (TEI's
+// max_concurrent_requests). At most two admitted requests are inside an
+// encoder that runs calls one by one at once (every encoder of this
+// module already uses every core for one forward pass; the second one's
+// tokenization overlaps the first one's pass), every admitted request
+// inside a [Batcher], which merges them into its passes; the others wait
+// their turn and give up their place when their context ends: a client
+// that went away, or a request past its deadline, never reaches the
+// encoder.
 type admission struct {
-	maxTexts int
-	maxBytes int64
-	timeout  time.Duration // the request deadline; <= 0: none
+	maxTexts    int
+	maxRequests int
+	maxBytes    int64
+	timeout     time.Duration // the request deadline; <= 0: none
 	// firstTexts is what the queue takes before the encoder's speed is
 	// known: one full request.
 	firstTexts int
 	metrics    Metrics
 	slot       chan struct{} // held while the encoder runs
 
-	mu      sync.Mutex
-	texts   int           // texts admitted: waiting or encoding
-	bytes   int64         // body bytes reserved by requests in the handler
-	perText time.Duration // moving average of the encoder's time per text
-	lastEnd time.Time     // when the encoder last finished a call
+	mu       sync.Mutex
+	texts    int           // texts admitted: waiting or encoding
+	requests int           // requests admitted: waiting or encoding
+	bytes    int64         // body bytes read by requests in the handler
+	perText  time.Duration // moving average of the encoder's time per text: busy / texts
+	busy     float64       // decaying sum of the encoder's busy time, in seconds
+	done     float64       // decaying sum of the texts answered in that time
+	lastEnd  time.Time     // when the encoder last finished a call
 }
 
-// encoders is how many requests may be inside the encoder at once.
+// encoders is how many requests may be inside an encoder that is not a
+// [Batcher] at once.
 const encoders = 2
 
-func newAdmission(lim Limits, m Metrics) *admission {
+// newAdmission returns the queue for lim, letting inside requests into
+// the encoder at once.
+func newAdmission(lim Limits, m Metrics, inside int) *admission {
 	return &admission{
-		maxTexts:   lim.MaxQueueTexts,
-		maxBytes:   lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
-		timeout:    lim.Timeout,
-		firstTexts: lim.MaxTexts,
-		metrics:    m,
-		slot:       make(chan struct{}, encoders),
+		maxTexts:    lim.MaxQueueTexts,
+		maxRequests: lim.MaxConcurrentRequests,
+		maxBytes:    lim.MaxBodyBytes * int64(max(1, (lim.MaxQueueTexts+lim.MaxTexts-1)/lim.MaxTexts)),
+		timeout:     lim.Timeout,
+		firstTexts:  lim.MaxTexts,
+		metrics:     m,
+		slot:        make(chan struct{}, inside),
 	}
 }
 
@@ -67,21 +79,46 @@ func (a *admission) retryAfter() int {
 	return int(min(60, max(1, math.Ceil(d.Seconds()))))
 }
 
-// reserveBody reserves n bytes of request body, or says the queue is full.
-func (a *admission) reserveBody(n int64) (release func(), err error) {
-	a.mu.Lock()
-	if a.bytes+n > a.maxBytes {
-		queued := a.bytes
-		a.mu.Unlock()
-		return nil, a.overloaded(fmt.Sprintf("%d bytes of requests are being served (capacity %d)", queued, a.maxBytes))
-	}
-	a.bytes += n
-	a.mu.Unlock()
-	return func() {
+// meter returns body wrapped to reserve its bytes in the queue as they
+// are read; the caller calls release when the request is answered. A read
+// that would take the bytes of the bodies being read over capacity fails
+// with 429. Counting what arrives, not what a request declares, lets a
+// client that trickles its body hold only the bytes it has sent.
+func (a *admission) meter(body io.ReadCloser) *meteredBody {
+	return &meteredBody{ReadCloser: body, a: a}
+}
+
+// meteredBody is a request body whose bytes read are reserved in the
+// queue.
+type meteredBody struct {
+	io.ReadCloser
+	a        *admission
+	reserved int64
+}
+
+func (b *meteredBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		a := b.a
 		a.mu.Lock()
-		a.bytes -= n
+		if a.bytes+int64(n) > a.maxBytes {
+			queued := a.bytes
+			a.mu.Unlock()
+			return 0, a.overloaded(fmt.Sprintf("%d bytes of requests are being read (capacity %d)", queued, a.maxBytes))
+		}
+		a.bytes += int64(n)
+		b.reserved += int64(n)
 		a.mu.Unlock()
-	}, nil
+	}
+	return n, err
+}
+
+// release gives back the bytes reserved.
+func (b *meteredBody) release() {
+	b.a.mu.Lock()
+	b.a.bytes -= b.reserved
+	b.a.mu.Unlock()
+	b.reserved = 0
 }
 
 // reserveTexts admits n texts into the queue, or says it is full: when
@@ -93,6 +130,11 @@ func (a *admission) reserveBody(n int64) (release func(), err error) {
 // worth of texts. A request is always admitted into an empty queue.
 func (a *admission) reserveTexts(n int) (release func(), err error) {
 	a.mu.Lock()
+	if a.maxRequests > 0 && a.requests >= a.maxRequests {
+		queued := a.requests
+		a.mu.Unlock()
+		return nil, a.overloaded(fmt.Sprintf("%d requests in flight (max_concurrent_requests %d)", queued, a.maxRequests))
+	}
 	if a.texts+n > a.maxTexts {
 		queued := a.texts
 		a.mu.Unlock()
@@ -110,11 +152,13 @@ func (a *admission) reserveTexts(n int) (release func(), err error) {
 		}
 	}
 	a.texts += n
+	a.requests++
 	depth := a.texts
 	a.mu.Unlock()
 	a.setDepth(depth)
 	return func() {
 		a.mu.Lock()
+		a.requests--
 		a.texts -= n
 		depth := a.texts
 		a.mu.Unlock()
@@ -144,21 +188,26 @@ func (a *admission) encode(ctx context.Context, texts int, f func() error) error
 	err := f()
 	end := time.Now()
 	a.mu.Lock()
-	// The encoder's time for this call: since it started, or since the
-	// call before it ended if that was later (the two overlapped, and
-	// the encoder runs one forward pass at a time).
+	// The encoder's time for this call not yet counted: since it
+	// started, or since the call before it ended if that was later (the
+	// two overlapped, and the encoder runs one forward pass at a time;
+	// calls merged into one pass end together, and the pass counts once
+	// for all their texts).
 	busy := end.Sub(start)
 	if a.lastEnd.After(start) {
-		busy = end.Sub(a.lastEnd)
+		busy = max(end.Sub(a.lastEnd), 0)
 	}
-	a.lastEnd = end
+	if end.After(a.lastEnd) {
+		a.lastEnd = end
+	}
 	if texts > 0 && err == nil {
-		per := busy / time.Duration(texts)
-		if a.perText == 0 {
-			a.perText = max(per, 1)
-		} else {
-			a.perText = max((7*a.perText+per)/8, 1)
+		if a.done == 0 && a.perText > 0 { // a speed known beforehand
+			a.busy, a.done = a.perText.Seconds(), 1
 		}
+		const keep = 7.0 / 8 // the weight of the past
+		a.busy = keep*a.busy + busy.Seconds()
+		a.done = keep*a.done + float64(texts)
+		a.perText = max(time.Duration(a.busy/a.done*float64(time.Second)), 1)
 	}
 	a.mu.Unlock()
 	return err

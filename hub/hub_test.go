@@ -635,3 +635,57 @@ func TestBareNameMentionsFolder(t *testing.T) {
 		t.Errorf("err = %v, want it to mention the missing local folder", err)
 	}
 }
+
+// TestUnigramRepos downloads a BGE-M3-style repository (an XLM-RoBERTa
+// checkpoint with a SentencePiece tokenizer and FlagEmbedding's
+// sparse_linear.pt) and an XLM-RoBERTa one whose tokenizer is
+// sentencepiece.bpe.model alone: each snapshot holds what the encoder and
+// the tokenizer read, and nothing else.
+func TestUnigramRepos(t *testing.T) {
+	isolate(t)
+	src := reference.Fixture(t, "tiny-bgem3-16002")
+	full := fstest.MapFS{}
+	for _, name := range []string{"config.json", "model.safetensors", "sentencepiece.bpe.model", "sparse_linear.pt",
+		"special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full[name] = &fstest.MapFile{Data: data}
+	}
+	full["colbert_linear.pt"] = &fstest.MapFile{Data: []byte("ColBERT head, not needed")}
+	full["README.md"] = &fstest.MapFile{Data: []byte("# bge-m3\n")}
+	spmOnly := fstest.MapFS{}
+	for name, f := range full {
+		if name != "tokenizer.json" && name != "sparse_linear.pt" {
+			spmOnly[name] = f
+		}
+	}
+	h := fakehub.New()
+	h.Add(t, "splade-go/bge-m3", "main", "", full)
+	h.Add(t, "splade-go/xlmr-spm", "main", "", spmOnly)
+	srv := h.Start(t)
+	for _, c := range []struct {
+		repo string
+		want []string
+	}{
+		{"splade-go/bge-m3", []string{"config.json", "model.safetensors", "sentencepiece.bpe.model", "sparse_linear.pt",
+			"special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"}},
+		{"splade-go/xlmr-spm", []string{"config.json", "model.safetensors", "sentencepiece.bpe.model",
+			"special_tokens_map.json", "tokenizer_config.json"}},
+	} {
+		dir, err := Resolve(context.Background(), c.repo, Options{Endpoint: srv.URL})
+		if err != nil {
+			t.Fatalf("%s: %v", c.repo, err)
+		}
+		if got := listFiles(t, dir); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: snapshot holds %v, want %v", c.repo, got, c.want)
+		}
+		for _, name := range c.want {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil || string(data) != string(h.File(c.repo, "main", name)) {
+				t.Errorf("%s: %s differs from the served file (err %v)", c.repo, name, err)
+			}
+		}
+	}
+}

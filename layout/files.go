@@ -24,9 +24,15 @@ var configFiles = []string{
 	"router_config.json",
 }
 
+// headFiles are weights of heads a model folder keeps beside its
+// checkpoint: FlagEmbedding's BGE-M3 sparse head (a pickled Linear(H,1)
+// state_dict, which [checkpoint.ReadSparseLinear] reads).
+var headFiles = []string{checkpoint.SparseLinearFile}
+
 // FolderFiles returns the files of one folder (a model's root or one of its
 // module folders) that the encoders may read, among those has reports
-// present: the configuration files, the tokenizer files ([tokenizer.FileNames])
+// present: the configuration files, the tokenizer files ([tokenizer.FileNames]),
+// the weights of heads beside the checkpoint (BGE-M3's sparse_linear.pt)
 // and the weights the loader would read, the first present of
 // [checkpoint.WeightFileNames]. For a sharded index that is the index
 // alone: its shards follow from its contents ([checkpoint.IndexShards]).
@@ -34,7 +40,7 @@ var configFiles = []string{
 // it what to download.
 func FolderFiles(has func(name string) bool) []string {
 	var out []string
-	for _, names := range [][]string{configFiles, tokenizer.FileNames()} {
+	for _, names := range [][]string{configFiles, tokenizer.FileNames(), headFiles} {
 		for _, n := range names {
 			if has(n) {
 				out = append(out, n)
@@ -87,7 +93,7 @@ func Missing(fsys fs.FS) error {
 	if !hasConfig && !hasModules && !hasIDF {
 		return errors.New("no config.json, modules.json or idf.json")
 	}
-	const tokenizerFiles = "tokenizer.json, vocab.txt, or vocab.json with merges.txt"
+	const tokenizerFiles = "tokenizer.json, vocab.txt, vocab.json with merges.txt, or sentencepiece.bpe.model"
 	var missing []string
 	if hasIDF && !hasConfig && !hasModules && !tokenizer.Complete(exists) {
 		missing = append(missing, tokenizerFiles)

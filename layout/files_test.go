@@ -23,6 +23,12 @@ func TestFolderFiles(t *testing.T) {
 		// Sharded PyTorch weights: the index, whose shards follow.
 		{[]string{"config.json", "vocab.txt", "pytorch_model.bin.index.json", "pytorch_model-00001-of-00002.bin"},
 			[]string{"config.json", "vocab.txt", "pytorch_model.bin.index.json"}},
+		// An XLM-RoBERTa folder with its SentencePiece model alone.
+		{[]string{"config.json", "sentencepiece.bpe.model", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors"},
+			[]string{"config.json", "sentencepiece.bpe.model", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors"}},
+		// A BGE-M3 folder: the sparse head, not the ColBERT one.
+		{[]string{"config.json", "tokenizer.json", "sentencepiece.bpe.model", "sparse_linear.pt", "colbert_linear.pt", "pytorch_model.bin"},
+			[]string{"config.json", "tokenizer.json", "sentencepiece.bpe.model", "sparse_linear.pt", "pytorch_model.bin"}},
 		{[]string{"modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"},
 			[]string{"modules.json", "config_sentence_transformers.json", "sentence_bert_config.json"}},
 	} {
@@ -85,7 +91,7 @@ func TestRobertaMaxLength(t *testing.T) {
 		if got := d.Document.MaxLength(); got != tc.want {
 			t.Errorf("max_position_embeddings %d, model_max_length %s: MaxLength %d, want %d", tc.maxPos, tc.modelMaxLen, got, tc.want)
 		}
-		if got := d.Document.MLM.Config.PositionOffset; got != 2 {
+		if got := d.Document.MLM.Net.PositionOffset; got != 2 {
 			t.Errorf("PositionOffset %d, want 2 (pad_token_id + 1)", got)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 // NativeBackend names the native CPU engine (package native): "native"
 // picks its fastest micro-kernel for this CPU, "native:avx512",
-// "native:avx2" or "native:go" a given one.
+// "native:avx2", "native:neon" (arm64) or "native:go" a given one.
 const NativeBackend = "native"
 
 // DefaultBackend is the GoMLX backend used when neither Options.Backend

@@ -13,47 +13,55 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/native"
+	"github.com/splade-go/splade/route"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
 )
 
 // Encoder turns texts into SPLADE sparse vectors. It is safe for use by
 // many goroutines at once: tokenization runs in parallel, and the network
-// runs one batch at a time (each batch already uses every core).
+// runs one forward pass at a time (each already uses every core), into
+// which the texts of concurrent calls are merged (dynamic batching; see
+// Options.MaxBatchTokens).
 type Encoder struct {
-	name      string
-	opts      Options
-	dim       int
-	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
-	maxLength int                 // the default route's
+	name string
+	opts Options
+	dim  int
+	tok  tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
 
 	backend     compute.Backend // nil for the native engine, and when no route runs a network
 	backendSpec string          // e.g. "native:avx512", "go:ops_sequential,creation_order" or "xla:cuda"
 	nets        []*network      // the distinct networks of the routes
 
-	query, document, def route // document is zero for a query-only folder
+	routes *route.Set
+
+	prompts       map[string]string // config_sentence_transformers.json's
+	defaultPrompt string            // the name of the prompt Encode applies
+
+	batch *batcher // merges the sequences of concurrent calls into passes
 
 	mu     sync.Mutex // serializes engine calls and Close
 	closed bool
 }
 
-// route is one way of encoding texts: exactly one of net and static is
-// set, or neither for a missing route.
-type route struct {
-	net    *network
-	static *layout.Static // inference-free queries: table lookup
+// network is a masked-LM model with SPLADE pooling, ready on an engine:
+// the route.Engine of the routes that run it.
+type network struct {
+	net       *arch.Network
+	tok       tokenizer.Tokenizer
+	maxLength int     // its routes' (route.Build resolves the same)
+	specials  []int32 // the tokens around every text: [CLS] and [SEP], <s> and </s>
+	eng       engine
 }
 
-// network is a masked-LM model with SPLADE pooling, ready on an engine.
-type network struct {
-	cfg       checkpoint.Config
-	tok       tokenizer.Tokenizer
-	maxLength int
-	eng       engine
+// Encode runs seqs as one forward pass.
+func (n *network) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
+	return n.eng.encode(ctx, seqs)
 }
 
 // engine runs a masked-LM model with SPLADE pooling: the GoMLX graph
@@ -100,71 +108,28 @@ func Load(ctx context.Context, nameOrDir string, opts Options) (*Encoder, error)
 // model once however many routes use it; load reads a model's weights, which
 // build consumes (see newWeights).
 func build(ctx context.Context, name string, desc *layout.Model, opts Options, load func(*layout.MLM) (*checkpoint.Params, error)) (_ *Encoder, err error) {
-	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static"}
+	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static",
+		prompts: desc.Prompts, defaultPrompt: desc.DefaultPromptName}
+	e.batch = newBatcher(e)
 	defer func() {
 		if err != nil {
 			e.release()
 		}
 	}()
-	nets := map[*layout.MLM]*network{}
-	statics := map[*layout.Static]*layout.Static{}
-	makeRoute := func(r layout.Route) (route, error) {
-		switch {
-		case r.Static != nil:
-			s := statics[r.Static]
-			if s == nil {
-				c := *r.Static
-				if opts.MaxLength > 0 {
-					c.MaxLength = opts.MaxLength
-				}
-				s = &c
-				statics[r.Static] = s
-			}
-			return route{static: s}, nil
-		case r.MLM != nil:
-			if n := nets[r.MLM]; n != nil {
-				return route{net: n}, nil
-			}
-			if err := ctx.Err(); err != nil {
-				return route{}, err
-			}
-			if e.backendSpec == "static" {
-				b, spec, err := newBackend(opts.Backend, opts.Precision)
-				if err != nil {
-					return route{}, err
-				}
-				e.backend, e.backendSpec = b, spec
-				if opts.Precision == splade.PrecisionBF16 && b != nil {
-					return route{}, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", opts.Precision, spec)
-				}
-			}
-			params, err := load(r.MLM)
-			if err != nil {
-				return route{}, err
-			}
-			n, err := e.newNetwork(r.MLM, params)
-			if err != nil {
-				return route{}, err
-			}
-			nets[r.MLM] = n
-			e.nets = append(e.nets, n)
-			return route{net: n}, nil
+	var loadErr error // the loader's errors are complete; route.Build's own are wrapped below
+	e.routes, err = route.Build(desc, opts.settings(), func(m *layout.MLM, pooling splade.Pooling, act splade.Activation) (route.Engine, int, error) {
+		n, err := e.loadNetwork(ctx, m, load, pooling, act)
+		if err != nil {
+			loadErr = err
+			return nil, 0, err
 		}
-		return route{}, nil
-	}
-	if e.query, err = makeRoute(desc.Query); err != nil {
-		return nil, err
-	}
-	if e.document, err = makeRoute(desc.Document); err != nil {
-		return nil, err
-	}
-	if e.def, err = makeRoute(desc.Default); err != nil {
-		return nil, err
-	}
-	if e.def.net != nil {
-		e.maxLength = e.def.net.maxLength
-	} else if e.def.static != nil {
-		e.maxLength = e.def.static.MaxLength
+		return n, n.net.MaxTokens(), nil
+	})
+	if err != nil {
+		if err == loadErr {
+			return nil, err
+		}
+		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
 	if len(e.nets) > 0 {
 		// The host copies of the weights are garbage now; hand the memory
@@ -175,20 +140,55 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 	return e, nil
 }
 
-// newNetwork prepares the masked-LM model m with the weights params,
-// which it consumes, on the encoder's engine. The options override m's
-// settings.
-func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network, error) {
-	cfg := params.Config
-	if m.Tokenizer.VocabSize() != cfg.VocabSize {
-		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), cfg.VocabSize)
+// loadNetwork reads the weights of m with load and prepares them on the
+// encoder's backend, which the first model chooses.
+func (e *Encoder) loadNetwork(ctx context.Context, m *layout.MLM, load func(*layout.MLM) (*checkpoint.Params, error), pooling splade.Pooling, act splade.Activation) (*network, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxTokens())
+	if e.backendSpec == "static" {
+		b, spec, err := newBackend(e.opts.Backend, e.opts.Precision)
+		if err != nil {
+			return nil, err
+		}
+		e.backend, e.backendSpec = b, spec
+		if e.opts.Precision != "" && e.opts.Precision != splade.PrecisionFP32 && b != nil {
+			return nil, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", e.opts.Precision, spec)
+		}
+	}
+	params, err := load(m)
+	if err != nil {
+		return nil, err
+	}
+	n, err := e.newNetwork(m, params, pooling, act)
+	if err != nil {
+		return nil, err
+	}
+	e.nets = append(e.nets, n)
+	return n, nil
+}
+
+// newNetwork prepares the masked-LM model m with the weights params,
+// which it consumes, on the encoder's engine, with the pooling and
+// activation of its routes.
+func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params, pooling splade.Pooling, act splade.Activation) (*network, error) {
+	net := params.Net
+	if m.Tokenizer.VocabSize() != net.Vocab {
+		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), net.Vocab)
+	}
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, net.MaxTokens())
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
-	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength}
+	n := &network{net: net, tok: m.Tokenizer, maxLength: maxLength, specials: m.Tokenizer.EncodeIDs("", 0)}
+	if e.opts.Chunk {
+		if len(n.specials) != 2 {
+			return nil, fmt.Errorf("model: %s: chunking needs one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
+		}
+		if w := maxLength - 2; e.opts.ChunkOverlap >= w {
+			return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, e.opts.ChunkOverlap, w, maxLength)
+		}
+	}
 	if e.backend == nil {
 		_, kernel, _ := strings.Cut(e.backendSpec, ":")
 		n.eng, err = newNativeEngine(params, native.Options{Pooling: pooling, Activation: act, Precision: e.opts.Precision, Kernel: kernel})
@@ -210,19 +210,41 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 // MaxLength tokens are truncated. Texts are grouped by length so batches
 // carry little padding.
 func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
-	switch kind {
-	case splade.KindDefault:
-		return e.encode(ctx, e.def, texts)
-	case splade.KindQuery:
-		return e.encode(ctx, e.query, texts)
-	case splade.KindDocument:
-		if e.document.net == nil && e.document.static == nil {
-			return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
-		}
-		return e.encode(ctx, e.document, texts)
+	return e.EncodeWith(ctx, texts, kind, e.EncodeOptions())
+}
+
+// EncodeOptions returns the per-call options that Encode applies: those
+// of Options (Chunk, ChunkOverlap) and the folder's default prompt.
+func (e *Encoder) EncodeOptions() splade.EncodeOptions {
+	return splade.EncodeOptions{Chunk: e.opts.Chunk, ChunkOverlap: e.opts.ChunkOverlap, Prompt: e.prompts[e.defaultPrompt]}
+}
+
+// Prompts returns the prompts of the folder's
+// config_sentence_transformers.json by name, and the name of its
+// default_prompt_name ("" for none).
+func (e *Encoder) Prompts() (map[string]string, string) { return e.prompts, e.defaultPrompt }
+
+// EncodeWith is Encode with the per-call options opts in place of
+// EncodeOptions(). Inference-free query tables take only the prompt.
+func (e *Encoder) EncodeWith(ctx context.Context, texts []string, kind splade.Kind, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
+	if opts.ChunkOverlap < 0 || (opts.ChunkOverlap > 0 && !opts.Chunk) {
+		return nil, fmt.Errorf("model: chunk overlap %d needs chunking and must not be negative", opts.ChunkOverlap)
 	}
-	_, err := splade.ParseKind(string(kind))
-	return nil, fmt.Errorf("model: %w", err)
+	if opts.Prompt != "" {
+		prompted := make([]string, len(texts))
+		for i, t := range texts {
+			prompted[i] = opts.Prompt + t
+		}
+		texts = prompted
+	}
+	r, err := e.routes.For(kind)
+	if errors.Is(err, route.ErrQueryOnly) {
+		return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return e.encode(ctx, r, texts, opts)
 }
 
 // EncodeQuery encodes search queries: by table lookup for an
@@ -241,38 +263,86 @@ func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsev
 }
 
 // InferenceFree reports whether queries are encoded by table lookup.
-func (e *Encoder) InferenceFree() bool { return e.query.static != nil }
+func (e *Encoder) InferenceFree() bool { return e.routes.InferenceFree() }
 
-func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparsevec.Vector, error) {
-	if r.static != nil {
-		return e.encodeStatic(ctx, r.static, texts)
+func (e *Encoder) encode(ctx context.Context, r *route.Route, texts []string, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
+	if r.Static != nil {
+		return e.encodeStatic(ctx, r.Static, texts)
 	}
-	n := r.net
-	encs := make([][]int32, len(texts)) // token ids
+	n := r.Engine.(*network)
+	if (opts.Chunk || opts.TruncateLeft) && len(n.specials) != 2 {
+		return nil, fmt.Errorf("model: %s: chunking and left truncation need one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
+	}
+	size := n.maxLength - 2 // the content tokens of a window
+	if opts.Chunk && opts.ChunkOverlap >= size {
+		return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, opts.ChunkOverlap, size, n.maxLength)
+	}
+	var seqs [][]int32 // token ids: one per text, or its windows
+	var owner []int    // the text of each sequence
 	for i, t := range texts {
-		encs[i] = n.tok.EncodeIDs(t, n.maxLength)
+		var windows [][]int32
+		switch {
+		case opts.Chunk:
+			windows = Windows(n.tok.IDs(t), size, opts.ChunkOverlap)
+		case opts.TruncateLeft:
+			ids := n.tok.IDs(t)
+			windows = [][]int32{ids[max(0, len(ids)-size):]}
+		default:
+			seqs, owner = append(seqs, n.tok.EncodeIDs(t, n.maxLength)), append(owner, i)
+			continue
+		}
+		for _, w := range windows {
+			seq := make([]int32, 0, len(w)+2)
+			seq = append(append(append(seq, n.specials[0]), w...), n.specials[1])
+			seqs, owner = append(seqs, seq), append(owner, i)
+		}
 	}
-	order := make([]int, len(texts))
+	// Shortest first, so that passes of the graph engine carry little
+	// padding.
+	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(encs[a]) - len(encs[b]) })
-
+	slices.SortStableFunc(order, func(a, b int) int { return len(seqs[a]) - len(seqs[b]) })
+	sorted := make([][]int32, len(seqs))
+	for i, k := range order {
+		sorted[i] = seqs[k]
+	}
+	vecs, err := e.batch.encode(ctx, n, sorted)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]sparsevec.Vector, len(texts))
-	for start := 0; start < len(order); start += e.opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		batch := order[start:min(start+e.opts.BatchSize, len(order))]
-		vecs, err := e.run(ctx, n, batch, encs)
-		if err != nil {
-			return nil, err
-		}
-		for i, idx := range batch {
-			out[idx] = vecs[i]
+	seen := make([]bool, len(texts))
+	for i, k := range order {
+		t := owner[k]
+		if seen[t] {
+			out[t] = sparsevec.Max(out[t], vecs[i])
+		} else {
+			out[t], seen[t] = vecs[i], true
 		}
 	}
+	for i := range out {
+		out[i] = e.reduce(out[i])
+	}
 	return out, nil
+}
+
+// Windows cuts the tokens of a text (without special tokens) into the
+// windows that Options.Chunk encodes: size tokens each, starting at 0,
+// size-overlap, 2(size-overlap), ... while a window still ends before
+// the last token, and a last window that ends at the last token. A text
+// of at most size tokens is one window (an empty text too). Windows share
+// the memory of ids. size must exceed overlap, and overlap be at least 0.
+func Windows(ids []int32, size, overlap int) [][]int32 {
+	if len(ids) <= size || size <= 0 || overlap < 0 || overlap >= size {
+		return [][]int32{ids}
+	}
+	var ws [][]int32
+	for start := 0; start+size < len(ids); start += size - overlap {
+		ws = append(ws, ids[start:start+size])
+	}
+	return append(ws, ids[len(ids)-size:])
 }
 
 // encodeStatic encodes texts by table lookup (see layout.Static.Encode).
@@ -281,7 +351,7 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 	closed := e.closed
 	e.mu.Unlock()
 	if closed {
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
 	out := make([]sparsevec.Vector, len(texts))
 	for i, t := range texts {
@@ -290,37 +360,32 @@ func (e *Encoder) encodeStatic(ctx context.Context, s *layout.Static, texts []st
 				return nil, err
 			}
 		}
-		v := s.Encode(t)
-		if e.opts.MaxActiveDims > 0 {
-			v = v.KeepTop(e.opts.MaxActiveDims)
-		}
-		out[i] = v
+		out[i] = e.reduce(s.Encode(t))
 	}
 	return out, nil
 }
 
-// run encodes the texts encs[batch[i]] as one batch through n.
-func (e *Encoder) run(ctx context.Context, n *network, batch []int, encs [][]int32) ([]sparsevec.Vector, error) {
-	seqs := make([][]int32, len(batch))
-	for r, i := range batch {
-		seqs[r] = encs[i]
-	}
+// pass runs seqs through n as one forward pass.
+func (e *Encoder) pass(ctx context.Context, n *network, seqs [][]int32) ([]sparsevec.Vector, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed {
-		e.mu.Unlock()
-		return nil, errors.New("model: encoder is closed")
+		return nil, errClosed
 	}
 	vecs, err := n.eng.encode(ctx, seqs)
-	e.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	if e.opts.MaxActiveDims > 0 {
-		for r := range vecs {
-			vecs[r] = vecs[r].KeepTop(e.opts.MaxActiveDims)
-		}
+	if len(vecs) != len(seqs) {
+		return nil, fmt.Errorf("model: %s: engine returned %d vectors for %d sequences", e.name, len(vecs), len(seqs))
 	}
 	return vecs, nil
+}
+
+// reduce applies the options that drop weights: MaxActiveDims, then
+// Prune.
+func (e *Encoder) reduce(v sparsevec.Vector) sparsevec.Vector {
+	return v.KeepTop(e.opts.MaxActiveDims).Prune(e.opts.Prune)
 }
 
 // Decode returns the k heaviest dimensions of v with their tokens,
@@ -343,10 +408,24 @@ func (e *Encoder) Sparsity(vs []sparsevec.Vector) sparsevec.Sparsity {
 // Dim is the vector dimension: the vocabulary size.
 func (e *Encoder) Dim() int { return e.dim }
 
-// MaxLength is the token limit per text of Encode, [CLS] and [SEP]
-// included (for a query-only inference-free folder: the query tokens, which
-// have no [CLS] and [SEP]; 0 for no limit).
-func (e *Encoder) MaxLength() int { return e.maxLength }
+// MaxLength is the token limit per text of Encode with KindDefault
+// (route.Set.MaxLength): [CLS] and [SEP] included for a model; for a
+// query-only inference-free folder the query tokens, which have no [CLS]
+// and [SEP].
+func (e *Encoder) MaxLength() int { return e.routes.MaxLength() }
+
+// Precision is the number format of the network: Options.Precision, or
+// splade.PrecisionFP32 when that is empty.
+func (e *Encoder) Precision() splade.Precision {
+	if e.opts.Precision == "" {
+		return splade.PrecisionFP32
+	}
+	return e.opts.Precision
+}
+
+// MaxBatchTokens is the most tokens of one forward pass, into which
+// concurrent calls are merged (Options.MaxBatchTokens).
+func (e *Encoder) MaxBatchTokens() int { return e.opts.MaxBatchTokens }
 
 // Tokenizer returns the model's tokenizer: the document side's, or the
 // query side's for a query-only folder.
@@ -358,7 +437,7 @@ func (e *Encoder) Model() string { return e.name }
 // Token returns the vocabulary entry of dimension id ("" out of range).
 func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
 
-var _ splade.Encoder = (*Encoder)(nil)
+var _ splade.OptionEncoder = (*Encoder)(nil)
 
 // Backend names the engine in use, as Options.Backend spells it: the
 // native engine with its kernel (for example "native:avx512", or
@@ -369,6 +448,7 @@ func (e *Encoder) Backend() string { return e.backendSpec }
 
 // Close releases the compiled graphs, the weights and the backend.
 func (e *Encoder) Close() error {
+	e.batch.stop()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

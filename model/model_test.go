@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/splade-go/splade"
@@ -27,11 +29,19 @@ var parityCases = []parityCase{
 	{"small-bert-30522", "expected.json", model.Options{}},
 	{"edge-bert-30522", "expected.json", model.Options{}},
 	{"tiny-roberta-50262", "expected.json", model.Options{}},
+	{"tiny-gte-30522", "expected.json", model.Options{}},
+	{"tiny-gte-30522", "expected.log1p_relu.json", model.Options{Activation: splade.ActivationLog1pReLU}},
+	{"tiny-modernbert-50368", "expected.json", model.Options{}},
 }
 
 // parityBackends are the engines every parity test runs on: the native
-// engine on each kernel this CPU runs, and GoMLX's pure-Go backend.
+// engine on each kernel this CPU runs, and GoMLX's pure-Go backend; or, when
+// SPLADE_TEST_BACKENDS is set (comma-separated backend specs, e.g.
+// "xla:/path/xla_cuda_plugin.so" on a GPU machine, see docs/gpu.md), those.
 func parityBackends() []string {
+	if env := os.Getenv("SPLADE_TEST_BACKENDS"); env != "" {
+		return strings.Split(env, ",")
+	}
 	var bs []string
 	for _, k := range native.Kernels(splade.PrecisionFP32) {
 		bs = append(bs, "native:"+k)

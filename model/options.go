@@ -5,6 +5,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // DefaultBatchSize is the number of texts run through the network at once
@@ -32,17 +33,47 @@ type Options struct {
 	// Empty means the model's own: the SpladePooling module's
 	// activation_function, else relu.
 	Activation splade.Activation
-	// Precision is splade.PrecisionFP32 (empty: the default, exact) or
+	// Precision is splade.PrecisionFP32 (empty: the default, exact),
 	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16 or
-	// AMX; see the README for its accuracy).
+	// AMX; see the README for its accuracy) or splade.PrecisionInt8 (the
+	// native engine, fastest with AVX512-VNNI or AVX-VNNI; see
+	// docs/kernels.md for its accuracy).
 	Precision splade.Precision
-	// BatchSize is how many texts go through the network at once.
+	// BatchSize is the most token sequences (texts, or windows of texts
+	// with Chunk) in one forward pass.
 	BatchSize int
+	// MaxBatchTokens is the most tokens in one forward pass (TEI's
+	// max_batch_tokens); a single longer sequence still runs alone.
+	// Zero means DefaultMaxBatchTokens. Concurrent Encode calls share
+	// forward passes within these two limits (dynamic batching).
+	MaxBatchTokens int
+	// ObserveBatch, when set, is called after each forward pass with its
+	// number of sequences and tokens (for metrics). It must be quick
+	// and safe for concurrent use.
+	ObserveBatch func(seqs, tokens int)
+	// Chunk encodes texts longer than MaxLength as overlapping windows
+	// instead of truncating them: the text's tokens without [CLS] and
+	// [SEP] are cut into windows of MaxLength-2 tokens starting every
+	// MaxLength-2-ChunkOverlap tokens, the last window moved back to end
+	// at the text's last token; each window gets the model's special
+	// tokens and is encoded as a text, and the text's vector is the
+	// elementwise max of its windows' vectors (with sum pooling too: each
+	// window sums its tokens, and the windows are still combined by max,
+	// so that overlapping tokens do not count twice). Inference-free
+	// query tables, which read every token, ignore it.
+	Chunk bool
+	// ChunkOverlap is the tokens that consecutive windows share; less
+	// than MaxLength-2.
+	ChunkOverlap int
 	// MaxActiveDims keeps only the k largest weights of each vector; zero
 	// keeps all (sentence-transformers' max_active_dims).
 	MaxActiveDims int
+	// Prune drops the small weights of each vector by one of OpenSearch's
+	// rules (see sparsevec.Prune), after MaxActiveDims; the zero value
+	// keeps all.
+	Prune sparsevec.Prune
 	// Backend selects the engine: "native" (package native; "native:avx512",
-	// "native:avx2" or "native:go" for a given kernel), or a GoMLX backend:
+	// "native:avx2", "native:neon" or "native:go" for a given kernel), or a GoMLX backend:
 	// "go" (GoMLX's pure Go), "go:ops_sequential", "xla:cpu", "xla:cuda" or
 	// "xla:/abs/path/plugin.so". Empty means $GOMLX_BACKEND, else the
 	// fastest exact engine on this CPU: native where it has a SIMD kernel
@@ -67,8 +98,23 @@ func (o *Options) validate() error {
 	if o.BatchSize < 0 {
 		return fmt.Errorf("model: batch size %d is negative", o.BatchSize)
 	}
+	if o.MaxBatchTokens == 0 {
+		o.MaxBatchTokens = DefaultMaxBatchTokens
+	}
+	if o.MaxBatchTokens < 0 {
+		return fmt.Errorf("model: max batch tokens %d is negative", o.MaxBatchTokens)
+	}
+	if o.ChunkOverlap < 0 {
+		return fmt.Errorf("model: chunk overlap %d is negative", o.ChunkOverlap)
+	}
+	if o.ChunkOverlap > 0 && !o.Chunk {
+		return fmt.Errorf("model: chunk overlap %d without Chunk; set Chunk to encode long texts as windows", o.ChunkOverlap)
+	}
 	if o.MaxActiveDims < 0 {
 		return fmt.Errorf("model: max active dims %d is negative", o.MaxActiveDims)
+	}
+	if err := o.Prune.Validate(); err != nil {
+		return fmt.Errorf("model: %w", err)
 	}
 	return nil
 }

@@ -12,11 +12,12 @@ func BenchmarkReadBandwidth(b *testing.B) {
 	for i := range buf {
 		buf[i] = float32(i)
 	}
-	nw := workers()
+	c := newCrew(&threads{})
+	nw := c.size
 	part := len(buf) / nw / panelWidth * panelWidth
 	accs := make([][panelWidth]float32, nw)
 	b.SetBytes(int64(nw * part * 4))
 	for b.Loop() {
-		parallel(nw, func(_, i int) { maxRows(&accs[i], buf[i*part:(i+1)*part]) })
+		c.parallel(nw, func(_, i int) { maxRows(&accs[i], buf[i*part:(i+1)*part]) })
 	}
 }

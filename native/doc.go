@@ -1,7 +1,9 @@
 // Package native is the native CPU engine: a BertForMaskedLM /
 // DistilBertForMaskedLM forward pass with SPLADE pooling in pure Go and Go
 // assembly (no cgo), on micro-kernels chosen at run time from the CPU's
-// features (AVX-512, AVX2 + FMA, else plain Go).
+// features (AVX-512 or AVX2 + FMA on x86-64, NEON on arm64), else on
+// portable Go kernels register-blocked for scalar code (WebAssembly, other
+// architectures).
 //
 // The tokens of a batch are packed one sequence after another, without
 // padding: the matrix products run over real tokens only, attention runs
@@ -15,8 +17,15 @@
 // kernel computes 16 rows (not two 12-row tiles, the second mostly
 // padding) from activations packed once per product; the AMX tiles are
 // configured to the query's rows (up to 32), so that no padding row is
-// loaded, multiplied or stored; both prefetch the weight panels ahead of
-// the kernel and both cores split the output columns.
+// loaded, multiplied or stored; the AVX512-BF16 kernel computes pieces of
+// 8, 4, 2 and 1 rows; all prefetch the weight panels ahead of
+// the kernel, and the cores split the output columns.
+//
+// Three precisions (Options.Precision): fp32; bf16 (AMX, or VDPBF16PS
+// on AVX512-BF16); and int8, dynamic quantization of every linear layer
+// and the head (weights per output column at load, activations per token
+// at run time, int32 sums; VPDPBUSD on AVX512-VNNI or AVX-VNNI). See
+// int8.go for the arithmetic and docs/kernels.md for quality and speed.
 //
 // Each kernel family has a file of its own and a plain-Go reference that
 // its tests compare it with.

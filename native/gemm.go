@@ -71,8 +71,8 @@ func (b packed) panel(p int) []float32 {
 // panelWidth.
 type tileKernel func(k int, a []float32, lda int, panel []float32, c []float32, ldc int)
 
-// tileGo is the plain-Go micro-kernel: the reference for the assembly
-// ones, and the kernel of CPUs without AVX2.
+// tileGo is the plain-Go micro-kernel by the definition: the reference
+// of the fast ones (the portable tileBlocked, the assembly kernels).
 func tileGo(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
 	var acc [tileRows][panelWidth]float32
 	panel = panel[:k*panelWidth]

@@ -85,5 +85,5 @@ func fp32Kernels() []namedKernel {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, namedKernel{"avx2", tileAVX2Go, nil})
 	}
-	return append(ks, namedKernel{"go", tileGo, nil})
+	return append(ks, namedKernel{"go", tileBlocked, smallBlocked})
 }

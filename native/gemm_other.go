@@ -1,11 +1,11 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package native
 
 // fp32Kernels lists the fp32 micro-kernels this CPU runs: only the
-// plain-Go one off amd64.
+// portable one off amd64.
 func fp32Kernels() []namedKernel {
-	return []namedKernel{{"go", tileGo, nil}}
+	return []namedKernel{{"go", tileBlocked, smallBlocked}}
 }
 
 // maxRows is maxRowsGo off amd64.

@@ -36,7 +36,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if m.bf16 != nil {
 		R = blockRows
 	}
-	small := (m.bf16 == nil && m.kernel.small != nil || m.bf16 != nil && m.bf16.rows != nil) && padded(smallRows) < padded(R)
+	small := (m.bf16 == nil && m.int8 == nil && m.kernel.small != nil || m.bf16 != nil && m.bf16.rows != nil) && padded(smallRows) < padded(R)
 	if small {
 		R = smallRows
 	}
@@ -65,7 +65,19 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 
 	// block computes rows [r, r+R) of panel p of the logits into c.
 	var block func(r, p int, c []float32)
-	if m.bf16 == nil {
+	if m.int8 != nil { // the padded rows quantized once
+		kp := m.decInt8.kp
+		q := &ws.xq
+		q.kp, q.u, q.scale, q.zp = kp, grow(q.u, rows*kp), grow(q.scale, rows), grow(q.zp, rows)
+		m.rows(ws.crew, rows, func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				i := src[t]
+				q.scale[t], q.zp[t] = quantizeRow(q.u[t*kp:(t+1)*kp], h[i*H:(i+1)*H])
+			}
+		})
+		kern := m.int8.fn
+		block = func(r, p int, c []float32) { kern(q, r, &m.decInt8, p, c, panelWidth) }
+	} else if m.bf16 == nil {
 		ws.hp = grow(ws.hp, rows*H)
 		hp := ws.hp
 		for t, i := range src {
@@ -108,7 +120,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		pooled[i] = init
 	}
 	groups := (panels(V) + headGroup - 1) / headGroup
-	parallel(groups, func(_, g int) {
+	ws.crew.parallel(groups, func(_, g int) {
 		var c [blockRows * panelWidth]float32
 		var acc [panelWidth]float32
 		p0, p1 := g*headGroup, min((g+1)*headGroup, panels(V))
@@ -142,7 +154,7 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if sum {
 		return
 	}
-	parallel(S, func(_, s int) {
+	ws.crew.parallel(S, func(_, s int) {
 		row := pooled[s*V : (s+1)*V]
 		for j, z := range row {
 			if z += decB[j]; z > 0 {

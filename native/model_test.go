@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/randmodel"
 	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 var parityCases = []struct {
@@ -24,6 +26,10 @@ var parityCases = []struct {
 	{"tiny-distilbert", "expected.log1p_relu.json"},
 	{"small-bert-30522", "expected.json"},
 	{"edge-bert-30522", "expected.json"},
+	{"tiny-roberta-50262", "expected.json"},
+	{"tiny-gte-30522", "expected.json"},
+	{"tiny-gte-30522", "expected.log1p_relu.json"},
+	{"tiny-modernbert-50368", "expected.json"},
 }
 
 // TestParity holds the engine, on every micro-kernel this CPU runs, to the
@@ -62,7 +68,7 @@ func TestParity(t *testing.T) {
 				// A batch long enough that the cores split it by rows, not
 				// by columns (see Model.apply).
 				var long [][]int32
-				for n := 0; n < 4*chunkRows*workers(); {
+				for n := 0; n < 4*chunkRows*runtime.GOMAXPROCS(0); {
 					for _, s := range seqs {
 						long = append(long, s)
 						n += len(s)
@@ -248,5 +254,85 @@ func TestShortQueries(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEncodeWhileGOMAXPROCSChanges: Encode calls from 16 goroutines while
+// another flips GOMAXPROCS between 1 and 8 (as Go does by itself when a
+// container's CPU limit or the affinity changes) neither crash nor change
+// a vector: each call's worker count, and so its scratch, is fixed for the
+// life of the call.
+func TestEncodeWhileGOMAXPROCSChanges(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
+	p, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var short, long [][]int32
+	for _, c := range exp.Cases {
+		short = append(short, c.InputIDs)
+	}
+	for n := 0; n < 3*chunkRows; { // a batch the cores split by rows
+		for _, s := range short {
+			long = append(long, s)
+			n += len(s)
+		}
+	}
+	batches := [][][]int32{short[:1], short, long}
+	want := make([][]sparsevec.Vector, len(batches))
+	for i, b := range batches {
+		if want[i], err = m.Encode(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rounds := 60
+	if testing.Short() {
+		rounds = 20
+	}
+	stop := make(chan struct{})
+	flipped := make(chan struct{})
+	go func() {
+		defer close(flipped)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			runtime.GOMAXPROCS(1 + 7*(i%2))
+			runtime.Gosched()
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 16 {
+		wg.Go(func() {
+			for r := range rounds {
+				i := (g + r) % len(batches)
+				got, err := m.Encode(ctx, batches[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+					errs <- fmt.Errorf("goroutine %d, batch %d: vectors differ from the serial call's", g, i)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-flipped
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

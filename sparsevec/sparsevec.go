@@ -306,3 +306,27 @@ func (v Vector) Validate() error {
 	}
 	return nil
 }
+
+// Max returns the elementwise maximum of a and b, of dimension the larger
+// of theirs: what max pooling makes of two vectors, such as the windows
+// of one long text.
+func Max(a, b Vector) Vector {
+	na, nb := a.stored(), b.stored()
+	out := Vector{Indices: make([]uint32, 0, max(na, nb)), Values: make([]float32, 0, max(na, nb)), Dim: max(a.Dim, b.Dim)}
+	i, j := 0, 0
+	for i < na || j < nb {
+		switch {
+		case j == nb || (i < na && a.Indices[i] < b.Indices[j]):
+			out.Indices, out.Values = append(out.Indices, a.Indices[i]), append(out.Values, a.Values[i])
+			i++
+		case i == na || b.Indices[j] < a.Indices[i]:
+			out.Indices, out.Values = append(out.Indices, b.Indices[j]), append(out.Values, b.Values[j])
+			j++
+		default:
+			out.Indices, out.Values = append(out.Indices, a.Indices[i]), append(out.Values, max(a.Values[i], b.Values[j]))
+			i++
+			j++
+		}
+	}
+	return out
+}

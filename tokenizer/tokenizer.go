@@ -2,8 +2,9 @@
 // It holds the one interface every front end (package layout, both
 // encoders, the CLI and the Worker) tokenizes through, and [Load], which
 // reads the tokenizer of a model folder: BERT's WordPiece (package
-// wordpiece, for BERT and DistilBERT models) or GPT-2's byte-level BPE
-// (package bpe, for RoBERTa-family models), each exact to HuggingFace's
+// wordpiece, for BERT and DistilBERT models), GPT-2's byte-level BPE
+// (package bpe, for RoBERTa-family models) or SentencePiece's Unigram
+// (package unigram, for XLM-RoBERTa models), each exact to HuggingFace's
 // tokenizers library.
 package tokenizer
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/tokenizer/bpe"
+	"github.com/splade-go/splade/tokenizer/unigram"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
@@ -46,20 +48,21 @@ type Tokenizer interface {
 var (
 	_ Tokenizer = (*wordpiece.Tokenizer)(nil)
 	_ Tokenizer = (*bpe.Tokenizer)(nil)
+	_ Tokenizer = (*unigram.Tokenizer)(nil)
 )
 
 // FileNames returns the names of the tokenizer files a model folder may
 // hold, which Load reads: a folder needs tokenizer.json, vocab.txt
-// (WordPiece), or vocab.json with merges.txt (byte-level BPE); the others
-// tune them.
+// (WordPiece), vocab.json with merges.txt (byte-level BPE), or
+// sentencepiece.bpe.model (XLM-RoBERTa's Unigram); the others tune them.
 func FileNames() []string {
-	return []string{"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
+	return []string{"tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", unigram.ModelFile, "tokenizer_config.json", "special_tokens_map.json"}
 }
 
 // Complete reports whether the files that exists says are there make a
 // tokenizer Load can read.
 func Complete(exists func(name string) bool) bool {
-	return exists("tokenizer.json") || exists("vocab.txt") || exists("vocab.json") && exists("merges.txt")
+	return exists("tokenizer.json") || exists("vocab.txt") || exists("vocab.json") && exists("merges.txt") || exists(unigram.ModelFile)
 }
 
 // LoadDir loads the tokenizer of the model folder dir; see [Load].
@@ -68,9 +71,10 @@ func LoadDir(dir string) (Tokenizer, error) {
 }
 
 // Load loads the tokenizer of a HuggingFace model folder, the root of
-// fsys. The model type of tokenizer.json chooses it (WordPiece or BPE);
-// without tokenizer.json, vocab.txt means WordPiece and vocab.json with
-// merges.txt means byte-level BPE.
+// fsys. The model type of tokenizer.json chooses it (WordPiece, BPE or
+// Unigram); without tokenizer.json, vocab.txt means WordPiece, vocab.json
+// with merges.txt means byte-level BPE, and sentencepiece.bpe.model means
+// XLM-RoBERTa's Unigram.
 func Load(fsys fs.FS) (Tokenizer, error) {
 	data, err := safefs.ReadFile(fsys, "tokenizer.json")
 	switch {
@@ -90,8 +94,10 @@ func Load(fsys fs.FS) (Tokenizer, error) {
 			return loaded(wordpiece.Load(fsys))
 		case typ == "BPE", typ == "" && head.Model.Merges != nil:
 			return loaded(bpe.Load(fsys))
+		case typ == "Unigram":
+			return loaded(unigram.Load(fsys))
 		default:
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: model type %q is not supported (want WordPiece, as BERT models have, or BPE, as RoBERTa models have)", typ)
+			return nil, fmt.Errorf("tokenizer: tokenizer.json: model type %q is not supported (want WordPiece, as BERT models have, BPE, as RoBERTa models have, or Unigram, as XLM-RoBERTa models have)", typ)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("tokenizer: tokenizer.json: %w", err)
@@ -105,8 +111,10 @@ func Load(fsys fs.FS) (Tokenizer, error) {
 		return loaded(wordpiece.Load(fsys))
 	case exists("vocab.json"):
 		return loaded(bpe.Load(fsys))
+	case exists(unigram.ModelFile):
+		return loaded(unigram.Load(fsys))
 	}
-	return nil, errors.New("tokenizer: the model folder has no tokenizer.json, vocab.txt, or vocab.json with merges.txt (want the tokenizer files of a HuggingFace model)")
+	return nil, fmt.Errorf("tokenizer: the model folder has no tokenizer.json, vocab.txt, vocab.json with merges.txt, or %s (want the tokenizer files of a HuggingFace model)", unigram.ModelFile)
 }
 
 // loaded returns t as a Tokenizer, or a nil Tokenizer with err.

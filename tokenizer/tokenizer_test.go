@@ -1,6 +1,7 @@
 package tokenizer_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,8 +11,6 @@ import (
 
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/tokenizer"
-	"github.com/splade-go/splade/tokenizer/bpe"
-	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
 // files copies the named files of a fixture into a MapFS.
@@ -35,22 +34,22 @@ func TestLoad(t *testing.T) {
 	for _, tc := range []struct {
 		name, fixture string
 		files         []string
-		bpe           bool
+		want          string // the type Load must return
 	}{
-		{"WordPiece tokenizer.json", "tiny-bert", []string{"tokenizer.json", "tokenizer_config.json"}, false},
-		{"vocab.txt", "tiny-bert", []string{"vocab.txt", "tokenizer_config.json"}, false},
-		{"BPE tokenizer.json", "tiny-roberta-50262", []string{"tokenizer.json", "tokenizer_config.json"}, true},
-		{"vocab.json+merges.txt", "tiny-roberta-50262", []string{"vocab.json", "merges.txt", "tokenizer_config.json"}, true},
+		{"WordPiece tokenizer.json", "tiny-bert", []string{"tokenizer.json", "tokenizer_config.json"}, "*wordpiece.Tokenizer"},
+		{"vocab.txt", "tiny-bert", []string{"vocab.txt", "tokenizer_config.json"}, "*wordpiece.Tokenizer"},
+		{"BPE tokenizer.json", "tiny-roberta-50262", []string{"tokenizer.json", "tokenizer_config.json"}, "*bpe.Tokenizer"},
+		{"vocab.json+merges.txt", "tiny-roberta-50262", []string{"vocab.json", "merges.txt", "tokenizer_config.json"}, "*bpe.Tokenizer"},
+		{"Unigram tokenizer.json", "tiny-xlmr-16002", []string{"tokenizer.json", "tokenizer_config.json"}, "*unigram.Tokenizer"},
+		{"sentencepiece.bpe.model", "tiny-xlmr-16002", []string{"sentencepiece.bpe.model", "tokenizer_config.json"}, "*unigram.Tokenizer"},
 	} {
 		tok, err := tokenizer.Load(files(t, tc.fixture, tc.files...))
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
 		}
-		_, isBPE := tok.(*bpe.Tokenizer)
-		_, isWP := tok.(*wordpiece.Tokenizer)
-		if isBPE != tc.bpe || isWP == tc.bpe {
-			t.Errorf("%s: got a %T", tc.name, tok)
+		if got := fmt.Sprintf("%T", tok); got != tc.want {
+			t.Errorf("%s: got a %s, want a %s", tc.name, got, tc.want)
 		}
 		exp := reference.LoadExpected(t, filepath.Join(reference.Fixture(t, tc.fixture), "expected.json"))
 		if got, want := tok.EncodeIDs(exp.Cases[0].Text, 0), exp.Cases[0].InputIDs; !slices.Equal(got, want) {
@@ -65,8 +64,9 @@ func TestLoadErrors(t *testing.T) {
 		fsys fstest.MapFS
 		want string
 	}{
-		{"empty", fstest.MapFS{}, "no tokenizer.json, vocab.txt, or vocab.json with merges.txt"},
-		{"unigram", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": {"type": "Unigram"}}`)}}, `model type "Unigram" is not supported`},
+		{"empty", fstest.MapFS{}, "no tokenizer.json, vocab.txt, vocab.json with merges.txt, or sentencepiece.bpe.model"},
+		{"wordlevel", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": {"type": "WordLevel"}}`)}}, `model type "WordLevel" is not supported`},
+		{"unigram without unk_id", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": {"type": "Unigram", "vocab": [["a", -1]]}}`)}}, "unk_id"},
 		{"damaged", fstest.MapFS{"tokenizer.json": {Data: []byte(`{"model": `)}}, "damaged"},
 		{"vocab.json alone", fstest.MapFS{"vocab.json": {Data: []byte(`{"a": 0}`)}}, "merges.txt"},
 	} {

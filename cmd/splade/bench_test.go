@@ -16,6 +16,7 @@ func TestBench(t *testing.T) {
 	if native.Kernels("bf16")[0] != "go" {
 		want = append(want, "native:"+native.Kernels("bf16")[0])
 	}
+	want = append(want, "native:"+native.Kernels("int8")[0])
 	if len(lines) != 1+len(want) || !strings.Contains(lines[0], "texts/s") {
 		t.Fatalf("bench printed\n%s\nwant a header and %d engines", out, len(want))
 	}
@@ -29,6 +30,15 @@ func TestBench(t *testing.T) {
 	if n := strings.Count(out, "\n"); n != 2 || !strings.Contains(out, "native:go ") {
 		t.Errorf("bench --backend native:go printed\n%s", out)
 	}
+	// Several rounds still print one row; a round count out of range is a
+	// usage error naming the flag.
+	out = mustRun(t, nil, "bench", "--model", tiny, "--texts", "2", "--queries", "1", "--backend", "native:go", "--rounds", "3")
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("bench --rounds 3 printed\n%s", out)
+	}
+	if _, errs, code := runCLI(t, nil, "bench", "--model", tiny, "--rounds", "0"); code != 2 || !strings.Contains(errs, "--rounds") {
+		t.Errorf("--rounds 0: exit %d, stderr %q; want a usage error naming --rounds", code, errs)
+	}
 }
 
 func TestPrecisionFlag(t *testing.T) {
@@ -38,6 +48,9 @@ func TestPrecisionFlag(t *testing.T) {
 	}
 	if _, errs, code := runCLI(t, nil, "encode", "--model", tiny, "--precision", "bf16", "--backend", "go", "x"); code != 1 || !strings.Contains(errs, "native engine") {
 		t.Errorf("--precision bf16 --backend go: exit %d, stderr %q; want an error pointing to the native engine", code, errs)
+	}
+	if _, errs, code := runCLI(t, nil, "encode", "--model", tiny, "--precision", "int8", "--backend", "go", "x"); code != 1 || !strings.Contains(errs, "native engine") {
+		t.Errorf("--precision int8 --backend go: exit %d, stderr %q; want an error pointing to the native engine", code, errs)
 	}
 	// bf16 on the plain-Go bf16 kernel runs anywhere; its vector is close
 	// to fp32's.

@@ -15,6 +15,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/model"
+	"github.com/splade-go/splade/sparsevec"
 )
 
 // command is one subcommand of splade.
@@ -235,6 +236,9 @@ type modelFlags struct {
 	activation    string
 	batchSize     int
 	maxActiveDims int
+	prune         sparsevec.Prune
+	chunk         bool
+	chunkOverlap  int
 	precision     string
 	query         bool
 	document      bool
@@ -249,7 +253,14 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.activation, "activation", "", "activation: relu or log1p_relu (empty: the model's SpladePooling setting, else relu)")
 	fs.IntVar(&m.batchSize, "batch-size", model.DefaultBatchSize, "texts per forward pass")
 	fs.IntVar(&m.maxActiveDims, "max-active-dims", 0, "keep only the K largest weights of each vector (0: all)")
-	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default) or bf16 (faster on CPUs with AVX512-BF16 or AMX; the native engine only)")
+	fs.Func("prune", "drop small weights by one of OpenSearch's rules, `TYPE:VALUE`: top_k:K (the K largest), max_ratio:R (w >= R*max), alpha_mass:A (the largest whose running sum stays <= A*total) or abs_value:V (w >= V)", func(s string) error {
+		p, err := sparsevec.ParsePrune(s)
+		m.prune = p
+		return err
+	})
+	fs.BoolVar(&m.chunk, "chunk", false, "encode texts longer than --max-length as windows of max-length-2 tokens (plus [CLS] and [SEP]) and keep each term's largest weight over the windows, instead of truncating")
+	fs.IntVar(&m.chunkOverlap, "chunk-overlap", 0, "tokens that consecutive --chunk windows share")
+	fs.StringVar(&m.precision, "precision", "", "number format of the network: fp32 (exact, the default), bf16 (faster on CPUs with AVX512-BF16 or AMX) or int8 (dynamic quantization, fastest on CPUs with AVX512-VNNI or AVX-VNNI); bf16 and int8: the native engine only")
 	fs.BoolVar(&m.query, "query", false, "encode the texts as queries (asymmetric models)")
 	fs.BoolVar(&m.document, "document", false, "encode the texts as documents (asymmetric models)")
 }
@@ -266,6 +277,10 @@ func (m *modelFlags) check(fs *flag.FlagSet) error {
 		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
 	case m.maxActiveDims < 0:
 		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
+	case m.chunkOverlap < 0:
+		return usagef(fs, "--chunk-overlap %d is negative", m.chunkOverlap)
+	case m.chunkOverlap > 0 && !m.chunk:
+		return usagef(fs, "--chunk-overlap needs --chunk")
 	}
 	s := m.settings()
 	for _, f := range []struct {
@@ -292,18 +307,27 @@ func (m *modelFlags) hubOptions() hub.Options {
 	return hub.Options{Revision: m.revision}
 }
 
-func (m *modelFlags) load(ctx context.Context) (*model.Encoder, error) {
+// load loads the model with the options of the flags, changed by adjust
+// when given.
+func (m *modelFlags) load(ctx context.Context, adjust ...func(*model.Options)) (*model.Encoder, error) {
 	s := m.settings()
-	enc, err := model.Load(ctx, m.model, model.Options{
+	opts := model.Options{
 		MaxLength:     m.maxLength,
 		Pooling:       s.Pooling,
 		Activation:    s.Activation,
 		Precision:     s.Precision,
 		BatchSize:     m.batchSize,
 		MaxActiveDims: m.maxActiveDims,
+		Prune:         m.prune,
+		Chunk:         m.chunk,
+		ChunkOverlap:  m.chunkOverlap,
 		Backend:       m.backend,
 		Hub:           m.hubOptions(),
-	})
+	}
+	for _, f := range adjust {
+		f(&opts)
+	}
+	enc, err := model.Load(ctx, m.model, opts)
 	if err != nil && ctx.Err() != nil {
 		return nil, errInterrupted
 	}

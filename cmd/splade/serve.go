@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/splade-go/splade"
@@ -53,6 +54,8 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxTexts := fs.Int("max-texts", def.MaxTexts, "most texts per request (more: 400)")
 	timeout := fs.Duration("timeout", def.Timeout, "longest time to serve one request, queueing included (longer: 503; negative: no limit)")
 	maxQueue := fs.Int("max-queue", def.MaxQueueTexts, "most texts admitted at once, waiting or encoding (more: 429 with Retry-After)")
+	maxRequests := fs.Int("max-concurrent-requests", def.MaxConcurrentRequests, "most requests admitted at once, waiting or encoding (TEI's max_concurrent_requests; more: 429)")
+	maxBatchTokens := fs.Int("max-batch-tokens", model.DefaultMaxBatchTokens, "most tokens in one forward pass, into which concurrent requests are merged (TEI's max_batch_tokens; at most --batch-size texts)")
 	var origins originList
 	fs.Var(&origins, "cors-origin", "allow browser pages of this origin (e.g. https://example.com; * for any) to call the API; repeatable; off by default")
 	idxPath := fs.String("index", "", "index file written by splade index: serve POST /search over it")
@@ -71,9 +74,23 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--timeout must not be 0 (use a negative duration for no limit)")
 	case *maxQueue < *maxTexts:
 		return usagef(fs, "--max-queue (%d) must be at least --max-texts (%d)", *maxQueue, *maxTexts)
+	case *maxRequests <= 0:
+		return usagef(fs, "--max-concurrent-requests must be positive, not %d", *maxRequests)
+	case *maxBatchTokens <= 0:
+		return usagef(fs, "--max-batch-tokens must be positive, not %d", *maxBatchTokens)
 	}
 	start := time.Now()
-	enc, err := m.load(ctx)
+	// The metrics are made once the model tells its name and engine; the
+	// encoder reports its forward passes to them from then on.
+	var mxp atomic.Pointer[metrics.Metrics]
+	enc, err := m.load(ctx, func(o *model.Options) {
+		o.MaxBatchTokens = *maxBatchTokens
+		o.ObserveBatch = func(seqs, tokens int) {
+			if mx := mxp.Load(); mx != nil {
+				mx.ObserveBatch(seqs, tokens)
+			}
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -81,12 +98,14 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	prec := cmp.Or(splade.Precision(m.precision), splade.PrecisionFP32)
 	mx := metrics.New(metrics.Labels{Model: enc.Model(), Engine: enc.Backend(), Precision: string(prec)})
 	mx.SetModelLoadTime(time.Since(start))
+	mxp.Store(mx)
 
 	handler := httpapi.NewHandler(served{enc}, httpapi.Limits{
-		MaxBodyBytes:  *maxBody,
-		MaxTexts:      *maxTexts,
-		MaxQueueTexts: *maxQueue,
-		Timeout:       *timeout,
+		MaxBodyBytes:          *maxBody,
+		MaxTexts:              *maxTexts,
+		MaxQueueTexts:         *maxQueue,
+		MaxConcurrentRequests: *maxRequests,
+		Timeout:               *timeout,
 	}, mx)
 	if *idxPath != "" {
 		if handler, err = searchHandler(handler, enc, *idxPath); err != nil {

@@ -286,7 +286,7 @@ func (h *Hub) revision(repo, rev string) *revision {
 // weights: such files are listed with their sha256 and downloaded through
 // a redirect.
 func IsLFS(name string) bool {
-	return strings.HasSuffix(name, ".safetensors") || strings.HasSuffix(name, ".bin")
+	return strings.HasSuffix(name, ".safetensors") || strings.HasSuffix(name, ".bin") || strings.HasSuffix(name, ".pt")
 }
 
 // SHA256Hex is the hex sha256 of data: the ETag of an LFS file.

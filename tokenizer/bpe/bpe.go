@@ -1,11 +1,11 @@
 package bpe
 
 import (
+	"github.com/splade-go/splade/tokenizer/internal/hf"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 )
 
 // cacheCapacity bounds the word cache (HuggingFace's BPE cache holds
@@ -29,9 +29,8 @@ type Tokenizer struct {
 	addPrefixSpace bool
 	ignoreMerges   bool
 
-	added      []addedToken // matched on the raw text, longest first
-	addedFirst [256]bool    // first bytes of the added tokens
-	addedIDs   map[string]int32
+	added    *hf.Matcher // matched on the raw text
+	addedIDs map[string]int32
 
 	prefix, suffix []int32 // what the post-processor puts around one text
 	pad            int32
@@ -48,13 +47,6 @@ type merge struct {
 }
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
-
-// addedToken is a token matched whole in the text before pre-tokenization.
-type addedToken struct {
-	content                 string
-	id                      int32
-	lstrip, rstrip, oneWord bool
-}
 
 // VocabSize returns the number of token ids: one more than the largest id.
 func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
@@ -110,42 +102,22 @@ func (t *Tokenizer) IDs(text string) []int32 {
 // that is 0 too the text is not truncated. The special tokens are always
 // there, even when maxLen leaves no room for a piece.
 func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // ids to produce before the suffix, prefix included
-	capacity := len(text)/3 + len(t.prefix) + len(t.suffix) + 1
-	if maxLen > 0 {
-		limit = max(maxLen-len(t.suffix), len(t.prefix))
-		capacity = min(capacity, limit+len(t.suffix))
-	}
-	ids := make([]int32, len(t.prefix), capacity)
-	copy(ids, t.prefix)
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.suffix...)
+	return hf.Encode(t.prefix, t.suffix, maxLen, t.maxLength, len(text)/3, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // appendIDs appends the ids of text to dst. With limit >= 0 it may stop
 // once len(dst) >= limit.
 func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
-	if !utf8.ValidString(text) {
-		// Each invalid byte reads as U+FFFD, as Python's errors="replace".
-		var b strings.Builder
-		for _, r := range text {
-			b.WriteRune(r)
-		}
-		text = b.String()
-	}
+	text = hf.ValidUTF8(text)
 	s, _ := t.scratch.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)
 	}
 	defer t.scratch.Put(s)
 	for text != "" && (limit < 0 || len(dst) < limit) {
-		start, end, id := t.nextAdded(text)
+		start, end, id := t.added.Next(text)
 		if start < 0 {
 			return t.appendSegment(dst, text, limit, s)
 		}
@@ -154,69 +126,6 @@ func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
 		text = text[end:]
 	}
 	return dst
-}
-
-// nextAdded finds the first added token in text, the longest when several
-// start at the same place, and returns the span it takes (grown over the
-// white space on its left with lstrip and on its right with rstrip) and its
-// id; start is -1 when text holds none.
-func (t *Tokenizer) nextAdded(text string) (start, end int, id int32) {
-	if len(t.added) == 0 {
-		return -1, 0, 0
-	}
-	for i := 0; i < len(text); i++ {
-		if !t.addedFirst[text[i]] {
-			continue
-		}
-		for _, a := range t.added { // longest first
-			if !strings.HasPrefix(text[i:], a.content) {
-				continue
-			}
-			s, e := i, i+len(a.content)
-			if a.oneWord && (isWordBefore(text, s) || isWordAfter(text, e)) {
-				continue
-			}
-			if a.lstrip {
-				for s > 0 {
-					r, n := utf8.DecodeLastRuneInString(text[:s])
-					if !isSpace(r) {
-						break
-					}
-					s -= n
-				}
-			}
-			if a.rstrip {
-				for e < len(text) {
-					r, n := utf8.DecodeRuneInString(text[e:])
-					if !isSpace(r) {
-						break
-					}
-					e += n
-				}
-			}
-			return s, e, a.id
-		}
-	}
-	return -1, 0, 0
-}
-
-// isWordBefore and isWordAfter report whether a word character (a letter,
-// a digit or '_', as HuggingFace's single_word test counts them) touches
-// the span boundary i.
-func isWordBefore(text string, i int) bool {
-	if i == 0 {
-		return false
-	}
-	r, _ := utf8.DecodeLastRuneInString(text[:i])
-	return isWordRune(r)
-}
-
-func isWordAfter(text string, i int) bool {
-	if i >= len(text) {
-		return false
-	}
-	r, _ := utf8.DecodeRuneInString(text[i:])
-	return isWordRune(r)
 }
 
 // scratch holds the buffers of one tokenization.

@@ -1,13 +1,12 @@
 package bpe
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/splade-go/splade/tokenizer/internal/hf"
 	"io/fs"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -27,7 +26,7 @@ func LoadDir(dir string) (*Tokenizer, error) {
 // [Tokenizer.MaxLength]; special_tokens_map.json may name the special
 // tokens.
 func Load(fsys fs.FS) (*Tokenizer, error) {
-	cfg, err := readConfig(fsys)
+	cfg, err := hf.ReadConfig(fsys, "bpe")
 	if err != nil {
 		return nil, err
 	}
@@ -44,161 +43,23 @@ func Load(fsys fs.FS) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.maxLength > 0 {
-		t.maxLength = cfg.maxLength
+	if cfg.MaxLength > 0 {
+		t.maxLength = cfg.MaxLength
 	}
 	return t, nil
 }
 
-// tokenSpec is a special token in tokenizer_config.json or
-// special_tokens_map.json: a string, or an object with its content and
-// matching flags.
-type tokenSpec struct {
-	Content    string `json:"content"`
-	LStrip     bool   `json:"lstrip"`
-	RStrip     bool   `json:"rstrip"`
-	SingleWord bool   `json:"single_word"`
-	set        bool   // lstrip and rstrip were given
-}
-
-func (s *tokenSpec) UnmarshalJSON(data []byte) error {
-	if bytes.Equal(data, []byte("null")) {
-		*s = tokenSpec{}
-		return nil
-	}
-	var str string
-	if err := json.Unmarshal(data, &str); err == nil {
-		*s = tokenSpec{Content: str}
-		return nil
-	}
-	type plain tokenSpec
-	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
-		return errors.New("want a string or an object with a content field")
-	}
-	*s = tokenSpec(p)
-	s.set = true
-	return nil
-}
-
-// specialsJSON is the special tokens of tokenizer_config.json and
-// special_tokens_map.json.
-type specialsJSON struct {
-	BOS        *tokenSpec  `json:"bos_token"`
-	EOS        *tokenSpec  `json:"eos_token"`
-	CLS        *tokenSpec  `json:"cls_token"`
-	SEP        *tokenSpec  `json:"sep_token"`
-	Pad        *tokenSpec  `json:"pad_token"`
-	Unk        *tokenSpec  `json:"unk_token"`
-	Mask       *tokenSpec  `json:"mask_token"`
-	Additional []tokenSpec `json:"additional_special_tokens"`
-}
-
-// config is what tokenizer_config.json and special_tokens_map.json tell.
-type config struct {
-	specialsJSON
-	class          string
-	addPrefixSpace bool
-	addBOS         *bool
-	maxLength      int
-	// addedDecoder is tokenizer_config.json's added_tokens_decoder: id ->
-	// added token.
-	addedDecoder map[string]struct {
-		tokenSpec
-		Special bool `json:"special"`
-	}
-}
-
-// merge fills the unset fields of c from o.
-func (c *specialsJSON) merge(o specialsJSON) {
-	for _, p := range []struct{ dst, src **tokenSpec }{
-		{&c.BOS, &o.BOS}, {&c.EOS, &o.EOS}, {&c.CLS, &o.CLS}, {&c.SEP, &o.SEP},
-		{&c.Pad, &o.Pad}, {&c.Unk, &o.Unk}, {&c.Mask, &o.Mask},
-	} {
-		if *p.dst == nil {
-			*p.dst = *p.src
-		}
-	}
-	if c.Additional == nil {
-		c.Additional = o.Additional
-	}
-}
-
-func readConfig(fsys fs.FS) (config, error) {
-	var cfg config
-	data, err := safefs.ReadFile(fsys, "tokenizer_config.json")
-	switch {
-	case err == nil:
-		var tc struct {
-			specialsJSON
-			Class          string   `json:"tokenizer_class"`
-			AddPrefixSpace *bool    `json:"add_prefix_space"`
-			AddBOS         *bool    `json:"add_bos_token"`
-			ModelMaxLength *float64 `json:"model_max_length"`
-			AddedDecoder   map[string]struct {
-				tokenSpec
-				Special bool `json:"special"`
-			} `json:"added_tokens_decoder"`
-		}
-		if err := json.Unmarshal(data, &tc); err != nil {
-			return cfg, fmt.Errorf("bpe: tokenizer_config.json: %v (fix or remove the file)", err)
-		}
-		cfg.specialsJSON = tc.specialsJSON
-		cfg.class = tc.Class
-		cfg.addPrefixSpace = tc.AddPrefixSpace != nil && *tc.AddPrefixSpace
-		cfg.addBOS = tc.AddBOS
-		cfg.addedDecoder = tc.AddedDecoder
-		// transformers writes a huge number (1e30) when the length is unknown.
-		if m := tc.ModelMaxLength; m != nil && *m >= 1 && *m < 1e6 {
-			cfg.maxLength = int(*m)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return cfg, fmt.Errorf("bpe: tokenizer_config.json: %w", err)
-	}
-	data, err = safefs.ReadFile(fsys, "special_tokens_map.json")
-	switch {
-	case err == nil:
-		var sm specialsJSON
-		if err := json.Unmarshal(data, &sm); err != nil {
-			return cfg, fmt.Errorf("bpe: special_tokens_map.json: %v (fix or remove the file)", err)
-		}
-		cfg.specialsJSON.merge(sm)
-	case !errors.Is(err, fs.ErrNotExist):
-		return cfg, fmt.Errorf("bpe: special_tokens_map.json: %w", err)
-	}
-	return cfg, nil
-}
-
-// tokenizerJSON is the part of tokenizer.json this package reads.
-type tokenizerJSON struct {
-	AddedTokens []struct {
-		ID         int32  `json:"id"`
-		Content    string `json:"content"`
-		LStrip     bool   `json:"lstrip"`
-		RStrip     bool   `json:"rstrip"`
-		SingleWord bool   `json:"single_word"`
-	} `json:"added_tokens"`
-	Normalizer    json.RawMessage `json:"normalizer"`
-	PreTokenizer  *preTokenizer   `json:"pre_tokenizer"`
-	PostProcessor *postProcessor  `json:"post_processor"`
-	Truncation    *struct {
-		MaxLength int `json:"max_length"`
-	} `json:"truncation"`
-	Padding *struct {
-		PadID    *int32 `json:"pad_id"`
-		PadToken string `json:"pad_token"`
-	} `json:"padding"`
-	Model struct {
-		Type                    string            `json:"type"`
-		Vocab                   map[string]int32  `json:"vocab"`
-		Merges                  []json.RawMessage `json:"merges"`
-		UnkToken                *string           `json:"unk_token"`
-		ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
-		EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
-		Dropout                 *float64          `json:"dropout"`
-		ByteFallback            bool              `json:"byte_fallback"`
-		IgnoreMerges            bool              `json:"ignore_merges"`
-	} `json:"model"`
+// modelJSON is tokenizer.json's model.
+type modelJSON struct {
+	Type                    string            `json:"type"`
+	Vocab                   map[string]int32  `json:"vocab"`
+	Merges                  []json.RawMessage `json:"merges"`
+	UnkToken                *string           `json:"unk_token"`
+	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+	Dropout                 *float64          `json:"dropout"`
+	ByteFallback            bool              `json:"byte_fallback"`
+	IgnoreMerges            bool              `json:"ignore_merges"`
 }
 
 type preTokenizer struct {
@@ -208,28 +69,26 @@ type preTokenizer struct {
 	PreTokenizers  []*preTokenizer `json:"pretokenizers"` // Sequence
 }
 
-type postProcessor struct {
-	Type          string          `json:"type"`
-	CLS           []any           `json:"cls"` // RobertaProcessing, BertProcessing: [token, id]
-	SEP           []any           `json:"sep"`
-	Single        json.RawMessage `json:"single"` // TemplateProcessing
-	SpecialTokens map[string]struct {
-		IDs []int32 `json:"ids"`
-	} `json:"special_tokens"`
-	Processors []*postProcessor `json:"processors"` // Sequence
-}
-
 // fromTokenizerJSON builds the tokenizer a tokenizer.json describes.
-func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
-	var tj tokenizerJSON
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, fmt.Errorf("bpe: tokenizer.json: %v (the file is damaged: download it again)", err)
+func fromTokenizerJSON(data []byte, cfg hf.Config) (*Tokenizer, error) {
+	tj, err := hf.ParseFile(data, "bpe")
+	if err != nil {
+		return nil, err
 	}
-	m := tj.Model
+	var m modelJSON
+	if err := json.Unmarshal(tj.Model, &m); err != nil {
+		return nil, fmt.Errorf("bpe: tokenizer.json: model: %w (the file is damaged: download it again)", err)
+	}
+	var pre *preTokenizer
+	if !hf.IsNull(tj.PreTokenizer) {
+		if err := json.Unmarshal(tj.PreTokenizer, &pre); err != nil {
+			return nil, fmt.Errorf("bpe: tokenizer.json: pre_tokenizer: %w (the file is damaged: download it again)", err)
+		}
+	}
 	if m.Type != "BPE" {
 		return nil, fmt.Errorf("bpe: tokenizer.json: model type %q is not supported (want BPE)", m.Type)
 	}
-	if n := bytes.TrimSpace(tj.Normalizer); len(n) > 0 && !bytes.Equal(n, []byte("null")) {
+	if !hf.IsNull(tj.Normalizer) {
 		return nil, errors.New("bpe: tokenizer.json: a normalizer is not supported (want null, as byte-level BPE tokenizers have)")
 	}
 	if (m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "") || (m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "") {
@@ -241,7 +100,7 @@ func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
 	if m.ByteFallback {
 		return nil, errors.New("bpe: tokenizer.json: byte_fallback is not supported (want a byte-level BPE, which needs none)")
 	}
-	addPrefixSpace, err := byteLevelPre(tj.PreTokenizer)
+	addPrefixSpace, err := byteLevelPre(pre)
 	if err != nil {
 		return nil, err
 	}
@@ -260,38 +119,28 @@ func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
 		}
 		merges = append(merges, pair)
 	}
-	var added []addedToken
-	for _, a := range tj.AddedTokens {
-		if a.Content == "" {
-			continue
-		}
-		added = append(added, addedToken{content: a.Content, id: a.ID, lstrip: a.LStrip, rstrip: a.RStrip, oneWord: a.SingleWord})
-	}
 	unk := ""
 	if m.UnkToken != nil {
 		unk = *m.UnkToken
 	}
-	t, err := build("tokenizer.json", m.Vocab, merges, added, unk)
+	t, err := build("tokenizer.json", m.Vocab, merges, tj.AddedTokens, unk)
 	if err != nil {
 		return nil, err
 	}
 	t.addPrefixSpace = addPrefixSpace
 	t.ignoreMerges = m.IgnoreMerges
-	if t.prefix, t.suffix, err = t.postSpecials(tj.PostProcessor); err != nil {
+	if t.prefix, t.suffix, err = tj.PostProcessor.Around(t.ID, len(t.tokens), "bpe"); err != nil {
 		return nil, err
 	}
-	pad := ""
-	if cfg.Pad != nil {
-		pad = cfg.Pad.Content
-	}
-	if tj.Padding != nil && tj.Padding.PadToken != "" {
-		pad = tj.Padding.PadToken
+	pad := cfg.Pad.Name()
+	if p := tj.PadToken(); p != "" {
+		pad = p
 	}
 	if err := t.setPad(pad, cfg); err != nil {
 		return nil, err
 	}
-	if tj.Truncation != nil && tj.Truncation.MaxLength > 0 {
-		t.maxLength = tj.Truncation.MaxLength
+	if n := tj.MaxLength(); n > 0 {
+		t.maxLength = n
 	}
 	return t, nil
 }
@@ -316,96 +165,8 @@ func byteLevelPre(p *preTokenizer) (bool, error) {
 	return p.AddPrefixSpace == nil || *p.AddPrefixSpace, nil
 }
 
-// postSpecials returns the ids a post-processor puts before and after one
-// text.
-func (t *Tokenizer) postSpecials(p *postProcessor) (prefix, suffix []int32, err error) {
-	if p == nil {
-		return nil, nil, nil
-	}
-	switch p.Type {
-	case "ByteLevel":
-		return nil, nil, nil
-	case "Sequence":
-		for _, q := range p.Processors {
-			pre, suf, err := t.postSpecials(q)
-			if err != nil {
-				return nil, nil, err
-			}
-			prefix, suffix = append(prefix, pre...), append(suf, suffix...)
-		}
-		return prefix, suffix, nil
-	case "RobertaProcessing", "BertProcessing":
-		cls, err := t.processorToken(p.Type, "cls", p.CLS)
-		if err != nil {
-			return nil, nil, err
-		}
-		sep, err := t.processorToken(p.Type, "sep", p.SEP)
-		if err != nil {
-			return nil, nil, err
-		}
-		return []int32{cls}, []int32{sep}, nil
-	case "TemplateProcessing":
-		var items []struct {
-			SpecialToken *struct {
-				ID string `json:"id"`
-			} `json:"SpecialToken"`
-			Sequence *struct {
-				ID string `json:"id"`
-			} `json:"Sequence"`
-		}
-		if err := json.Unmarshal(p.Single, &items); err != nil {
-			return nil, nil, fmt.Errorf("bpe: tokenizer.json: TemplateProcessing single: %v", err)
-		}
-		seen := false
-		for _, it := range items {
-			switch {
-			case it.Sequence != nil:
-				if seen {
-					return nil, nil, errors.New("bpe: tokenizer.json: TemplateProcessing single holds the text twice")
-				}
-				seen = true
-			case it.SpecialToken != nil:
-				st, ok := p.SpecialTokens[it.SpecialToken.ID]
-				if !ok {
-					return nil, nil, fmt.Errorf("bpe: tokenizer.json: TemplateProcessing names special token %q but special_tokens does not define it", it.SpecialToken.ID)
-				}
-				for _, id := range st.IDs {
-					if id < 0 || int(id) >= len(t.tokens) {
-						return nil, nil, fmt.Errorf("bpe: tokenizer.json: special token %q has id %d, outside the vocabulary", it.SpecialToken.ID, id)
-					}
-				}
-				if seen {
-					suffix = append(suffix, st.IDs...)
-				} else {
-					prefix = append(prefix, st.IDs...)
-				}
-			}
-		}
-		if !seen {
-			return nil, nil, errors.New("bpe: tokenizer.json: TemplateProcessing single does not hold the text ($A)")
-		}
-		return prefix, suffix, nil
-	}
-	return nil, nil, fmt.Errorf("bpe: tokenizer.json: post_processor %q is not supported (want RobertaProcessing, TemplateProcessing, ByteLevel or none)", p.Type)
-}
-
-// processorToken reads a [token, id] pair of a RobertaProcessing.
-func (t *Tokenizer) processorToken(typ, field string, pair []any) (int32, error) {
-	if len(pair) == 2 {
-		if tok, ok := pair[0].(string); ok {
-			if id, ok := t.ID(tok); ok {
-				return id, nil
-			}
-		}
-		if f, ok := pair[1].(float64); ok && f >= 0 && int(f) < len(t.tokens) && f == float64(int32(f)) {
-			return int32(f), nil
-		}
-	}
-	return 0, fmt.Errorf("bpe: tokenizer.json: %s %s %v is not a [token, id] pair of the vocabulary", typ, field, pair)
-}
-
 // setPad sets the padding token: name, else <pad>, else the end token.
-func (t *Tokenizer) setPad(name string, cfg config) error {
+func (t *Tokenizer) setPad(name string, cfg hf.Config) error {
 	if name != "" {
 		id, ok := t.ID(name)
 		if !ok {
@@ -429,7 +190,7 @@ func (t *Tokenizer) setPad(name string, cfg config) error {
 }
 
 // build sets the vocabulary, the merges and the added tokens.
-func build(file string, vocab map[string]int32, merges [][2]string, added []addedToken, unk string) (*Tokenizer, error) {
+func build(file string, vocab map[string]int32, merges [][2]string, added []hf.AddedToken, unk string) (*Tokenizer, error) {
 	if len(vocab) == 0 {
 		return nil, fmt.Errorf("bpe: %s: the vocabulary is empty (the file is damaged: download it again)", file)
 	}
@@ -441,10 +202,10 @@ func build(file string, vocab map[string]int32, merges [][2]string, added []adde
 		n = max(n, id+1)
 	}
 	for _, a := range added {
-		if a.id < 0 {
-			return nil, fmt.Errorf("bpe: %s: added token %q has a negative id %d", file, a.content, a.id)
+		if a.ID < 0 {
+			return nil, fmt.Errorf("bpe: %s: added token %q has a negative id %d", file, a.Content, a.ID)
 		}
-		n = max(n, a.id+1)
+		n = max(n, a.ID+1)
 	}
 	if int(n) > 2*(len(vocab)+len(added))+1024 {
 		return nil, fmt.Errorf("bpe: %s: token id %d is too large for a vocabulary of %d tokens (the file is damaged: download it again)", file, n-1, len(vocab))
@@ -459,8 +220,11 @@ func build(file string, vocab map[string]int32, merges [][2]string, added []adde
 	}
 	t.addedIDs = make(map[string]int32, len(added))
 	for _, a := range added {
-		t.tokens[a.id] = a.content
-		t.addedIDs[a.content] = a.id
+		if a.Content == "" {
+			continue
+		}
+		t.tokens[a.ID] = a.Content
+		t.addedIDs[a.Content] = a.ID
 	}
 	for b := range t.byteID {
 		t.byteID[b] = -1
@@ -488,18 +252,14 @@ func build(file string, vocab map[string]int32, merges [][2]string, added []adde
 			t.merges[k] = merge{rank: int32(rank), id: ab}
 		}
 	}
-	slices.SortStableFunc(added, func(a, b addedToken) int { return len(b.content) - len(a.content) })
-	t.added = added
-	for _, a := range added {
-		t.addedFirst[a.content[0]] = true
-	}
+	t.added = hf.NewMatcher(added)
 	return t, nil
 }
 
 // fromVocabMerges builds the tokenizer of vocab.json, merges.txt and
 // tokenizer_config.json, as transformers' RobertaConverter and
 // GPT2Converter do.
-func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
+func fromVocabMerges(fsys fs.FS, cfg hf.Config) (*Tokenizer, error) {
 	vdata, err := safefs.ReadFile(fsys, "vocab.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errors.New("bpe: the model folder has neither tokenizer.json nor vocab.json and merges.txt (want the files of a byte-level BPE tokenizer)")
@@ -527,10 +287,10 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 		}
 		merges = append(merges, [2]string{a, b})
 	}
-	gpt2 := strings.HasPrefix(cfg.class, "GPT2")
-	def := func(p **tokenSpec, content string, lstrip bool) {
+	gpt2 := strings.HasPrefix(cfg.Class, "GPT2")
+	def := func(p **hf.TokenSpec, content string, lstrip bool) {
 		if *p == nil && content != "" {
-			*p = &tokenSpec{Content: content, LStrip: lstrip}
+			*p = &hf.TokenSpec{Content: content, LStrip: lstrip}
 		}
 	}
 	if gpt2 {
@@ -546,42 +306,27 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 		def(&cfg.Pad, "<pad>", false)
 		def(&cfg.Mask, "<mask>", true)
 	}
-	if m := cfg.Mask; m != nil && !m.set && !gpt2 {
+	if m := cfg.Mask; m != nil && !m.Set && !gpt2 {
 		m.LStrip = true // RobertaTokenizer: the mask token takes the space before it
 	}
-	var added []addedToken
+	var added []hf.AddedToken
 	seen := map[string]bool{}
-	addToken := func(s tokenSpec, id int32) {
-		if s.Content == "" || seen[s.Content] {
+	addToken := func(a hf.AddedToken) {
+		if a.Content == "" || seen[a.Content] {
 			return
 		}
-		seen[s.Content] = true
-		added = append(added, addedToken{content: s.Content, id: id, lstrip: s.LStrip, rstrip: s.RStrip, oneWord: s.SingleWord})
+		seen[a.Content] = true
+		added = append(added, a)
 	}
-	if len(cfg.addedDecoder) > 0 {
-		ids := make([]string, 0, len(cfg.addedDecoder))
-		for k := range cfg.addedDecoder {
-			ids = append(ids, k)
-		}
-		slices.Sort(ids)
-		for _, k := range ids {
-			id, err := strconv.ParseInt(k, 10, 32)
-			if err != nil || id < 0 {
-				return nil, fmt.Errorf("bpe: tokenizer_config.json: added_tokens_decoder key %q is not a token id", k)
-			}
-			addToken(cfg.addedDecoder[k].tokenSpec, int32(id))
-		}
-	}
-	specials := []*tokenSpec{cfg.BOS, cfg.EOS, cfg.Unk, cfg.SEP, cfg.Pad, cfg.CLS, cfg.Mask}
-	for i := range cfg.Additional {
-		specials = append(specials, &cfg.Additional[i])
+	for _, a := range cfg.AddedDecoder {
+		addToken(a)
 	}
 	next := int32(0)
 	for _, id := range vocab {
 		next = max(next, id+1)
 	}
-	for _, s := range specials {
-		if s == nil || s.Content == "" || seen[s.Content] {
+	for _, s := range cfg.All() {
+		if seen[s.Content] {
 			continue
 		}
 		id, ok := vocab[s.Content]
@@ -589,18 +334,14 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 			id = next
 			next++
 		}
-		addToken(*s, id)
+		addToken(hf.AddedToken{ID: id, Content: s.Content, LStrip: s.LStrip, RStrip: s.RStrip, SingleWord: s.SingleWord})
 	}
-	unk := ""
-	if cfg.Unk != nil {
-		unk = cfg.Unk.Content
-	}
-	t, err := build("vocab.json", vocab, merges, added, unk)
+	t, err := build("vocab.json", vocab, merges, added, cfg.Unk.Name())
 	if err != nil {
 		return nil, err
 	}
-	t.addPrefixSpace = cfg.addPrefixSpace
-	special := func(s *tokenSpec, what string) (int32, error) {
+	t.addPrefixSpace = cfg.AddPrefixSpace != nil && *cfg.AddPrefixSpace
+	special := func(s *hf.TokenSpec, what string) (int32, error) {
 		if s == nil {
 			return 0, fmt.Errorf("bpe: tokenizer_config.json names no %s token", what)
 		}
@@ -611,7 +352,7 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 		return id, nil
 	}
 	if gpt2 {
-		if cfg.addBOS != nil && *cfg.addBOS {
+		if cfg.AddBOS != nil && *cfg.AddBOS {
 			bos, err := special(cfg.BOS, "beginning")
 			if err != nil {
 				return nil, err
@@ -629,11 +370,7 @@ func fromVocabMerges(fsys fs.FS, cfg config) (*Tokenizer, error) {
 		}
 		t.prefix, t.suffix = []int32{cls}, []int32{sep}
 	}
-	pad := ""
-	if cfg.Pad != nil {
-		pad = cfg.Pad.Content
-	}
-	if err := t.setPad(pad, cfg); err != nil {
+	if err := t.setPad(cfg.Pad.Name(), cfg); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -43,8 +43,6 @@ func runeClass(r rune) uint8 {
 // Unicode's White_Space property, as unicode.IsSpace tests it.
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
-func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
-
 // classAt returns the class and the size of the rune at s[i].
 func classAt(s string, i int) (uint8, int) {
 	if b := s[i]; b < utf8.RuneSelf {

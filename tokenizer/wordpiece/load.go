@@ -1,13 +1,13 @@
 package wordpiece
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/splade-go/splade/tokenizer/internal/hf"
+	"github.com/splade-go/splade/tokenizer/internal/trie"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/splade-go/splade/internal/safefs"
@@ -62,43 +62,11 @@ func Load(fsys fs.FS) (*Tokenizer, error) {
 	return t, nil
 }
 
-// tokenSpec is a special token in tokenizer_config.json or
-// special_tokens_map.json: a string, or an object with its content.
-type tokenSpec string
-
-func (s *tokenSpec) UnmarshalJSON(data []byte) error {
-	if bytes.Equal(data, []byte("null")) {
-		return nil
-	}
-	var str string
-	if err := json.Unmarshal(data, &str); err == nil {
-		*s = tokenSpec(str)
-		return nil
-	}
-	var obj struct {
-		Content string `json:"content"`
-	}
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return errors.New("want a string or an object with a content field")
-	}
-	*s = tokenSpec(obj.Content)
-	return nil
-}
-
-// specialsJSON is the special tokens of tokenizer_config.json and
-// special_tokens_map.json.
-type specialsJSON struct {
-	CLS        tokenSpec   `json:"cls_token"`
-	SEP        tokenSpec   `json:"sep_token"`
-	Pad        tokenSpec   `json:"pad_token"`
-	Unk        tokenSpec   `json:"unk_token"`
-	Mask       tokenSpec   `json:"mask_token"`
-	Additional []tokenSpec `json:"additional_special_tokens"`
-}
-
-// config is what the JSON files beside the vocabulary tell.
+// config is what the JSON files beside the vocabulary tell, with
+// BertTokenizer's defaults where they tell nothing.
 type config struct {
-	specialsJSON
+	cls, sep, pad, unk string
+	additional         []string
 	lowercase, chinese bool
 	stripAccents       *bool
 	maxLength          int
@@ -107,47 +75,24 @@ type config struct {
 // readConfig reads tokenizer_config.json and special_tokens_map.json when
 // they are present.
 func readConfig(fsys fs.FS) (config, error) {
-	cfg := config{
-		specialsJSON: specialsJSON{CLS: "[CLS]", SEP: "[SEP]", Pad: "[PAD]", Unk: "[UNK]", Mask: "[MASK]"},
-		lowercase:    true,
-		chinese:      true,
-	}
-	if data, err := safefs.ReadFile(fsys, "special_tokens_map.json"); err == nil {
-		if err := json.Unmarshal(data, &cfg.specialsJSON); err != nil {
-			return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %v (fix or remove the file)", err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return cfg, fmt.Errorf("wordpiece: special_tokens_map.json: %w", err)
-	}
-	data, err := safefs.ReadFile(fsys, "tokenizer_config.json")
-	if errors.Is(err, fs.ErrNotExist) {
-		return cfg, nil
-	}
+	hc, err := hf.ReadConfig(fsys, "wordpiece")
 	if err != nil {
-		return cfg, fmt.Errorf("wordpiece: tokenizer_config.json: %w", err)
+		return config{}, err
 	}
-	var tc struct {
-		specialsJSON
-		DoLowerCase          *bool    `json:"do_lower_case"`
-		StripAccents         *bool    `json:"strip_accents"`
-		TokenizeChineseChars *bool    `json:"tokenize_chinese_chars"`
-		ModelMaxLength       *float64 `json:"model_max_length"`
+	name := func(s *hf.TokenSpec, def string) string {
+		if n := s.Name(); n != "" {
+			return n
+		}
+		return def
 	}
-	tc.specialsJSON = cfg.specialsJSON
-	if err := json.Unmarshal(data, &tc); err != nil {
-		return cfg, fmt.Errorf("wordpiece: tokenizer_config.json: %v (fix or remove the file)", err)
+	cfg := config{
+		cls: name(hc.CLS, "[CLS]"), sep: name(hc.SEP, "[SEP]"), pad: name(hc.Pad, "[PAD]"),
+		unk: name(hc.Unk, "[UNK]"), additional: []string{name(hc.Mask, "[MASK]")},
+		lowercase: hc.DoLowerCase == nil || *hc.DoLowerCase, chinese: hc.TokenizeChineseChars == nil || *hc.TokenizeChineseChars,
+		stripAccents: hc.StripAccents, maxLength: hc.MaxLength,
 	}
-	cfg.specialsJSON = tc.specialsJSON
-	if tc.DoLowerCase != nil {
-		cfg.lowercase = *tc.DoLowerCase
-	}
-	if tc.TokenizeChineseChars != nil {
-		cfg.chinese = *tc.TokenizeChineseChars
-	}
-	cfg.stripAccents = tc.StripAccents
-	// transformers writes a huge number (1e30) when the length is unknown.
-	if m := tc.ModelMaxLength; m != nil && *m >= 1 && *m < 1e6 {
-		cfg.maxLength = int(*m)
+	for _, a := range hc.Additional {
+		cfg.additional = append(cfg.additional, a.Content)
 	}
 	return cfg, nil
 }
@@ -178,68 +123,63 @@ func fromVocabTxt(data []byte, cfg config) (*Tokenizer, error) {
 	if cfg.stripAccents != nil {
 		t.stripAccent = *cfg.stripAccents
 	}
-	var added []addedToken
-	for _, name := range append([]tokenSpec{cfg.CLS, cfg.SEP, cfg.Pad, cfg.Unk, cfg.Mask}, cfg.Additional...) {
-		if id, ok := vocab[string(name)]; ok && name != "" {
-			added = append(added, addedToken{string(name), id})
+	var added []hf.AddedToken
+	for _, name := range append([]string{cfg.cls, cfg.sep, cfg.pad, cfg.unk}, cfg.additional...) {
+		if id, ok := vocab[name]; ok && name != "" {
+			added = append(added, hf.AddedToken{ID: id, Content: name})
 		}
 	}
-	if err := t.build("vocab.txt", vocab, tokens, defaultPrefix, string(cfg.Unk), added); err != nil {
+	if err := t.build("vocab.txt", vocab, tokens, defaultPrefix, cfg.unk, added); err != nil {
 		return nil, err
 	}
-	if err := t.setSpecials("vocab.txt", cfg, "", ""); err != nil {
+	if err := t.setSpecials("vocab.txt", cfg); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// tokenizerJSON is the part of tokenizer.json this package reads.
-type tokenizerJSON struct {
-	AddedTokens []struct {
-		ID      int32  `json:"id"`
-		Content string `json:"content"`
-	} `json:"added_tokens"`
-	Normalizer *struct {
-		Type               string `json:"type"`
-		CleanText          *bool  `json:"clean_text"`
-		HandleChineseChars *bool  `json:"handle_chinese_chars"`
-		StripAccents       *bool  `json:"strip_accents"`
-		Lowercase          *bool  `json:"lowercase"`
-	} `json:"normalizer"`
-	PreTokenizer *struct {
-		Type string `json:"type"`
-	} `json:"pre_tokenizer"`
-	PostProcessor *struct {
-		Type          string          `json:"type"`
-		CLS           []any           `json:"cls"` // BertProcessing: [token, id]
-		SEP           []any           `json:"sep"`
-		Single        json.RawMessage `json:"single"` // TemplateProcessing
-		SpecialTokens map[string]struct {
-			IDs []int32 `json:"ids"`
-		} `json:"special_tokens"`
-	} `json:"post_processor"`
-	Truncation *struct {
-		MaxLength int `json:"max_length"`
-	} `json:"truncation"`
-	Padding *struct {
-		PadToken string `json:"pad_token"`
-	} `json:"padding"`
-	Model struct {
-		Type                    string           `json:"type"`
-		Vocab                   map[string]int32 `json:"vocab"`
-		UnkToken                string           `json:"unk_token"`
-		ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-		MaxInputCharsPerWord    *int             `json:"max_input_chars_per_word"`
-	} `json:"model"`
+// modelJSON is tokenizer.json's model.
+type modelJSON struct {
+	Type                    string           `json:"type"`
+	Vocab                   map[string]int32 `json:"vocab"`
+	UnkToken                string           `json:"unk_token"`
+	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
+	MaxInputCharsPerWord    *int             `json:"max_input_chars_per_word"`
+}
+
+// normalizerJSON is tokenizer.json's normalizer.
+type normalizerJSON struct {
+	Type               string `json:"type"`
+	CleanText          *bool  `json:"clean_text"`
+	HandleChineseChars *bool  `json:"handle_chinese_chars"`
+	StripAccents       *bool  `json:"strip_accents"`
+	Lowercase          *bool  `json:"lowercase"`
 }
 
 // fromTokenizerJSON builds the tokenizer a tokenizer.json describes.
 func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
-	var tj tokenizerJSON
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, fmt.Errorf("wordpiece: tokenizer.json: %v (the file is damaged: download it again)", err)
+	tj, err := hf.ParseFile(data, "wordpiece")
+	if err != nil {
+		return nil, err
 	}
-	m := tj.Model
+	var m modelJSON
+	if err := json.Unmarshal(tj.Model, &m); err != nil {
+		return nil, fmt.Errorf("wordpiece: tokenizer.json: model: %w (the file is damaged: download it again)", err)
+	}
+	var norm *normalizerJSON
+	var pre *struct {
+		Type string `json:"type"`
+	}
+	if !hf.IsNull(tj.Normalizer) {
+		if err := json.Unmarshal(tj.Normalizer, &norm); err != nil {
+			return nil, fmt.Errorf("wordpiece: tokenizer.json: normalizer: %w (the file is damaged: download it again)", err)
+		}
+	}
+	if !hf.IsNull(tj.PreTokenizer) {
+		if err := json.Unmarshal(tj.PreTokenizer, &pre); err != nil {
+			return nil, fmt.Errorf("wordpiece: tokenizer.json: pre_tokenizer: %w (the file is damaged: download it again)", err)
+		}
+	}
 	if m.Type != "WordPiece" && !(m.Type == "" && m.ContinuingSubwordPrefix != nil) {
 		return nil, fmt.Errorf("wordpiece: tokenizer.json: model type %q is not supported (want WordPiece, the tokenizer of BERT models)", m.Type)
 	}
@@ -250,7 +190,7 @@ func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
 	if m.MaxInputCharsPerWord != nil {
 		t.maxChars = *m.MaxInputCharsPerWord
 	}
-	if n := tj.Normalizer; n != nil {
+	if n := norm; n != nil {
 		if n.Type != "BertNormalizer" {
 			return nil, fmt.Errorf("wordpiece: tokenizer.json: normalizer %q is not supported (want BertNormalizer)", n.Type)
 		}
@@ -270,7 +210,7 @@ func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
 			t.stripAccent = *n.StripAccents
 		}
 	}
-	if p := tj.PreTokenizer; p == nil || p.Type != "BertPreTokenizer" {
+	if p := pre; p == nil || p.Type != "BertPreTokenizer" {
 		typ := "null"
 		if p != nil {
 			typ = fmt.Sprintf("%q", p.Type)
@@ -278,74 +218,41 @@ func fromTokenizerJSON(data []byte, cfg config) (*Tokenizer, error) {
 		return nil, fmt.Errorf("wordpiece: tokenizer.json: pre_tokenizer %s is not supported (want BertPreTokenizer)", typ)
 	}
 	vocab := m.Vocab
-	var added []addedToken
-	for _, a := range tj.AddedTokens {
-		if a.Content == "" {
-			continue
-		}
-		if a.ID < 0 {
-			return nil, fmt.Errorf("wordpiece: tokenizer.json: added token %q has a negative id %d", a.Content, a.ID)
-		}
-		added = append(added, addedToken{a.Content, a.ID})
-	}
 	prefix := defaultPrefix
 	if m.ContinuingSubwordPrefix != nil {
 		prefix = *m.ContinuingSubwordPrefix
 	}
 	unk := m.UnkToken
 	if unk == "" {
-		unk = string(cfg.Unk)
+		unk = cfg.unk
 	}
-	if err := t.build("tokenizer.json", vocab, nil, prefix, unk, added); err != nil {
+	if err := t.build("tokenizer.json", vocab, nil, prefix, unk, tj.AddedTokens); err != nil {
 		return nil, err
 	}
-	if tj.Padding != nil && tj.Padding.PadToken != "" {
-		cfg.Pad = tokenSpec(tj.Padding.PadToken)
+	if p := tj.PadToken(); p != "" {
+		cfg.pad = p
 	}
-	cls, sep := "", ""
-	if p := tj.PostProcessor; p != nil {
-		switch p.Type {
-		case "BertProcessing", "RobertaProcessing":
-			if len(p.CLS) == 2 && len(p.SEP) == 2 {
-				cls, _ = p.CLS[0].(string)
-				sep, _ = p.SEP[0].(string)
-			}
-		case "TemplateProcessing":
-			cls, sep = templateSpecials(p.Single)
-		}
-	}
-	if err := t.setSpecials("tokenizer.json", cfg, cls, sep); err != nil {
+	// The post-processor's tokens, when it puts one token on each side,
+	// override the names of the configuration.
+	prefixIDs, suffixIDs, err := tj.PostProcessor.Around(t.ID, len(t.tokens), "wordpiece")
+	if err != nil {
 		return nil, err
 	}
-	if tj.Truncation != nil && tj.Truncation.MaxLength > 0 {
-		t.maxLength = tj.Truncation.MaxLength
+	if len(prefixIDs) == 1 && len(suffixIDs) == 1 {
+		cfg.cls, cfg.sep = t.tokens[prefixIDs[0]], t.tokens[suffixIDs[0]]
+	}
+	if err := t.setSpecials("tokenizer.json", cfg); err != nil {
+		return nil, err
+	}
+	if n := tj.MaxLength(); n > 0 {
+		t.maxLength = n
 	}
 	return t, nil
 }
 
-// templateSpecials returns the names of the special tokens a
-// TemplateProcessing puts before and after a single sequence.
-func templateSpecials(single json.RawMessage) (first, last string) {
-	var items []struct {
-		SpecialToken *struct {
-			ID string `json:"id"`
-		} `json:"SpecialToken"`
-	}
-	if json.Unmarshal(single, &items) != nil || len(items) == 0 {
-		return "", ""
-	}
-	if s := items[0].SpecialToken; s != nil {
-		first = s.ID
-	}
-	if s := items[len(items)-1].SpecialToken; s != nil {
-		last = s.ID
-	}
-	return first, last
-}
-
 // build sets the vocabulary, the WordPiece settings and the added tokens.
 // tokens, the token of each id, is built from vocab when nil.
-func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, prefix, unk string, added []addedToken) error {
+func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, prefix, unk string, added []hf.AddedToken) error {
 	if tokens == nil {
 		// n is the id bound, in int64 so that an id of 2147483647 cannot
 		// wrap around: every id must index the token table made below.
@@ -357,7 +264,7 @@ func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, 
 			n = max(n, int64(id)+1)
 		}
 		for _, a := range added {
-			n = max(n, int64(a.id)+1)
+			n = max(n, int64(a.ID)+1)
 		}
 		if n > 2*int64(len(vocab))+1024 {
 			return fmt.Errorf("wordpiece: %s: token id %d is too large for a vocabulary of %d tokens, the limit being %d (the file is damaged: download it again)",
@@ -372,8 +279,8 @@ func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, 
 			}
 		}
 		for _, a := range added {
-			if tokens[a.id] == "" {
-				tokens[a.id] = a.content
+			if tokens[a.ID] == "" {
+				tokens[a.ID] = a.Content
 			}
 		}
 	}
@@ -385,41 +292,30 @@ func (t *Tokenizer) build(file string, vocab map[string]int32, tokens []string, 
 			cont[rest] = id
 		}
 	}
-	t.first = newTrie(vocab)
-	t.cont = newTrie(cont)
+	t.first = trie.New(vocab)
+	t.cont = trie.New(cont)
 	id, ok := vocab[unk]
 	if !ok {
 		return fmt.Errorf("wordpiece: %s: the unknown token %q is not in the vocabulary (name it with unk_token in tokenizer_config.json)", file, unk)
 	}
 	t.unk = id
 
-	slices.SortStableFunc(added, func(a, b addedToken) int { return len(b.content) - len(a.content) })
-	t.added = added
-	for _, a := range added {
-		t.addedFirst[a.content[0]] = true
-	}
+	t.added = hf.NewMatcher(added)
 	t.initASCII()
 	return nil
 }
 
-// setSpecials looks up the ids of [CLS], [SEP] and [PAD]; cls and sep, when
-// not empty, override the names of cfg.
-func (t *Tokenizer) setSpecials(file string, cfg config, cls, sep string) error {
-	if cls == "" {
-		cls = string(cfg.CLS)
-	}
-	if sep == "" {
-		sep = string(cfg.SEP)
-	}
+// setSpecials looks up the ids of [CLS], [SEP] and [PAD].
+func (t *Tokenizer) setSpecials(file string, cfg config) error {
 	var ok bool
-	if t.cls, ok = t.ID(cls); !ok {
-		return fmt.Errorf("wordpiece: %s: the classification token %q is not in the vocabulary (name it with cls_token in tokenizer_config.json)", file, cls)
+	if t.cls, ok = t.ID(cfg.cls); !ok {
+		return fmt.Errorf("wordpiece: %s: the classification token %q is not in the vocabulary (name it with cls_token in tokenizer_config.json)", file, cfg.cls)
 	}
-	if t.sep, ok = t.ID(sep); !ok {
-		return fmt.Errorf("wordpiece: %s: the separator token %q is not in the vocabulary (name it with sep_token in tokenizer_config.json)", file, sep)
+	if t.sep, ok = t.ID(cfg.sep); !ok {
+		return fmt.Errorf("wordpiece: %s: the separator token %q is not in the vocabulary (name it with sep_token in tokenizer_config.json)", file, cfg.sep)
 	}
-	if t.pad, ok = t.ID(string(cfg.Pad)); !ok {
-		return fmt.Errorf("wordpiece: %s: the padding token %q is not in the vocabulary (name it with pad_token in tokenizer_config.json)", file, cfg.Pad)
+	if t.pad, ok = t.ID(cfg.pad); !ok {
+		return fmt.Errorf("wordpiece: %s: the padding token %q is not in the vocabulary (name it with pad_token in tokenizer_config.json)", file, cfg.pad)
 	}
 	return nil
 }

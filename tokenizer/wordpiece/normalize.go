@@ -201,7 +201,7 @@ func (t *Tokenizer) appendWord(dst []int32, word []byte, chars int) []int32 {
 	mark := len(dst)
 	pieces := t.first
 	for start := 0; start < len(word); {
-		id, n := pieces.longest(word[start:])
+		id, n := pieces.Longest(word[start:])
 		if n == 0 {
 			return append(dst[:mark], t.unk)
 		}

@@ -1,6 +1,8 @@
 package wordpiece
 
 import (
+	"github.com/splade-go/splade/tokenizer/internal/hf"
+	"github.com/splade-go/splade/tokenizer/internal/trie"
 	"sync"
 	"unicode/utf8"
 )
@@ -10,8 +12,8 @@ import (
 type Tokenizer struct {
 	vocab  map[string]int32 // every token, as written in the vocabulary
 	tokens []string         // id -> token
-	first  *trie            // every token, for the first piece of a word
-	cont   *trie            // continuation pieces, without their prefix
+	first  *trie.Trie       // every token, for the first piece of a word
+	cont   *trie.Trie       // continuation pieces, without their prefix
 
 	maxChars int // max_input_chars_per_word
 
@@ -21,18 +23,12 @@ type Tokenizer struct {
 	lowercase   bool
 	ascii       [utf8.RuneSelf]uint8 // class of each ASCII byte
 
-	added      []addedToken // matched on the raw text, longest first
-	addedFirst [256]bool    // first bytes of the added tokens
+	added *hf.Matcher // matched on the raw text
 
 	cls, sep, pad, unk int32
 	maxLength          int
 
 	scratch sync.Pool // *scratch
-}
-
-type addedToken struct {
-	content string
-	id      int32
 }
 
 // ASCII byte classes of the normalizer and pre-tokenizer.
@@ -82,12 +78,7 @@ func (t *Tokenizer) ID(token string) (int32, bool) {
 	if id, ok := t.vocab[token]; ok {
 		return id, true
 	}
-	for _, a := range t.added {
-		if a.content == token {
-			return a.id, true
-		}
-	}
-	return 0, false
+	return t.added.ID(token)
 }
 
 // MaxLength returns model_max_length from tokenizer_config.json (or the
@@ -140,22 +131,9 @@ func (t *Tokenizer) Encode(text string, maxLen int) Encoding {
 
 // encodeIDs returns [CLS] ids [SEP], truncated as Encode describes.
 func (t *Tokenizer) encodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // number of ids to produce before [SEP], [CLS] included
-	capacity := len(text)/4 + 2
-	if maxLen > 0 {
-		limit = max(maxLen-1, 1)
-		capacity = min(capacity, limit+1)
-	}
-	ids := make([]int32, 1, capacity)
-	ids[0] = t.cls
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.sep)
+	return hf.Encode([]int32{t.cls}, []int32{t.sep}, maxLen, t.maxLength, len(text)/4, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // EncodeBatch encodes each text as Encode does and pads the encodings with
@@ -194,35 +172,15 @@ func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
 	}
 	defer t.scratch.Put(s)
 	for text != "" && (limit < 0 || len(dst) < limit) {
-		i, n, id := t.nextAdded(text)
-		if i < 0 {
+		start, end, id := t.added.Next(text)
+		if start < 0 {
 			return t.appendSegment(dst, text, limit, s)
 		}
-		dst = t.appendSegment(dst, text[:i], limit, s)
+		dst = t.appendSegment(dst, text[:start], limit, s)
 		dst = append(dst, id)
-		text = text[i+n:]
+		text = text[end:]
 	}
 	return dst
-}
-
-// nextAdded finds the first added token in text, the longest when several
-// start at the same place, and returns its offset, length and id; the offset
-// is -1 when text holds none.
-func (t *Tokenizer) nextAdded(text string) (at, n int, id int32) {
-	if len(t.added) == 0 {
-		return -1, 0, 0
-	}
-	for i := 0; i < len(text); i++ {
-		if !t.addedFirst[text[i]] {
-			continue
-		}
-		for _, a := range t.added { // longest first
-			if len(text)-i >= len(a.content) && text[i:i+len(a.content)] == a.content {
-				return i, len(a.content), a.id
-			}
-		}
-	}
-	return -1, 0, 0
 }
 
 // EncodeIDs returns the ids of Encode(text, maxLen) without the tokens.

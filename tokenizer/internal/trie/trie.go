@@ -1,15 +1,17 @@
-package wordpiece
+// Package trie holds a byte trie of vocabulary pieces, which the
+// tokenizer models walk to find the pieces a text starts with.
+package trie
 
 import (
 	"slices"
 	"unicode/utf8"
 )
 
-// trie is a byte trie of vocabulary pieces that finds the longest piece
-// at the start of a word in one pass over its bytes. The children of node
+// Trie is a byte trie of vocabulary pieces that finds the pieces at the
+// start of a text in one pass over its bytes. The children of node
 // n are at label[first[n]:first[n+1]] (sorted) and child[first[n]:...];
 // nodes with many children also have a direct table in dense.
-type trie struct {
+type Trie struct {
 	root  [256]int32 // child of the root for each byte, or -1
 	id    []int32    // token id of each node, or -1
 	first []int32    // start of each node's children in label and child
@@ -22,8 +24,9 @@ type trie struct {
 // denseMin is the number of children from which a node gets a direct table.
 const denseMin = 12
 
-// newTrie builds the trie of the given pieces.
-func newTrie(pieces map[string]int32) *trie {
+// New builds the trie of the given pieces (piece -> id); ids must not be
+// negative.
+func New(pieces map[string]int32) *Trie {
 	type edge struct {
 		b     byte
 		child int32
@@ -59,7 +62,7 @@ func newTrie(pieces map[string]int32) *trie {
 		nodes[n].id = pieces[k]
 	}
 
-	t := &trie{
+	t := &Trie{
 		id:    make([]int32, len(nodes)),
 		dense: make([]int32, len(nodes)),
 		first: make([]int32, len(nodes)+1),
@@ -95,9 +98,10 @@ func newTrie(pieces map[string]int32) *trie {
 	return t
 }
 
-// longest returns the id and length of the longest piece that word starts
-// with, or -1 and 0 when none does.
-func (t *trie) longest(word []byte) (id int32, n int) {
+// Longest returns the id and length of the longest piece that word starts
+// with and that ends on a UTF-8 character boundary, or -1 and 0 when none
+// does.
+func (t *Trie) Longest(word []byte) (id int32, n int) {
 	id = -1
 	if len(word) == 0 {
 		return id, 0
@@ -116,7 +120,7 @@ func (t *trie) longest(word []byte) (id int32, n int) {
 }
 
 // next returns the child of node for byte b, or -1.
-func (t *trie) next(node int32, b byte) int32 {
+func (t *Trie) next(node int32, b byte) int32 {
 	if d := t.dense[node]; d >= 0 {
 		return t.table[d][b]
 	}
@@ -131,4 +135,22 @@ func (t *trie) next(node int32, b byte) int32 {
 		}
 	}
 	return -1
+}
+
+// Prefixes calls yield with the id and length of each piece that s starts
+// with, shortest first, until yield returns false.
+func (t *Trie) Prefixes(s string, yield func(id int32, n int) bool) {
+	if len(s) == 0 {
+		return
+	}
+	node := t.root[s[0]]
+	for i := 1; node >= 0; i++ {
+		if t.id[node] >= 0 && !yield(t.id[node], i) {
+			return
+		}
+		if i == len(s) {
+			return
+		}
+		node = t.next(node, s[i])
+	}
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The GPU check, run on a lent GPU machine from the repository root after
+# bench/gpu/prepare.sh built the kit here (docs/gpu.md):
+#
+#     run(command="bash bench/gpu/device.sh", carry=["bench/gpu/kit"], timeout_s=540)
+#
+# Every step prints into $OUT/gpu-report.txt (it comes back to the caller);
+# a failing step is reported and the next one runs. Steps:
+#  1. the machine: GPU, driver, Python packages, the PJRT CUDA plugin path;
+#  2. parity of every fixture on GoMLX's XLA backend with the CUDA plugin
+#     (model's TestParity: input ids, each text alone and as one padded
+#     batch, similarity and sparsity, 1e-4 of the independent reference);
+#  3. the fixtures cross-checked with transformers' own classes and fast
+#     tokenizers (bench/gpu/crosscheck.py);
+#  4. throughput and query latency on a BERT-base-sized random model
+#     (bench/torch_bert_base.py write-model), the first 96 Cranfield
+#     abstracts, batch 32, max 256: `splade bench --backend xla:PLUGIN`
+#     and sentence-transformers' SparseEncoder (bench/gpu/st_bench.py) on
+#     the same GPU, fp32 and bf16.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+kit=bench/gpu/kit
+out=${OUT:-/tmp/gpu-out}
+mkdir -p "$out"
+exec > >(tee "$out/gpu-report.txt") 2>&1
+export PYTHONUNBUFFERED=1
+step() { echo; echo "== $* ($(date -u +%H:%M:%S))"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+python3 -c 'import torch, transformers, sentence_transformers, tokenizers; print("torch", torch.__version__, "transformers", transformers.__version__, "sentence-transformers", sentence_transformers.__version__, "tokenizers", tokenizers.__version__)' || true
+gunzip -kf "$kit/model.test.gz" "$kit/splade.gz" && chmod +x "$kit/model.test" "$kit/splade"
+# The tests and scripts read ../shared beside the repository.
+[ -e ../shared ] || ln -s "$PWD/$kit/shared" ../shared || { echo "cannot link ../shared"; exit 1; }
+plugin=$(python3 - <<'PY'
+import glob, importlib, os, sys
+for mod in ("jax_plugins.xla_cuda13", "jax_plugins.xla_cuda12"):
+    try:
+        m = importlib.import_module(mod)
+    except Exception:
+        continue
+    hits = glob.glob(os.path.join(os.path.dirname(m.__file__), "**", "xla_cuda_plugin.so"), recursive=True)
+    if hits:
+        print(hits[0]); sys.exit(0)
+for root in sys.path:
+    hits = glob.glob(os.path.join(root, "jax_plugins", "**", "xla_cuda_plugin.so"), recursive=True)
+    if hits:
+        print(hits[0]); sys.exit(0)
+PY
+)
+[ -n "$plugin" ] || plugin=$(find / -name xla_cuda_plugin.so 2>/dev/null | head -1)
+echo "PJRT CUDA plugin: ${plugin:-not found}"
+[ -n "$plugin" ] || exit 1
+backend="xla:$plugin"
+
+step "parity of every fixture on $backend"
+(cd model && SPLADE_TEST_BACKENDS="$backend" timeout 240 "../$kit/model.test" -test.run '^TestParity$' -test.count 1 -test.v 2>&1 |
+	grep -E '^(\s*--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|panic)|Error|want' | head -80)
+
+step "fixtures cross-checked with transformers"
+timeout 120 python3 bench/gpu/crosscheck.py ../shared/fixtures --device cuda
+
+step "BERT-base-sized random model"
+m=/tmp/bert-base
+timeout 120 python3 bench/torch_bert_base.py write-model "$m" && ls -la "$m" | head -5
+mapfile -t texts < "$kit/texts.txt"
+for prec in fp32 bf16; do
+	step "splade bench, $backend, $prec"
+	timeout 150 "$kit/splade" bench --model "$m" --backend "$backend" --precision "$prec" --max-length 256 --batch-size 32 \
+		--queries 50 --rounds 3 "${texts[@]}"
+	step "sentence-transformers, cuda, $prec"
+	timeout 150 python3 bench/gpu/st_bench.py "$m" "$kit/texts.txt" "$prec" 32 256 3
+done
+step "done"

@@ -1,0 +1,12 @@
+//go:build !amd64 && !arm64
+
+package native
+
+// int8Kernels lists the int8 kernels this CPU runs: only the plain-Go one
+// off amd64.
+func int8Kernels() []namedInt8Kernel {
+	return []namedInt8Kernel{{"go", int8TileGo}}
+}
+
+// quantizeRow is quantizeRowGo off amd64.
+func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) { return quantizeRowGo(u, a) }
