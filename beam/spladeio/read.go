@@ -48,7 +48,8 @@ const (
 // maxReportInput is the most bytes of a malformed line a Report keeps.
 const maxReportInput = 1 << 10
 
-// Read reads the files that glob matches, in format (text, jsonl or
+// Read reads the files that glob matches (listed, and counted when need
+// be, under ctx while the pipeline is built), in format (text, jsonl or
 // beir), and returns their texts and the reports of their malformed
 // lines. Ids are those of splade encode reading the files one after
 // another in name order: a line's "id" (BEIR's "_id"), else its 0-based
@@ -59,9 +60,8 @@ const maxReportInput = 1 << 10
 // Each file is read whole by one worker, which keeps line numbers exact;
 // Read then spreads the texts over the workers (a Reshuffle), so one
 // large file is still encoded in parallel.
-func Read(s beam.Scope, glob string, format corpus.Format) (texts, reports beam.PCollection, err error) {
+func Read(ctx context.Context, s beam.Scope, glob string, format corpus.Format) (texts, reports beam.PCollection, err error) {
 	s = s.Scope("spladeio.Read")
-	ctx := context.Background()
 	fs, err := filesystem.New(ctx, glob)
 	if err != nil {
 		return texts, reports, fmt.Errorf("spladeio: %s: %w", glob, err)

@@ -74,7 +74,7 @@ func readLines[T any](t *testing.T, glob string) []T {
 func encodePipeline(t *testing.T, m spladeio.Model, glob string, f corpus.Format, prefix string, shards int) {
 	t.Helper()
 	p, s := beam.NewPipelineWithRoot()
-	texts, malformed, err := spladeio.Read(s, glob, f)
+	texts, malformed, err := spladeio.Read(context.Background(), s, glob, f)
 	if err != nil {
 		t.Fatal(err)
 	}

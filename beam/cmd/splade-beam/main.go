@@ -116,7 +116,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	}
 
 	p, s := beam.NewPipelineWithRoot()
-	texts, malformed, err := spladeio.Read(s, *input, inFormat)
+	texts, malformed, err := spladeio.Read(ctx, s, *input, inFormat)
 	if err != nil {
 		return err
 	}
