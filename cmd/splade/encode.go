@@ -54,6 +54,9 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef(fs, "--shard %q: %v", *shardFlag, err)
 	}
+	if err := a.checkOutput("--resume", *resume); err != nil {
+		return err
+	}
 	src, total := a.openInput(in, pos)
 	src, total = sh.of(src, total)
 	enc, err := m.load(ctx)

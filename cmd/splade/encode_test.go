@@ -460,3 +460,46 @@ func TestInterruptKeepsBatches(t *testing.T) {
 	}
 	t.Logf("first line after %v; %d lines kept after SIGINT", firstAfter.Round(time.Millisecond), len(lines))
 }
+
+// TestOutputIsInput: an output path that is the input (standard input's
+// file, or an input file of eval) is refused before anything is written,
+// and the input is left as it was.
+func TestOutputIsInput(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	tmp := t.TempDir()
+	docs := filepath.Join(tmp, "docs.txt")
+	os.WriteFile(docs, []byte(shardTexts(6)), 0o644)
+	link := filepath.Join(tmp, "link.txt")
+	if err := os.Symlink(docs, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"index", "--model", dir, "--out", docs},
+		{"index", "--model", dir, "--out", link},
+		{"encode", "--model", dir, "--resume", docs},
+		{"encode", "--model", dir, "--resume", link},
+	} {
+		f, err := os.Open(docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errs, code := runCLI(t, f, args...)
+		f.Close()
+		if code != 1 || !strings.Contains(errs, "standard input") {
+			t.Errorf("splade %s < %s: exit %d, stderr %q; want exit 1 naming standard input", strings.Join(args, " "), docs, code, errs)
+		}
+		if got, _ := os.ReadFile(docs); string(got) != shardTexts(6) {
+			t.Errorf("splade %s < %s changed its input", strings.Join(args, " "), docs)
+		}
+	}
+	queries := filepath.Join(tmp, "queries.tsv")
+	qrels := filepath.Join(tmp, "qrels.tsv")
+	os.WriteFile(queries, []byte("q1\tthe weather\n"), 0o644)
+	os.WriteFile(qrels, []byte("query-id\tcorpus-id\tscore\nq1\t0\t1\n"), 0o644)
+	corpusFile := filepath.Join(tmp, "corpus.jsonl")
+	os.WriteFile(corpusFile, []byte(`{"_id":"0","title":"","text":"the weather is lovely"}`+"\n"), 0o644)
+	_, errs, code := runCLI(t, nil, "eval", "--model", dir, "--corpus", corpusFile, "--queries", queries, "--qrels", qrels, "--run", qrels)
+	if code != 1 || !strings.Contains(errs, "input file") {
+		t.Errorf("eval --run QRELS: exit %d, stderr %q; want exit 1 naming the input file", code, errs)
+	}
+}

@@ -74,6 +74,9 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	case *corpusFile == "" && !haveIndex:
 		return usagef(fs, "missing the corpus: --dataset, --corpus, or an existing --index")
 	}
+	if err := a.checkOutput("--run", *runPath, *corpusFile, *queries, *qrelsPath, *idxPath); err != nil {
+		return err
+	}
 	qs, err := ireval.ReadQueryFile(*queries)
 	if err != nil {
 		return err

@@ -383,3 +383,30 @@ func (m *modelFlags) backendError(err error) error {
 
 // availableRE finds the list of backends in model's error.
 var availableRE = regexp.MustCompile(`\(available: ([^)]*)\)`)
+
+// checkOutput refuses the output file path (the value of flag) when it is
+// standard input's file or one of the input files: writing it would
+// destroy the input being read. A path that does not exist yet passes.
+func (a *app) checkOutput(flag, path string, inputs ...string) error {
+	if path == "" {
+		return nil
+	}
+	out, err := os.Stat(path)
+	if err != nil {
+		return nil // a new file
+	}
+	if f, ok := a.stdin.(*os.File); ok {
+		if in, err := f.Stat(); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("%s %s is standard input's file: writing it would destroy the input being read; name another file", flag, path)
+		}
+	}
+	for _, p := range inputs {
+		if p == "" {
+			continue
+		}
+		if in, err := os.Stat(p); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("%s %s is the input file %s: writing it would destroy the input being read; name another file", flag, path, p)
+		}
+	}
+	return nil
+}
