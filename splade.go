@@ -31,6 +31,41 @@ type Encoder interface {
 	Backend() string
 }
 
+// EncodeOptions are the settings of one call that a caller, such as a
+// request to the HTTP API, may choose per call; engines that take them
+// implement [OptionEncoder].
+type EncodeOptions struct {
+	// TruncateLeft keeps the last tokens of a text longer than the
+	// token limit instead of the first (TEI's truncation_direction
+	// "Left"); the special tokens stay.
+	TruncateLeft bool
+	// Chunk encodes a text longer than the token limit L as windows of
+	// L-2 tokens (plus the special tokens) starting every
+	// L-2-ChunkOverlap tokens, the last one ending at the text's last
+	// token, and keeps each dimension's largest weight over the windows,
+	// instead of truncating it.
+	Chunk bool
+	// ChunkOverlap is the tokens that consecutive windows share; less
+	// than L-2.
+	ChunkOverlap int
+	// Prompt is a text put before each text (a sentence-transformers
+	// prompt).
+	Prompt string
+}
+
+// OptionEncoder is an Encoder that takes EncodeOptions per call.
+type OptionEncoder interface {
+	Encoder
+	// EncodeOptions returns the options that Encode applies.
+	EncodeOptions() EncodeOptions
+	// EncodeWith is Encode with the options opts (all of them: start
+	// from EncodeOptions to change one).
+	EncodeWith(ctx context.Context, texts []string, kind Kind, opts EncodeOptions) ([]sparsevec.Vector, error)
+	// Prompts returns the model's prompts by name and the name of the
+	// one Encode applies ("" for none).
+	Prompts() (prompts map[string]string, defaultName string)
+}
+
 // Kind says which side of an asymmetric model encodes a text.
 type Kind string
 

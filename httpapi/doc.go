@@ -25,7 +25,8 @@
 //
 // and TEI's (1.9.3):
 //
-//	POST /embed_sparse  {"inputs":"..."|["..."], "truncate":false, "truncation_direction":"Right", "prune_type":"top_k", "prune_ratio":64}
+//	POST /embed_sparse  {"inputs":"..."|["..."], "truncate":false, "truncation_direction":"Right"|"Left", "prompt_name":"query",
+//	                     "prune_type":"top_k", "prune_ratio":64, "chunk":true, "chunk_overlap":16}
 //	                    -> [[{"index":1996, "value":1.23}, ...], ...]
 //	POST /tokenize      {"inputs":"..."|["..."], "add_special_tokens":true}
 //	                    -> [[{"id":101, "text":"[CLS]", "special":true}, ...], ...]
@@ -72,13 +73,25 @@
 // declaring a body over the limit is refused unread; the others' bytes
 // count against the budget as they arrive, not as declared, and their
 // texts once decoded; when either does not fit the request gets 429 at
-// once. Memory is thus bounded by the queue, not by the number of
-// connections, and a client that sends its body slowly holds only the
-// bytes it has sent and its own connection: the request's deadline
-// ([Limits.Timeout]) covers reading the body. Admitted requests reach the
-// encoder one at a time (each call already uses every core) and leave
-// the queue when their client goes away or their deadline passes, before
-// they are encoded.
+// once, as does a request past [Limits.MaxConcurrentRequests] (TEI's
+// max_concurrent_requests). Memory is thus bounded by the queue, not by
+// the number of connections, and a client that sends its body slowly
+// holds only the bytes it has sent and its own connection: the request's
+// deadline ([Limits.Timeout]) covers reading the body. Admitted requests
+// reach an encoder two at a time (each call already uses every core), or
+// all at once when it is a [Batcher], which merges them into shared
+// forward passes; they leave the queue when their client goes away or
+// their deadline passes, before they are encoded.
+//
+// # Per-request options
+//
+// With an encoder that takes per-call options ([splade.OptionEncoder], as
+// package model's does), /encode and /embed_sparse also take "chunk"
+// and "chunk_overlap" (long texts as windows, max-pooled), and
+// /embed_sparse TEI's "truncation_direction": "Left" and "prompt_name"
+// (a prompt of the model's config_sentence_transformers.json, put before
+// each text; /tokenize takes it too). Other encoders refuse them with
+// 400, except "Left" for texts that need no truncation.
 //
 // The handler is safe for concurrent use when the encoder is; the
 // encoders of this module are.

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 	h := &handler{enc: enc, lim: lim, metrics: m}
 	h.tok, _ = enc.(Tokenizer)
 	h.batcher, _ = enc.(Batcher)
+	h.opt, _ = enc.(splade.OptionEncoder)
 	inside := encoders
 	if h.batcher != nil {
 		inside = lim.MaxConcurrentRequests
@@ -137,8 +139,9 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 
 type handler struct {
 	enc     Encoder
-	tok     Tokenizer // nil when enc does not tokenize for us
-	batcher Batcher   // nil when enc does not merge calls
+	tok     Tokenizer            // nil when enc does not tokenize for us
+	batcher Batcher              // nil when enc does not merge calls
+	opt     splade.OptionEncoder // nil when enc takes no per-call options
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
@@ -468,6 +471,80 @@ func parseKind(s string) (Kind, error) {
 	return "", badRequest("unknown kind %q; want %q, %q or none", s, KindQuery, KindDocument)
 }
 
+// callOptions are the per-call options a request sets (nil or false:
+// the encoder's own).
+type callOptions struct {
+	chunk        *bool
+	chunkOverlap *int
+	truncateLeft bool
+	promptName   *string
+}
+
+// encodeOptions returns the encoder's options changed as c says, or nil
+// when c changes nothing.
+func (h *handler) encodeOptions(c callOptions) (*splade.EncodeOptions, error) {
+	if c.chunk == nil && c.chunkOverlap == nil && !c.truncateLeft && c.promptName == nil {
+		return nil, nil
+	}
+	if h.opt == nil {
+		switch {
+		case c.promptName != nil && *c.promptName != "":
+			return nil, badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *c.promptName)
+		case c.chunk != nil || c.chunkOverlap != nil:
+			return nil, badRequest("this encoder does not chunk long texts; leave chunk and chunk_overlap out")
+		}
+		return nil, nil // truncateLeft: checkLength refuses texts it would cut
+	}
+	o := h.opt.EncodeOptions()
+	if c.chunk != nil {
+		o.Chunk = *c.chunk
+		if !o.Chunk {
+			o.ChunkOverlap = 0
+		}
+	}
+	if c.chunkOverlap != nil {
+		o.ChunkOverlap = *c.chunkOverlap
+		switch limit := h.maxLength(); {
+		case !o.Chunk:
+			return nil, badRequest("chunk_overlap %d without chunking; send \"chunk\": true too", o.ChunkOverlap)
+		case o.ChunkOverlap < 0:
+			return nil, badRequest("chunk_overlap %d is negative", o.ChunkOverlap)
+		case limit > 2 && o.ChunkOverlap >= limit-2:
+			return nil, badRequest("chunk_overlap %d must be less than the %d tokens of a window (the model's maximum of %d tokens less two special tokens)", o.ChunkOverlap, limit-2, limit)
+		}
+	}
+	o.TruncateLeft = c.truncateLeft
+	if c.promptName != nil {
+		prompts, _ := h.opt.Prompts()
+		p, ok := prompts[*c.promptName]
+		if !ok {
+			return nil, badRequest("prompt_name %q is not one of the model's prompts (%s)", *c.promptName, promptNames(prompts))
+		}
+		o.Prompt = p
+	}
+	return &o, nil
+}
+
+func promptNames(prompts map[string]string) string {
+	if len(prompts) == 0 {
+		return "it has none"
+	}
+	names := make([]string, 0, len(prompts))
+	for n := range prompts {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// maxLength is the encoder's token limit, 0 when unknown.
+func (h *handler) maxLength() int {
+	if h.tok == nil {
+		return 0
+	}
+	return h.tok.MaxLength()
+}
+
 // parsePrune reads OpenSearch's "prune_type" and "prune_ratio".
 func parsePrune(typ string, ratio *float32) (sparsevec.Prune, error) {
 	t, err := sparsevec.ParsePruneType(typ)
@@ -513,9 +590,18 @@ func (h *handler) admit(n int) (release func(), err error) {
 // timeout, and checks that the encoder kept its promise of one vector per
 // text.
 func (h *handler) run(ctx context.Context, texts []string, kind Kind) ([]sparsevec.Vector, error) {
+	return h.runWith(ctx, texts, kind, nil)
+}
+
+// runWith is run with the per-call options opts (nil: the encoder's own).
+func (h *handler) runWith(ctx context.Context, texts []string, kind Kind, opts *splade.EncodeOptions) ([]sparsevec.Vector, error) {
 	var vs []sparsevec.Vector
 	err := h.queue.encode(ctx, len(texts), func() (err error) {
-		vs, err = h.enc.Encode(ctx, texts, kind)
+		if opts != nil {
+			vs, err = h.opt.EncodeWith(ctx, texts, kind, *opts)
+		} else {
+			vs, err = h.enc.Encode(ctx, texts, kind)
+		}
 		return err
 	})
 	if err != nil {
@@ -564,6 +650,8 @@ type encodeRequest struct {
 	MaxActiveDims int      `json:"max_active_dims"`
 	PruneType     string   `json:"prune_type"`
 	PruneRatio    *float32 `json:"prune_ratio"`
+	Chunk         *bool    `json:"chunk"`
+	ChunkOverlap  *int     `json:"chunk_overlap"`
 }
 
 type wireVector struct {
@@ -598,13 +686,17 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	opts, err := h.encodeOptions(callOptions{chunk: req.Chunk, chunkOverlap: req.ChunkOverlap})
+	if err != nil {
+		return err
+	}
 	release, err := h.admit(len(req.Texts))
 	if err != nil {
 		return err
 	}
 	defer release()
 	ctx := r.Context()
-	vs, err := h.run(ctx, req.Texts, kind)
+	vs, err := h.runWith(ctx, req.Texts, kind, opts)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,9 @@ type admission struct {
 	texts    int           // texts admitted: waiting or encoding
 	requests int           // requests admitted: waiting or encoding
 	bytes    int64         // body bytes read by requests in the handler
-	perText  time.Duration // moving average of the encoder's time per text
+	perText  time.Duration // moving average of the encoder's time per text: busy / texts
+	busy     float64       // decaying sum of the encoder's busy time, in seconds
+	done     float64       // decaying sum of the texts answered in that time
 	lastEnd  time.Time     // when the encoder last finished a call
 }
 
@@ -186,21 +188,26 @@ func (a *admission) encode(ctx context.Context, texts int, f func() error) error
 	err := f()
 	end := time.Now()
 	a.mu.Lock()
-	// The encoder's time for this call: since it started, or since the
-	// call before it ended if that was later (the two overlapped, and
-	// the encoder runs one forward pass at a time).
+	// The encoder's time for this call not yet counted: since it
+	// started, or since the call before it ended if that was later (the
+	// two overlapped, and the encoder runs one forward pass at a time;
+	// calls merged into one pass end together, and the pass counts once
+	// for all their texts).
 	busy := end.Sub(start)
 	if a.lastEnd.After(start) {
-		busy = end.Sub(a.lastEnd)
+		busy = max(end.Sub(a.lastEnd), 0)
 	}
-	a.lastEnd = end
+	if end.After(a.lastEnd) {
+		a.lastEnd = end
+	}
 	if texts > 0 && err == nil {
-		per := busy / time.Duration(texts)
-		if a.perText == 0 {
-			a.perText = max(per, 1)
-		} else {
-			a.perText = max((7*a.perText+per)/8, 1)
+		if a.done == 0 && a.perText > 0 { // a speed known beforehand
+			a.busy, a.done = a.perText.Seconds(), 1
 		}
+		const keep = 7.0 / 8 // the weight of the past
+		a.busy = keep*a.busy + busy.Seconds()
+		a.done = keep*a.done + float64(texts)
+		a.perText = max(time.Duration(a.busy/a.done*float64(time.Second)), 1)
 	}
 	a.mu.Unlock()
 	return err

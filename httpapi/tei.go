@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/splade-go/splade"
 )
 
 // The endpoints of HuggingFace text-embeddings-inference (TEI 1.9.3) that
@@ -56,9 +58,11 @@ type embedSparseRequest struct {
 	Truncate            teiBool   `json:"truncate"`
 	TruncationDirection string    `json:"truncation_direction"`
 	PromptName          *string   `json:"prompt_name"`
-	// Not TEI's: OpenSearch's pruning of the vectors.
-	PruneType  string   `json:"prune_type"`
-	PruneRatio *float32 `json:"prune_ratio"`
+	// Not TEI's: OpenSearch's pruning of the vectors, and chunking.
+	PruneType    string   `json:"prune_type"`
+	PruneRatio   *float32 `json:"prune_ratio"`
+	Chunk        *bool    `json:"chunk"`
+	ChunkOverlap *int     `json:"chunk_overlap"`
 }
 
 // sparseValue is one non-zero entry of TEI's sparse embedding.
@@ -84,41 +88,41 @@ func (h *handler) checkInputs(in teiInputs) error {
 	return nil
 }
 
-func checkPrompt(name *string) error {
-	if name != nil && *name != "" {
-		return badRequest("prompt_name %q: this model has no prompts; leave prompt_name out", *name)
-	}
-	return nil
-}
-
-// checkLength refuses texts longer than the model reads, unless truncate
-// is set (413, as TEI); with truncation on the left, which the encoders
-// here do not do, it refuses texts that would be truncated.
-func (h *handler) checkLength(in teiInputs, truncate bool, direction string) error {
-	left := false
+// parseDirection reads TEI's truncation_direction: whether it is "Left".
+func parseDirection(direction string) (left bool, err error) {
 	switch strings.ToLower(direction) {
 	case "", "right":
+		return false, nil
 	case "left":
-		left = true
-	default:
-		return badRequest("unknown truncation_direction %q; want \"Right\" or \"Left\"", direction)
+		return true, nil
 	}
-	if h.tok == nil || (truncate && !left) {
+	return false, badRequest("unknown truncation_direction %q; want \"Right\" or \"Left\"", direction)
+}
+
+// checkLength refuses texts longer than the model reads (after their
+// prompt), unless truncate is set or the texts are chunked (413, as TEI).
+// An encoder that takes no options truncates only on the right: with
+// left it refuses texts it would truncate.
+func (h *handler) checkLength(in teiInputs, truncate, left bool, opts *splade.EncodeOptions) error {
+	limit := h.maxLength()
+	rightOnly := left && h.opt == nil
+	if (truncate && !rightOnly) || limit <= 0 || (opts != nil && opts.Chunk) || (opts == nil && h.opt != nil && h.opt.EncodeOptions().Chunk) {
 		return nil
 	}
-	limit := h.tok.MaxLength()
-	if limit <= 0 {
-		return nil
+	prompt := ""
+	if opts != nil {
+		prompt = opts.Prompt
+	} else if h.opt != nil {
+		prompt = h.opt.EncodeOptions().Prompt
 	}
 	for i, text := range in {
-		n := len(h.tok.Tokenize(text))
-		if n <= limit {
-			continue
+		n := len(h.tok.Tokenize(prompt + text))
+		if n > limit && truncate {
+			return badRequest("input %d has %d tokens, more than the model's maximum of %d, and this server truncates only on the right; send \"truncation_direction\": \"Right\" or a shorter text", i, n, limit)
 		}
-		if !truncate {
-			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("input %d has %d tokens, more than the model's maximum of %d; send \"truncate\": true or a shorter text", i, n, limit)}
+		if n > limit {
+			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("input %d has %d tokens, more than the model's maximum of %d; send \"truncate\": true, \"chunk\": true or a shorter text", i, n, limit)}
 		}
-		return badRequest("input %d has %d tokens, more than the model's maximum of %d, and this server truncates only on the right; send \"truncation_direction\": \"Right\" or a shorter text", i, n, limit)
 	}
 	return nil
 }
@@ -131,10 +135,15 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkInputs(req.Inputs); err != nil {
 		return err
 	}
-	if err := checkPrompt(req.PromptName); err != nil {
+	left, err := parseDirection(req.TruncationDirection)
+	if err != nil {
 		return err
 	}
-	if err := h.checkLength(req.Inputs, req.Truncate.or(false), req.TruncationDirection); err != nil {
+	opts, err := h.encodeOptions(callOptions{chunk: req.Chunk, chunkOverlap: req.ChunkOverlap, truncateLeft: left, promptName: req.PromptName})
+	if err != nil {
+		return err
+	}
+	if err := h.checkLength(req.Inputs, req.Truncate.or(false), left, opts); err != nil {
 		return err
 	}
 	prune, err := parsePrune(req.PruneType, req.PruneRatio)
@@ -147,7 +156,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	ctx := r.Context()
-	vs, err := h.run(ctx, req.Inputs, KindDefault)
+	vs, err := h.runWith(ctx, req.Inputs, KindDefault, opts)
 	if err != nil {
 		return err
 	}
@@ -189,13 +198,20 @@ func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	if err := h.checkInputs(req.Inputs); err != nil {
 		return err
 	}
-	if err := checkPrompt(req.PromptName); err != nil {
+	opts, err := h.encodeOptions(callOptions{promptName: req.PromptName})
+	if err != nil {
 		return err
+	}
+	prompt := ""
+	if opts != nil {
+		prompt = opts.Prompt
+	} else if h.opt != nil {
+		prompt = h.opt.EncodeOptions().Prompt
 	}
 	special := req.AddSpecialTokens.or(true)
 	out := make([][]simpleToken, len(req.Inputs))
 	for i, text := range req.Inputs {
-		toks := h.tok.Tokenize(text)
+		toks := h.tok.Tokenize(prompt + text)
 		out[i] = make([]simpleToken, 0, len(toks))
 		for _, t := range toks {
 			if t.Special && !special {
@@ -236,13 +252,14 @@ type teiModelType struct {
 const Version = "splade-go (TEI 1.9.3 API)"
 
 func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
-	maxLen := 0
-	if h.tok != nil {
-		maxLen = h.tok.MaxLength()
+	maxLen := h.maxLength()
+	dtype := "float32"
+	if p, ok := h.enc.(interface{ Precision() splade.Precision }); ok && p.Precision() == splade.PrecisionBF16 {
+		dtype = "bfloat16" // as TEI spells its DType
 	}
 	in := teiInfo{
 		ModelID:               h.enc.Model(),
-		ModelDtype:            "float32",
+		ModelDtype:            dtype,
 		ServedModelName:       h.enc.Model(),
 		MaxConcurrentRequests: h.lim.MaxConcurrentRequests,
 		MaxInputLength:        maxLen,

@@ -31,6 +31,13 @@ type Model struct {
 	// Name is the "_name_or_path" of a masked-LM config.json, "" when
 	// there is none.
 	Name string
+	// Prompts are the prompts of config_sentence_transformers.json, by
+	// name: texts prefixed with one of them when a caller asks for it by
+	// name (sentence-transformers' prompt_name).
+	Prompts map[string]string
+	// DefaultPromptName names the prompt applied when a caller names
+	// none ("" for no prompt).
+	DefaultPromptName string
 }
 
 // Route is one way of encoding a text: exactly one of MLM and Static is
@@ -138,6 +145,22 @@ func Read(fsys fs.FS) (*Model, error) {
 	m, err := r.read()
 	if err != nil {
 		return nil, err
+	}
+	if r.exists("config_sentence_transformers.json") {
+		var st struct {
+			Prompts           map[string]string `json:"prompts"`
+			DefaultPromptName *string           `json:"default_prompt_name"`
+		}
+		if err := r.readJSON("config_sentence_transformers.json", &st); err != nil {
+			return nil, err
+		}
+		m.Prompts = st.Prompts
+		if st.DefaultPromptName != nil {
+			if _, ok := st.Prompts[*st.DefaultPromptName]; !ok {
+				return nil, fmt.Errorf("layout: config_sentence_transformers.json: default_prompt_name %q is not one of its prompts", *st.DefaultPromptName)
+			}
+			m.DefaultPromptName = *st.DefaultPromptName
+		}
 	}
 	if err := m.finish(); err != nil {
 		return nil, err

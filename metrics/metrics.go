@@ -69,7 +69,7 @@ func New(l Labels) *Metrics {
 			Name: "splade_tokens_encoded_total", Help: "Tokens of the texts encoded, after truncation, special tokens included.",
 		}),
 		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "splade_batch_size_texts", Help: "Texts per call of the encoder.",
+			Name: "splade_batch_size_texts", Help: "Texts (with chunking: windows) per forward pass of the encoder.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
 		}),
 		queue: prometheus.NewGauge(prometheus.GaugeOpts{

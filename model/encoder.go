@@ -38,6 +38,9 @@ type Encoder struct {
 
 	query, document, def route // document is zero for a query-only folder
 
+	prompts       map[string]string // config_sentence_transformers.json's
+	defaultPrompt string            // the name of the prompt Encode applies
+
 	batch *batcher // merges the sequences of concurrent calls into passes
 
 	mu     sync.Mutex // serializes engine calls and Close
@@ -104,7 +107,8 @@ func Load(ctx context.Context, nameOrDir string, opts Options) (*Encoder, error)
 // model once however many routes use it; load reads a model's weights, which
 // build consumes (see newWeights).
 func build(ctx context.Context, name string, desc *layout.Model, opts Options, load func(*layout.MLM) (*checkpoint.Params, error)) (_ *Encoder, err error) {
-	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static"}
+	e := &Encoder{name: name, opts: opts, dim: desc.Dim, tok: desc.Tokenizer(), backendSpec: "static",
+		prompts: desc.Prompts, defaultPrompt: desc.DefaultPromptName}
 	e.batch = newBatcher(e)
 	defer func() {
 		if err != nil {
@@ -199,7 +203,7 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 			return nil, fmt.Errorf("model: %s: chunking needs one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
 		}
 		if w := maxLength - 2; e.opts.ChunkOverlap >= w {
-			return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less [CLS] and [SEP])", e.name, e.opts.ChunkOverlap, w, maxLength)
+			return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, e.opts.ChunkOverlap, w, maxLength)
 		}
 	}
 	if e.backend == nil {
@@ -223,16 +227,43 @@ func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network
 // MaxLength tokens are truncated. Texts are grouped by length so batches
 // carry little padding.
 func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
+	return e.EncodeWith(ctx, texts, kind, e.EncodeOptions())
+}
+
+// EncodeOptions returns the per-call options that Encode applies: those
+// of Options (Chunk, ChunkOverlap) and the folder's default prompt.
+func (e *Encoder) EncodeOptions() splade.EncodeOptions {
+	return splade.EncodeOptions{Chunk: e.opts.Chunk, ChunkOverlap: e.opts.ChunkOverlap, Prompt: e.prompts[e.defaultPrompt]}
+}
+
+// Prompts returns the prompts of the folder's
+// config_sentence_transformers.json by name, and the name of its
+// default_prompt_name ("" for none).
+func (e *Encoder) Prompts() (map[string]string, string) { return e.prompts, e.defaultPrompt }
+
+// EncodeWith is Encode with the per-call options opts in place of
+// EncodeOptions(). Inference-free query tables take only the prompt.
+func (e *Encoder) EncodeWith(ctx context.Context, texts []string, kind splade.Kind, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
+	if opts.ChunkOverlap < 0 || (opts.ChunkOverlap > 0 && !opts.Chunk) {
+		return nil, fmt.Errorf("model: chunk overlap %d needs chunking and must not be negative", opts.ChunkOverlap)
+	}
+	if opts.Prompt != "" {
+		prompted := make([]string, len(texts))
+		for i, t := range texts {
+			prompted[i] = opts.Prompt + t
+		}
+		texts = prompted
+	}
 	switch kind {
 	case splade.KindDefault:
-		return e.encode(ctx, e.def, texts)
+		return e.encode(ctx, e.def, texts, opts)
 	case splade.KindQuery:
-		return e.encode(ctx, e.query, texts)
+		return e.encode(ctx, e.query, texts, opts)
 	case splade.KindDocument:
 		if e.document.net == nil && e.document.static == nil {
 			return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
 		}
-		return e.encode(ctx, e.document, texts)
+		return e.encode(ctx, e.document, texts, opts)
 	}
 	_, err := splade.ParseKind(string(kind))
 	return nil, fmt.Errorf("model: %w", err)
@@ -256,19 +287,33 @@ func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsev
 // InferenceFree reports whether queries are encoded by table lookup.
 func (e *Encoder) InferenceFree() bool { return e.query.static != nil }
 
-func (e *Encoder) encode(ctx context.Context, r route, texts []string) ([]sparsevec.Vector, error) {
+func (e *Encoder) encode(ctx context.Context, r route, texts []string, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
 	if r.static != nil {
 		return e.encodeStatic(ctx, r.static, texts)
 	}
 	n := r.net
+	if (opts.Chunk || opts.TruncateLeft) && len(n.specials) != 2 {
+		return nil, fmt.Errorf("model: %s: chunking and left truncation need one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
+	}
+	size := n.maxLength - 2 // the content tokens of a window
+	if opts.Chunk && opts.ChunkOverlap >= size {
+		return nil, fmt.Errorf("model: %s: chunk overlap %d must be less than the %d tokens of a window (max length %d less the two special tokens)", e.name, opts.ChunkOverlap, size, n.maxLength)
+	}
 	var seqs [][]int32 // token ids: one per text, or its windows
 	var owner []int    // the text of each sequence
 	for i, t := range texts {
-		if !e.opts.Chunk {
+		var windows [][]int32
+		switch {
+		case opts.Chunk:
+			windows = Windows(n.tok.IDs(t), size, opts.ChunkOverlap)
+		case opts.TruncateLeft:
+			ids := n.tok.IDs(t)
+			windows = [][]int32{ids[max(0, len(ids)-size):]}
+		default:
 			seqs, owner = append(seqs, n.tok.EncodeIDs(t, n.maxLength)), append(owner, i)
 			continue
 		}
-		for _, w := range Windows(n.tok.IDs(t), n.maxLength-2, e.opts.ChunkOverlap) {
+		for _, w := range windows {
 			seq := make([]int32, 0, len(w)+2)
 			seq = append(append(append(seq, n.specials[0]), w...), n.specials[1])
 			seqs, owner = append(seqs, seq), append(owner, i)
@@ -390,6 +435,15 @@ func (e *Encoder) Dim() int { return e.dim }
 // have no [CLS] and [SEP]; 0 for no limit).
 func (e *Encoder) MaxLength() int { return e.maxLength }
 
+// Precision is the number format of the network: Options.Precision, or
+// splade.PrecisionFP32 when that is empty.
+func (e *Encoder) Precision() splade.Precision {
+	if e.opts.Precision == "" {
+		return splade.PrecisionFP32
+	}
+	return e.opts.Precision
+}
+
 // MaxBatchTokens is the most tokens of one forward pass, into which
 // concurrent calls are merged (Options.MaxBatchTokens).
 func (e *Encoder) MaxBatchTokens() int { return e.opts.MaxBatchTokens }
@@ -404,7 +458,7 @@ func (e *Encoder) Model() string { return e.name }
 // Token returns the vocabulary entry of dimension id ("" out of range).
 func (e *Encoder) Token(id int) string { return e.tok.Token(id) }
 
-var _ splade.Encoder = (*Encoder)(nil)
+var _ splade.OptionEncoder = (*Encoder)(nil)
 
 // Backend names the engine in use, as Options.Backend spells it: the
 // native engine with its kernel (for example "native:avx512", or

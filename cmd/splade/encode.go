@@ -257,7 +257,11 @@ func newTextWarnings(enc *model.Encoder) *textWarnings {
 	if enc.Backend() == "static" {
 		specials = 0
 	}
-	return tokenWarnings(enc.Tokenizer().IDs, enc.MaxLength(), specials)
+	maxLength := enc.MaxLength()
+	if enc.EncodeOptions().Chunk && enc.Backend() != "static" {
+		maxLength = 0 // long texts are chunked, not truncated
+	}
+	return tokenWarnings(enc.Tokenizer().IDs, maxLength, specials)
 }
 
 // tokenWarnings returns the counters for texts split by ids (the token ids

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -655,6 +656,49 @@ func TestPruneFlag(t *testing.T) {
 		_, errs, code := runCLI(t, nil, "encode", "--model", dir, "--prune", bad, text)
 		if code != 2 || !strings.Contains(errs, "prune") {
 			t.Errorf("--prune %s: exit %d, stderr %q; want a usage error", bad, code, errs)
+		}
+	}
+}
+
+// TestChunkFlag: --chunk gives the elementwise max of the windows' own
+// vectors (windows of 6 tokens every 6-2 tokens, the last one ending at
+// the last token), and warns of no truncation.
+func TestChunkFlag(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	const text = "The weather is lovely today. It's so sunny outside! He drove to the stadium."
+	var tok struct{ Tokens []string }
+	if err := json.Unmarshal([]byte(mustRun(t, nil, "tokenize", "--model", dir, text)), &tok); err != nil {
+		t.Fatal(err)
+	}
+	content := tok.Tokens[1 : len(tok.Tokens)-1] // 19 tokens
+	var windows []string
+	for start := 0; ; start += 4 {
+		if start+6 >= len(content) {
+			windows = append(windows, strings.Join(content[len(content)-6:], " "))
+			break
+		}
+		windows = append(windows, strings.Join(content[start:start+6], " "))
+	}
+	want := map[uint32]float32{}
+	for _, r := range jsonLines[vectorLine](t, mustRun(t, strings.NewReader(strings.Join(windows, "\n")+"\n"), "encode", "--model", dir, "--max-length", "8", "--quiet")) {
+		if len(r.Indices) == 0 {
+			t.Fatal("a window encoded to nothing")
+		}
+		for i, idx := range r.Indices {
+			want[idx] = max(want[idx], r.Values[i])
+		}
+	}
+	out, errs, code := runCLI(t, nil, "encode", "--model", dir, "--max-length", "8", "--chunk", "--chunk-overlap", "2", text)
+	if code != 0 || strings.Contains(errs, "truncated") {
+		t.Fatalf("--chunk: exit %d, stderr %q", code, errs)
+	}
+	got := jsonLines[vectorLine](t, out)[0]
+	if len(windows) != 5 || len(got.Indices) != len(want) {
+		t.Fatalf("--chunk: %d windows; %d terms, want %d", len(windows), len(got.Indices), len(want))
+	}
+	for i, idx := range got.Indices {
+		if w := want[idx]; math.Abs(float64(got.Values[i]-w)) > 1e-5 {
+			t.Errorf("--chunk: term %d weight %v, want the windows' max %v", idx, got.Values[i], w)
 		}
 	}
 }

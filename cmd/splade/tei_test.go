@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/internal/teispec"
+	"github.com/splade-go/splade/native"
 )
 
 type sparseValue struct {
@@ -154,7 +157,8 @@ func TestServeTEI(t *testing.T) {
 		{"/embed_sparse", `{"inputs":["a","b","c","d"]}`, 413, "Validation"},
 		{"/embed_sparse", `{"inputs":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "Validation"},
 		{"/embed_sparse", `{"inputs":[101,102]}`, 422, "Tokenizer"},
-		{"/embed_sparse", `{"inputs":` + string(longJSON) + `,"truncate":true,"truncation_direction":"Left"}`, 400, "Validation"},
+		{"/embed_sparse", `{"inputs":"a","truncation_direction":"Middle"}`, 400, "Validation"},
+		{"/embed_sparse", `{"inputs":"a","prompt_name":"query"}`, 400, "Validation"},
 		{"/tokenize", `{"inputs":[]}`, 400, "Empty"},
 	} {
 		code, body, _ := spec.Call(t, base, "POST", c.path, c.body)
@@ -221,6 +225,119 @@ func TestServeQueueFlags(t *testing.T) {
 		_, errs, code := runCLI(t, strings.NewReader(""), c.args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with %q", c.args[3:], code, errs, c.want)
+		}
+	}
+}
+
+// TestServeTEIFields checks TEI's truncation_direction "Left",
+// prompt_name and /info's model_dtype, and the chunk field, each response
+// validated against TEI's OpenAPI document.
+func TestServeTEIFields(t *testing.T) {
+	spec := teispec.Load(t)
+	src := reference.Fixture(t, "tiny-bert")
+	dir := t.TempDir()
+	for _, name := range []string{"config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := `{"prompts":{"query":"query: ","passage":"passage: "},"default_prompt_name":null}`
+	if err := os.WriteFile(filepath.Join(dir, "config_sentence_transformers.json"), []byte(st), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, _, _, _ := startServe(t, "--model", dir)
+	embed := func(req string) [][]sparseValue {
+		t.Helper()
+		code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", req)
+		var out [][]sparseValue
+		if err := json.Unmarshal(body, &out); code != 200 || err != nil {
+			t.Fatalf("/embed_sparse %.80s: %d %v %s", req, code, err, body)
+		}
+		return out
+	}
+	encode := func(req string) [][]sparseValue {
+		t.Helper()
+		code, body, _ := post(t, base+"/encode", req)
+		var enc struct {
+			Vectors []struct {
+				Indices []uint32
+				Values  []float32
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &enc); code != 200 || err != nil {
+			t.Fatalf("/encode %.80s: %d %v %s", req, code, err, body)
+		}
+		out := make([][]sparseValue, len(enc.Vectors))
+		for i, v := range enc.Vectors {
+			for j := range v.Indices {
+				out[i] = append(out[i], sparseValue{v.Indices[j], v.Values[j]})
+			}
+		}
+		return out
+	}
+
+	// Left truncation keeps the last 62 tokens: 100 one-token letters
+	// give the vector of their last 62 alone.
+	letters := strings.Fields(strings.Repeat("a b c d e f g h i j ", 10))
+	code, body, _ := spec.Call(t, base, "POST", "/tokenize", `{"inputs":"`+strings.Join(letters, " ")+`","add_special_tokens":false}`)
+	var toks [][]struct{ Text string }
+	if json.Unmarshal(body, &toks) != nil || code != 200 || len(toks[0]) != len(letters) {
+		t.Fatalf("the letters are not one token each: %d %.200s", code, body)
+	}
+	left := embed(`{"inputs":"` + strings.Join(letters, " ") + `","truncate":true,"truncation_direction":"Left"}`)
+	want := encode(`{"texts":["` + strings.Join(letters[len(letters)-62:], " ") + `"]}`)
+	right := encode(`{"texts":["` + strings.Join(letters[:62], " ") + `"]}`)
+	if fmt.Sprint(left) != fmt.Sprint(want) || fmt.Sprint(left) == fmt.Sprint(right) {
+		t.Errorf("truncation_direction Left: %v\nwant the last 62 tokens' %v", left, want)
+	}
+	if code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":"`+strings.Join(letters, " ")+`","truncation_direction":"Left"}`); code != 413 {
+		t.Errorf("Left without truncate: %d %s, want 413", code, body)
+	}
+
+	// prompt_name puts the prompt before each text, as sentence-transformers does.
+	if got, want := embed(`{"inputs":["hello world","the weather"],"prompt_name":"query"}`), encode(`{"texts":["query: hello world","query: the weather"]}`); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("prompt_name query: %v, want the vectors of the prompted texts %v", got, want)
+	}
+	if got, plain := embed(`{"inputs":"hello world","prompt_name":"passage"}`), encode(`{"texts":["hello world"]}`); fmt.Sprint(got) == fmt.Sprint(plain) {
+		t.Error("prompt_name passage left the vector as it was")
+	}
+	code, body, _ = spec.Call(t, base, "POST", "/tokenize", `{"inputs":"hello","prompt_name":"query"}`)
+	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != 1 || len(toks[0]) < 4 || toks[0][1].Text != "query" {
+		t.Errorf("/tokenize with prompt_name: %d %s", code, body)
+	}
+	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":"a","prompt_name":"document"}`)
+	if code != 400 || !strings.Contains(string(body), `(\"passage\", \"query\")`) {
+		t.Errorf("unknown prompt_name: %d %s, want 400 naming the prompts", code, body)
+	}
+
+	// chunk: a long text as windows, the max over them.
+	long := strings.Join(letters, " ")
+	chunked := embed(`{"inputs":"` + long + `","chunk":true,"chunk_overlap":10}`)
+	if want := encode(`{"texts":["` + long + `"],"chunk":true,"chunk_overlap":10}`); fmt.Sprint(chunked) != fmt.Sprint(want) || len(chunked[0]) <= len(right[0]) {
+		t.Errorf("chunk: /embed_sparse %d terms, /encode %d, truncated %d", len(chunked[0]), len(want[0]), len(right[0]))
+	}
+	for _, req := range []string{`{"inputs":"a","chunk":true,"chunk_overlap":62}`, `{"inputs":"a","chunk_overlap":3}`} {
+		if code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", req); code != 400 {
+			t.Errorf("%s: %d %s, want 400", req, code, body)
+		}
+	}
+
+	// model_dtype as TEI spells it.
+	for _, tc := range []struct{ precision, dtype string }{{"fp32", "float32"}, {"bf16", "bfloat16"}} {
+		if tc.precision == "bf16" && len(native.Kernels(splade.PrecisionBF16)) == 0 {
+			continue
+		}
+		b, _, _, _ := startServe(t, "--model", dir, "--precision", tc.precision)
+		code, body, _ := spec.Call(t, b, "GET", "/info", "")
+		var info struct {
+			ModelDtype string `json:"model_dtype"`
+		}
+		if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.ModelDtype != tc.dtype {
+			t.Errorf("--precision %s: /info model_dtype %q, want %q", tc.precision, info.ModelDtype, tc.dtype)
 		}
 	}
 }
