@@ -215,8 +215,8 @@ func parseCutoffs(s string) ([]int, error) {
 	var ks []int
 	for _, f := range strings.Split(s, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || k <= 0 {
-			return nil, fmt.Errorf("want positive integers separated by commas")
+		if err != nil || k <= 0 || k > maxCount {
+			return nil, fmt.Errorf("want integers from 1 to %d separated by commas", maxCount)
 		}
 		if !slices.Contains(ks, k) {
 			ks = append(ks, k)

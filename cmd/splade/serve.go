@@ -66,18 +66,21 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	switch {
 	case len(pos) > 0:
 		return usagef(fs, "serve takes no texts (got %q)", pos[0])
-	case *maxBody <= 0:
-		return usagef(fs, "--max-body must be positive, not %d", *maxBody)
-	case *maxTexts <= 0:
-		return usagef(fs, "--max-texts must be positive, not %d", *maxTexts)
+	case *maxBody <= 0 || *maxBody > 1<<30:
+		return usagef(fs, "--max-body %d is out of range: want 1 to %d", *maxBody, 1<<30)
 	case *timeout == 0:
 		return usagef(fs, "--timeout must not be 0 (use a negative duration for no limit)")
-	case *maxQueue < *maxTexts:
+	}
+	if err := checkRanges(fs,
+		intRange{"max-texts", *maxTexts, 1, maxCount},
+		intRange{"max-queue", *maxQueue, 1, maxDims},
+		intRange{"max-concurrent-requests", *maxRequests, 1, maxCount},
+		intRange{"max-batch-tokens", *maxBatchTokens, 1, maxDims},
+	); err != nil {
+		return err
+	}
+	if *maxQueue < *maxTexts {
 		return usagef(fs, "--max-queue (%d) must be at least --max-texts (%d)", *maxQueue, *maxTexts)
-	case *maxRequests <= 0:
-		return usagef(fs, "--max-concurrent-requests must be positive, not %d", *maxRequests)
-	case *maxBatchTokens <= 0:
-		return usagef(fs, "--max-batch-tokens must be positive, not %d", *maxBatchTokens)
 	}
 	start := time.Now()
 	// The metrics are made once the model tells its name and engine; the
