@@ -85,6 +85,9 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkQrels(qrels, qs, *qrelsPath, *queries); err != nil {
+		return err
+	}
 	enc, err := m.load(ctx)
 	if err != nil {
 		return err
@@ -180,15 +183,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	missing := 0
-	for qid := range qrels {
-		if _, ok := ranking[qid]; !ok {
-			missing++
-		}
-	}
-	if missing > 0 {
-		fmt.Fprintf(a.stderr, "splade: warning: %d judged queries of %s are not in %s; those with a relevant document count 0\n", missing, *qrelsPath, *queries)
-	}
 	res := ireval.Evaluate(ranking, qrels, ks)
 	if *asJSON {
 		obj := map[string]any{"queries": res.Queries}
@@ -208,6 +202,31 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(&b, "queries\t%d\n", res.Queries)
 	_, err = fmt.Fprint(a.stdout, b.String())
 	return err
+}
+
+// checkQrels refuses judgments that cannot give a meaningful score: none
+// at all, or judged queries that the queries file lacks (the files are of
+// different datasets or splits; counting those queries as 0 would lower
+// every score silently).
+func checkQrels(qrels ireval.Qrels, qs []ireval.Query, qrelsPath, queriesPath string) error {
+	if len(qrels) == 0 {
+		return fmt.Errorf("%s holds no judgments: want BEIR TSV (query-id, corpus-id, score, with a header) or TREC qrels (query-id iteration doc-id relevance)", qrelsPath)
+	}
+	have := make(map[string]bool, len(qs))
+	for _, q := range qs {
+		have[q.ID] = true
+	}
+	var missing []string
+	for qid := range qrels {
+		if !have[qid] {
+			missing = append(missing, qid)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("%d judged queries of %s are not in %s (first %q): the files are of different datasets or splits; pass the queries file that goes with the qrels", len(missing), qrelsPath, queriesPath, missing[0])
+	}
+	return nil
 }
 
 // parseCutoffs parses a comma-separated list of positive cutoffs.
