@@ -60,24 +60,28 @@
 // for an unknown path, 405 (with an Allow header) for a wrong method, 413
 // for a body over [Limits.MaxBodyBytes] and, on /embed_sparse, for too
 // many inputs or an over-long text, 422 for inputs that are not text, 429
-// (type "Overloaded", with Retry-After) when the queue is full, 503 when a
-// request runs past [Limits.Timeout], and 500 when the encoder fails; the
+// (type "Overloaded", with Retry-After) when the queue is full, 408 when
+// the body has not arrived by the request's deadline, 503 when a request
+// runs past [Limits.Timeout], and 500 when the encoder fails; the
 // details of an encoder failure go to the server log, not to the client.
 //
 // # Overload
 //
 // The handler holds a bounded queue of work counted in texts
 // ([Limits.MaxQueueTexts]) and a budget of request-body bytes (the body
-// limit times the number of full requests the queue holds). A POST first
-// reserves its body's bytes (its Content-Length, or the whole limit for a
-// chunked body), before a byte is read, then its texts once decoded; when
-// either does not fit it gets 429 at once, as does a request past
-// [Limits.MaxConcurrentRequests] (TEI's max_concurrent_requests). Memory
-// is thus bounded by the queue, not by the number of connections.
-// Admitted requests reach an encoder two at a time (each call already
-// uses every core), or all at once when it is a [Batcher], which merges
-// them into shared forward passes; they leave the queue when their client
-// goes away or their deadline passes, before they are encoded.
+// limit times the number of full requests the queue holds). A POST
+// declaring a body over the limit is refused unread; the others' bytes
+// count against the budget as they arrive, not as declared, and their
+// texts once decoded; when either does not fit the request gets 429 at
+// once, as does a request past [Limits.MaxConcurrentRequests] (TEI's
+// max_concurrent_requests). Memory is thus bounded by the queue, not by
+// the number of connections, and a client that sends its body slowly
+// holds only the bytes it has sent and its own connection: the request's
+// deadline ([Limits.Timeout]) covers reading the body. Admitted requests
+// reach an encoder two at a time (each call already uses every core), or
+// all at once when it is a [Batcher], which merges them into shared
+// forward passes; they leave the queue when their client goes away or
+// their deadline passes, before they are encoded.
 //
 // # Per-request options
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,7 +91,10 @@ type Limits struct {
 	// MaxConcurrentRequests is the most requests admitted at once,
 	// waiting or encoding (TEI's max_concurrent_requests); more get 429.
 	MaxConcurrentRequests int
-	Timeout               time.Duration // longest time to serve one request, waiting included; longer ones get 503
+	// Timeout is the longest time to serve one request, reading its body
+	// and waiting included; longer ones get 408 (body still arriving) or
+	// 503.
+	Timeout time.Duration
 }
 
 // DefaultLimits returns the limits of `splade serve`: a 1 MiB body, 256
@@ -252,23 +256,32 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if method == http.MethodPost {
-		// Bound the memory of requests before reading their bodies.
-		if r.ContentLength > h.lim.MaxBodyBytes {
-			h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
-			return
-		}
-		n := h.lim.MaxBodyBytes
-		if r.ContentLength >= 0 {
-			n = r.ContentLength
-		}
-		release, err := h.queue.reserveBody(n)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		defer release()
+		h.servePost(w, r, serve)
+		return
 	}
 	if err := serve(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+// servePost runs serve on a POST request under the request's deadline,
+// which covers reading the body as well as waiting and encoding. A body
+// declared larger than the limit is refused unread; the others' bytes are
+// counted in the queue as they arrive (see admission.meter), so that a
+// client sending its body slowly holds only what it has sent, and only
+// its own connection until the deadline.
+func (h *handler) servePost(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request) error) {
+	if r.ContentLength > h.lim.MaxBodyBytes {
+		h.fail(w, r, &http.MaxBytesError{Limit: h.lim.MaxBodyBytes})
+		return
+	}
+	ctx, cancel := h.context(r)
+	defer cancel()
+	body := h.queue.meter(r.Body)
+	defer body.release()
+	rr := r.WithContext(ctx)
+	rr.Body = body
+	if err := serve(w, rr); err != nil {
 		h.fail(w, r, err)
 	}
 }
@@ -377,6 +390,14 @@ func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
 // readRequest decodes the JSON body of r into dst, refusing unknown
 // fields and trailing data. example, a valid request, goes into messages.
 func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, example string) error {
+	// The body must arrive before the request's deadline: the connection's
+	// read deadline, as the deadline of the context does not stop a read.
+	if d, ok := r.Context().Deadline(); ok {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(d) == nil { // a ResponseRecorder has no connection
+			defer rc.SetReadDeadline(time.Time{})
+		}
+	}
 	body := http.MaxBytesReader(w, r.Body, h.lim.MaxBodyBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -400,6 +421,8 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 	switch {
 	case errors.As(err, &mbe), errors.As(err, &ae):
 		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{status: http.StatusRequestTimeout, msg: fmt.Sprintf("request body not received within the %s deadline; send it at once", h.timeoutText())}
 	case errors.Is(err, io.EOF):
 		return badRequest("empty request body; send a JSON object like %s", example)
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
@@ -672,8 +695,7 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.runWith(ctx, req.Texts, kind, opts)
 	if err != nil {
 		return err
@@ -728,8 +750,7 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	qs, err := h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err
@@ -785,8 +806,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.run(ctx, req.Texts, kind)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,8 +12,8 @@ import (
 )
 
 // admission is the bounded queue of work in front of the encoder. A
-// request first reserves the bytes of its body (before the body is read)
-// and then, once decoded, the number of its texts; when either would go
+// request first reserves the bytes of its body as they are read and
+// then, once decoded, the number of its texts; when either would go
 // over capacity it is refused at once with 429, so that the memory held
 // by requests is bounded by the queue and not by the number of
 // connections; so is the number of requests (TEI's
@@ -38,7 +39,7 @@ type admission struct {
 	mu       sync.Mutex
 	texts    int           // texts admitted: waiting or encoding
 	requests int           // requests admitted: waiting or encoding
-	bytes    int64         // body bytes reserved by requests in the handler
+	bytes    int64         // body bytes read by requests in the handler
 	perText  time.Duration // moving average of the encoder's time per text: busy / texts
 	busy     float64       // decaying sum of the encoder's busy time, in seconds
 	done     float64       // decaying sum of the texts answered in that time
@@ -78,21 +79,46 @@ func (a *admission) retryAfter() int {
 	return int(min(60, max(1, math.Ceil(d.Seconds()))))
 }
 
-// reserveBody reserves n bytes of request body, or says the queue is full.
-func (a *admission) reserveBody(n int64) (release func(), err error) {
-	a.mu.Lock()
-	if a.bytes+n > a.maxBytes {
-		queued := a.bytes
-		a.mu.Unlock()
-		return nil, a.overloaded(fmt.Sprintf("%d bytes of requests are being served (capacity %d)", queued, a.maxBytes))
-	}
-	a.bytes += n
-	a.mu.Unlock()
-	return func() {
+// meter returns body wrapped to reserve its bytes in the queue as they
+// are read; the caller calls release when the request is answered. A read
+// that would take the bytes of the bodies being read over capacity fails
+// with 429. Counting what arrives, not what a request declares, lets a
+// client that trickles its body hold only the bytes it has sent.
+func (a *admission) meter(body io.ReadCloser) *meteredBody {
+	return &meteredBody{ReadCloser: body, a: a}
+}
+
+// meteredBody is a request body whose bytes read are reserved in the
+// queue.
+type meteredBody struct {
+	io.ReadCloser
+	a        *admission
+	reserved int64
+}
+
+func (b *meteredBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		a := b.a
 		a.mu.Lock()
-		a.bytes -= n
+		if a.bytes+int64(n) > a.maxBytes {
+			queued := a.bytes
+			a.mu.Unlock()
+			return 0, a.overloaded(fmt.Sprintf("%d bytes of requests are being read (capacity %d)", queued, a.maxBytes))
+		}
+		a.bytes += int64(n)
+		b.reserved += int64(n)
 		a.mu.Unlock()
-	}, nil
+	}
+	return n, err
+}
+
+// release gives back the bytes reserved.
+func (b *meteredBody) release() {
+	b.a.mu.Lock()
+	b.a.bytes -= b.reserved
+	b.a.mu.Unlock()
+	b.reserved = 0
 }
 
 // reserveTexts admits n texts into the queue, or says it is full: when

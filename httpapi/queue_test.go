@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -147,36 +149,45 @@ func TestAdmission(t *testing.T) {
 	}
 }
 
-// countingReader counts the bytes read from it and blocks on gate first.
+// countingReader counts the bytes read from it; it blocks on gate before
+// the first read (gateFirst) or once r is spent, before reporting EOF.
 type countingReader struct {
-	gate <-chan struct{}
-	mu   sync.Mutex
-	read int
-	r    io.Reader
+	gate      <-chan struct{}
+	gateFirst bool
+	mu        sync.Mutex
+	read      int
+	r         io.Reader
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
-	<-c.gate
+	if c.gateFirst {
+		<-c.gate
+	}
 	n, err := c.r.Read(p)
+	if err == io.EOF && !c.gateFirst {
+		<-c.gate
+	}
 	c.mu.Lock()
 	c.read += n
 	c.mu.Unlock()
 	return n, err
 }
 
-// TestBodyBudget holds bodies being read at the byte budget: a further
-// request gets 429 before a byte of its body is read, and a body declared
+// TestBodyBudget holds the bytes of bodies being read at the byte budget:
+// bodies count by the bytes read, not by their declared length; a request
+// whose bytes would go over the budget gets 429, and a body declared
 // larger than the limit gets 413 unread.
 func TestBodyBudget(t *testing.T) {
 	lim := DefaultLimits()
-	lim.MaxBodyBytes, lim.MaxTexts, lim.MaxQueueTexts = 100, 1, 2 // budget: 2 bodies
+	lim.MaxBodyBytes, lim.MaxTexts, lim.MaxQueueTexts = 100, 1, 2 // budget: 200 bytes
 	h := NewHandler(&fakeEncoder{}, lim, nil)
 	h.(*handler).queue.perText = time.Millisecond // as measured on earlier requests
 	gate := make(chan struct{})
+	body := `{"texts":["` + strings.Repeat("x", 80) + `"]}` + strings.Repeat(" ", 6) // 100 bytes
 	var slow []<-chan result
 	for range 2 {
-		req := httptest.NewRequest("POST", "/encode", &countingReader{gate: gate, r: strings.NewReader(`{"texts":["x"]}`)})
-		req.ContentLength = -1 // chunked: the full limit is reserved
+		req := httptest.NewRequest("POST", "/encode", &countingReader{gate: gate, r: strings.NewReader(body)})
+		req.ContentLength = -1 // chunked
 		ch := make(chan result, 1)
 		go func() {
 			rec := httptest.NewRecorder()
@@ -185,16 +196,14 @@ func TestBodyBudget(t *testing.T) {
 		}()
 		slow = append(slow, ch)
 	}
-	waitQueue(t, h, 0, 200)
+	waitQueue(t, h, 0, 200) // both read, neither at EOF
 	unblocked := make(chan struct{})
 	close(unblocked)
-	third := &countingReader{gate: unblocked, r: strings.NewReader(`{"texts":["y"]}`)}
-	req := httptest.NewRequest("POST", "/encode", third)
-	req.ContentLength = 15
+	req := httptest.NewRequest("POST", "/encode", &countingReader{gate: unblocked, r: strings.NewReader(`{"texts":["y"]}`)})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusTooManyRequests || third.read != 0 {
-		t.Errorf("third body: %d %s after reading %d bytes, want 429 unread", rec.Code, rec.Body, third.read)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Errorf("third body: %d %s, want 429", rec.Code, rec.Body)
 	}
 	big := &countingReader{gate: unblocked, r: strings.NewReader(strings.Repeat("x", 500))}
 	req = httptest.NewRequest("POST", "/encode", big)
@@ -209,6 +218,106 @@ func TestBodyBudget(t *testing.T) {
 		if r := <-ch; r.status != 200 {
 			t.Errorf("slow body: %d %s", r.status, r.body)
 		}
+	}
+	waitQueue(t, h, 0, 0)
+	if b := h.(*handler).queue.bytes; b != 0 {
+		t.Errorf("%d body bytes still reserved after every answer", b)
+	}
+}
+
+// trickle opens a connection to the server at addr and sends the headers
+// of a POST /encode declaring a 1 MiB body, then prefix, then one byte
+// every 10 ms until stop is closed or 1000 bytes are sent.
+func trickle(t *testing.T, addr, prefix string, stop <-chan struct{}) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	head := "POST /encode HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n"
+	if _, err := io.WriteString(c, head+prefix); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range 1000 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	return c
+}
+
+// TestSlowClients: four clients trickling bodies that declare 1 MiB each
+// (the whole budget of the default limits together) cost only their own
+// connections: another client still gets 200.
+func TestSlowClients(t *testing.T) {
+	h := NewHandler(&fakeEncoder{}, DefaultLimits(), nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close) // after the clients' connections close
+	stop := make(chan struct{})
+	defer close(stop)
+	const prefix = `{"texts":["`
+	for range 4 {
+		trickle(t, srv.Listener.Addr().String(), prefix, stop)
+	}
+	// Wait until the four are being read.
+	q := h.(*handler).queue
+	for i := 0; ; i++ {
+		q.mu.Lock()
+		b := q.bytes
+		q.mu.Unlock()
+		if b >= 4*int64(len(prefix)) {
+			break
+		}
+		if i == 5000 {
+			t.Fatalf("the four slow bodies never reached the handler (%d bytes read)", b)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	resp, err := srv.Client().Post(srv.URL+"/encode", "application/json", strings.NewReader(`{"texts":["a text"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("while four clients trickle their bodies: %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// TestSlowBodyDeadline: a body still arriving at the request's deadline
+// gets 408, and its bytes leave the queue.
+func TestSlowBodyDeadline(t *testing.T) {
+	lim := DefaultLimits()
+	lim.Timeout = 200 * time.Millisecond
+	h := NewHandler(&fakeEncoder{}, lim, nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close) // after the clients' connections close
+	stop := make(chan struct{})
+	defer close(stop)
+	c := trickle(t, srv.Listener.Addr().String(), `{"texts":["`, stop)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound on the test, not the checked deadline
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a body trickling past the deadline: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("body trickling past the deadline: %d %s, want 408", resp.StatusCode, body)
+	}
+	waitQueue(t, h, 0, 0)
+	q := h.(*handler).queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.bytes != 0 {
+		t.Errorf("%d body bytes still reserved after the 408", q.bytes)
 	}
 }
 

@@ -72,8 +72,8 @@ func (s *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		sw.Header().Set("Allow", http.MethodPost)
 		Error(sw, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on /search; use POST", r.Method))
-	} else if err := s.search(sw, r); err != nil {
-		s.h.fail(sw, r, err)
+	} else {
+		s.h.servePost(sw, r, s.search)
 	}
 	if s.h.metrics != nil {
 		s.h.metrics.ObserveRequest("/search", cmp.Or(sw.status, http.StatusOK), time.Since(start))
@@ -100,8 +100,7 @@ func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := s.h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	qs, err := s.h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err

@@ -155,8 +155,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	ctx, cancel := h.context(r)
-	defer cancel()
+	ctx := r.Context()
 	vs, err := h.runWith(ctx, req.Inputs, KindDefault, opts)
 	if err != nil {
 		return err

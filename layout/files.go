@@ -26,8 +26,8 @@ var configFiles = []string{
 
 // headFiles are weights of heads a model folder keeps beside its
 // checkpoint: FlagEmbedding's BGE-M3 sparse head (a pickled Linear(H,1)
-// state_dict, read by [checkpoint.ReadSparseLinear]).
-var headFiles = []string{"sparse_linear.pt"}
+// state_dict, which [checkpoint.ReadSparseLinear] reads).
+var headFiles = []string{checkpoint.SparseLinearFile}
 
 // FolderFiles returns the files of one folder (a model's root or one of its
 // module folders) that the encoders may read, among those has reports
@@ -93,7 +93,7 @@ func Missing(fsys fs.FS) error {
 	if !hasConfig && !hasModules && !hasIDF {
 		return errors.New("no config.json, modules.json or idf.json")
 	}
-	const tokenizerFiles = "tokenizer.json, vocab.txt, or vocab.json with merges.txt"
+	const tokenizerFiles = "tokenizer.json, vocab.txt, vocab.json with merges.txt, or sentencepiece.bpe.model"
 	var missing []string
 	if hasIDF && !hasConfig && !hasModules && !tokenizer.Complete(exists) {
 		missing = append(missing, tokenizerFiles)

@@ -7,9 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/internal/reference"
 	"github.com/splade-go/splade/model"
@@ -33,6 +35,12 @@ func realModel(t *testing.T) *model.Encoder {
 // network, and checks its dimension; it skips the test when neither has it.
 func cachedModel(t *testing.T, id, env string, dim int) *model.Encoder {
 	t.Helper()
+	return cachedModelWith(t, id, env, dim, model.Options{})
+}
+
+// cachedModelWith is cachedModel with the given options.
+func cachedModelWith(t *testing.T, id, env string, dim int, opts model.Options) *model.Encoder {
+	t.Helper()
 	ctx := context.Background()
 	dir := os.Getenv(env)
 	if dir == "" {
@@ -43,7 +51,7 @@ func cachedModel(t *testing.T, id, env string, dim int) *model.Encoder {
 				"with Hub access, `go run ./cmd/splade encode --model %s hello` downloads it (see the README)", id, env, err, id)
 		}
 	}
-	enc, err := model.Load(ctx, dir, model.Options{})
+	enc, err := model.Load(ctx, dir, opts)
 	if err != nil {
 		t.Fatalf("loading %s from %s: %v", id, dir, err)
 	}
@@ -237,4 +245,54 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return lines
+}
+
+// TestRealModelInt8 reports the quality of --precision int8 against fp32
+// on the real model (vector cosine and top-10 overlap over the DL19
+// queries and the quickstart's documents), gated as the native package's
+// TestInt8Quality gates the fixtures: mean cosine >= 0.99, mean top-10
+// overlap >= 0.8.
+func TestRealModelInt8(t *testing.T) {
+	fp32 := realModel(t)
+	enc8 := cachedModelWith(t, realModelID, "SPLADE_REAL_MODEL_DIR", 30522, model.Options{Precision: splade.PrecisionInt8, Backend: model.NativeBackend})
+	ctx := context.Background()
+	texts := []string{
+		"The weather is lovely today.",
+		"It's so sunny outside!",
+		"He drove to the stadium.",
+		"Mars, known for its reddish appearance, is often referred to as the Red Planet.",
+		"Which planet is known as the Red Planet?",
+	}
+	for _, line := range readLines(t, filepath.Join(reference.Shared(t, "conformance/real-model"), "topics.dl19-passage.txt")) {
+		if _, text, ok := strings.Cut(line, "\t"); ok {
+			texts = append(texts, text)
+		}
+	}
+	a, err := fp32.EncodeDocument(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := enc8.EncodeDocument(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cos, top float64
+	for i := range a {
+		ab, aa, bb := sparsevec.Dot(a[i], b[i]), sparsevec.Dot(a[i], a[i]), sparsevec.Dot(b[i], b[i])
+		cos += float64(ab) / math.Sqrt(float64(aa)*float64(bb))
+		ta, tb := a[i].KeepTop(10).Indices, b[i].KeepTop(10).Indices
+		n := 0
+		for _, x := range ta {
+			if slices.Contains(tb, x) {
+				n++
+			}
+		}
+		top += float64(n) / float64(max(1, len(ta)))
+	}
+	cos /= float64(len(a))
+	top /= float64(len(a))
+	t.Logf("%s, int8 (%s) against fp32, %d texts: mean cosine %.4f, mean top-10 overlap %.3f", realModelID, enc8.Backend(), len(a), cos, top)
+	if cos < 0.99 || top < 0.8 {
+		t.Errorf("mean cosine %.4f (want >= 0.99), mean top-10 overlap %.3f (want >= 0.8)", cos, top)
+	}
 }

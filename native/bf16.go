@@ -45,21 +45,17 @@ type packedBF16 struct {
 func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
 	kp := (K + bf16Step - 1) / bf16Step * bf16Step
 	b := packedBF16{k: K, kp: kp, n: N, data: make([]uint16, panels(N)*kp*panelWidth)}
-	for p := range panels(N) {
+	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
 		pd := b.panel(p)
-		for k := range K {
-			s, kk := k/bf16Step, k%bf16Step
-			r, e := kk/2, kk%2
-			for j := range panelWidth {
-				n := p*panelWidth + j
-				if n >= N {
-					break
-				}
-				half, c := j/16, j%16
-				pd[((s*2+half)*16+r)*32+c*2+e] = bf16(src[k*sk+n*sn])
+		for j := range min(panelWidth, N-p*panelWidth) {
+			n := p*panelWidth + j
+			half, c := j/16, j%16
+			for k := range K {
+				s, kk := k/bf16Step, k%bf16Step
+				pd[((s*2+half)*16+kk/2)*32+c*2+kk%2] = bf16(src[k*sk+n*sn])
 			}
 		}
-	}
+	})
 	return b
 }
 

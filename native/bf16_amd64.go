@@ -126,7 +126,57 @@ func bf16Kernels() []namedBlockKernel {
 		ks = append(ks, namedBlockKernel{"amx", blockAMX, blocksAMX, rowsAMX})
 	}
 	if cpu.X86.HasAVX512BF16 {
-		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16, nil, nil})
+		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16, nil, rowsAVX512BF16})
 	}
 	return append(ks, namedBlockKernel{"go", blockGo, nil, nil})
+}
+
+//go:noescape
+func dpbf16Rows8(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
+
+//go:noescape
+func dpbf16Rows4(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
+
+//go:noescape
+func dpbf16Rows2(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
+
+//go:noescape
+func dpbf16Rows1(steps int, a *uint16, lda int, b *uint16, c *float32, ldc int)
+
+// rowsAVX512BF16 computes rows (1 to blockRows) rows of n consecutive
+// full panels of C = A·B on AVX512-BF16, A [rows, kp] in bf16: pieces of
+// 8, 4, 2 and 1 rows (bf16rows_amd64.s), so that no padding row is
+// computed, panel by panel (a panel's later pieces find it in cache).
+func rowsAVX512BF16(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int) {
+	if rows <= 0 || rows > blockRows || n <= 0 {
+		return
+	}
+	if kp == 0 {
+		for r := range rows {
+			clear(c[r*ldc : r*ldc+n*panelWidth])
+		}
+		return
+	}
+	_ = a[rows*kp-1]
+	_ = panels[n*kp*panelWidth-1]
+	_ = c[(rows-1)*ldc+n*panelWidth-1]
+	steps := kp / bf16Step
+	for i := range n {
+		b := &panels[i*kp*panelWidth]
+		r := 0
+		for ; r+8 <= rows; r += 8 {
+			dpbf16Rows8(steps, &a[r*kp], kp*2, b, &c[r*ldc+i*panelWidth], ldc*4)
+		}
+		if rows-r >= 4 {
+			dpbf16Rows4(steps, &a[r*kp], kp*2, b, &c[r*ldc+i*panelWidth], ldc*4)
+			r += 4
+		}
+		if rows-r >= 2 {
+			dpbf16Rows2(steps, &a[r*kp], kp*2, b, &c[r*ldc+i*panelWidth], ldc*4)
+			r += 2
+		}
+		if rows-r >= 1 {
+			dpbf16Rows1(steps, &a[r*kp], kp*2, b, &c[r*ldc+i*panelWidth], ldc*4)
+		}
+	}
 }

@@ -17,8 +17,15 @@
 // kernel computes 16 rows (not two 12-row tiles, the second mostly
 // padding) from activations packed once per product; the AMX tiles are
 // configured to the query's rows (up to 32), so that no padding row is
-// loaded, multiplied or stored; both prefetch the weight panels ahead of
-// the kernel and both cores split the output columns.
+// loaded, multiplied or stored; the AVX512-BF16 kernel computes pieces of
+// 8, 4, 2 and 1 rows; all prefetch the weight panels ahead of
+// the kernel, and the cores split the output columns.
+//
+// Three precisions (Options.Precision): fp32; bf16 (AMX, or VDPBF16PS
+// on AVX512-BF16); and int8, dynamic quantization of every linear layer
+// and the head (weights per output column at load, activations per token
+// at run time, int32 sums; VPDPBUSD on AVX512-VNNI or AVX-VNNI). See
+// int8.go for the arithmetic and docs/kernels.md for quality and speed.
 //
 // Each kernel family has a file of its own and a plain-Go reference that
 // its tests compare it with.

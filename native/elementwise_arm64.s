@@ -231,9 +231,9 @@ maxrowsnext:
 	VSHL    $23, V17.S4, V17.S4; \
 	VFMUL   V17.S4, V18.S4, V18.S4
 
-// func expSumNEON(x *float32, n int, m float32, scale float32, out *[4]float32)
+// func expSumNEON(x *float32, n int, m float32, scale float32, out *[16]float32)
 // x[i] = e^((x[i]-m)·scale) in place, for arguments <= 0, and out[l] =
-// the sum over i ≡ l (mod 4) (see EXP).
+// the sum over i ≡ l (mod 4) for l < 4, 0 for the other lanes (see EXP).
 TEXT ·expSumNEON(SB), NOSPLIT, $0-32
 	MOVD  x+0(FP), R0
 	MOVD  n+8(FP), R1
@@ -255,7 +255,10 @@ expnext:
 	VFADD  V18.S4, V0.S4, V0.S4
 	SUBS   $1, R1
 	BNE    expnext
-	VST1   [V0.S4], (R2)
+	VEOR   V1.B16, V1.B16, V1.B16
+	VEOR   V2.B16, V2.B16, V2.B16
+	VEOR   V3.B16, V3.B16, V3.B16
+	VST1   [V0.S4, V1.S4, V2.S4, V3.S4], (R2)
 	RET
 
 // func geluNEON(x *float32, n int)

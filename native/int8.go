@@ -48,28 +48,36 @@ func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 	b := packedInt8{k: K, kp: kp, n: N, data: make([]int8, panels(N)*kp*panelWidth),
 		colSum: make([]int32, np), scale: make([]float32, np), bias: make([]float32, np)}
 	copy(b.bias, bias)
-	for n := range N {
-		var amax float32
-		for k := range K {
-			amax = max(amax, abs32(src[k*sk+n*sn]))
+	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
+		for n := p * panelWidth; n < min((p+1)*panelWidth, N); n++ {
+			b.packColumn(src, n, sk, sn)
 		}
-		if amax == 0 {
-			continue // a zero column: q, its sum and its scale stay 0
-		}
-		ws := amax / 127
-		b.scale[n] = ws
-		inv := 127 / amax
-		pd := b.panel(n / panelWidth)
-		j := n % panelWidth
-		var sum int32
-		for k := range K {
-			q := roundClamp(src[k*sk+n*sn]*inv, -127, 127)
-			pd[k/int8Step*int8Step*panelWidth+j*int8Step+k%int8Step] = int8(q)
-			sum += q
-		}
-		b.colSum[n] = sum
-	}
+	})
 	return b
+}
+
+// packColumn quantizes column n of B (see packInt8) into b.
+func (b *packedInt8) packColumn(src []float32, n, sk, sn int) {
+	K := b.k
+	var amax float32
+	for k := range K {
+		amax = max(amax, abs32(src[k*sk+n*sn]))
+	}
+	if amax == 0 {
+		return // a zero column: q, its sum and its scale stay 0
+	}
+	ws := amax / 127
+	b.scale[n] = ws
+	inv := 127 / amax
+	pd := b.panel(n / panelWidth)
+	j := n % panelWidth
+	var sum int32
+	for k := range K {
+		q := roundClamp(src[k*sk+n*sn]*inv, -127, 127)
+		pd[k/int8Step*int8Step*panelWidth+j*int8Step+k%int8Step] = int8(q)
+		sum += q
+	}
+	b.colSum[n] = sum
 }
 
 // panel returns panel p of b's weights.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 )
 
 // cacheCapacity bounds the word cache (HuggingFace's BPE cache holds
@@ -103,35 +102,15 @@ func (t *Tokenizer) IDs(text string) []int32 {
 // that is 0 too the text is not truncated. The special tokens are always
 // there, even when maxLen leaves no room for a piece.
 func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // ids to produce before the suffix, prefix included
-	capacity := len(text)/3 + len(t.prefix) + len(t.suffix) + 1
-	if maxLen > 0 {
-		limit = max(maxLen-len(t.suffix), len(t.prefix))
-		capacity = min(capacity, limit+len(t.suffix))
-	}
-	ids := make([]int32, len(t.prefix), capacity)
-	copy(ids, t.prefix)
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.suffix...)
+	return hf.Encode(t.prefix, t.suffix, maxLen, t.maxLength, len(text)/3, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // appendIDs appends the ids of text to dst. With limit >= 0 it may stop
 // once len(dst) >= limit.
 func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
-	if !utf8.ValidString(text) {
-		// Each invalid byte reads as U+FFFD, as Python's errors="replace".
-		var b strings.Builder
-		for _, r := range text {
-			b.WriteRune(r)
-		}
-		text = b.String()
-	}
+	text = hf.ValidUTF8(text)
 	s, _ := t.scratch.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)

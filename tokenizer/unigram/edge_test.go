@@ -68,9 +68,9 @@ func applyPatch(doc any, p patch) error {
 // TestEdgeCases: empty text, white space only, unknown characters, emoji,
 // combining marks, long words and added tokens inside text get the ids
 // HuggingFace's Rust tokenizers give, on the conformance tokenizer and on
-// variants of it (prepend_scheme first and never, split off, byte
-// fallback, a string Replace, rstrip, single_word and normalized added
-// tokens).
+// variants of it (prepend_scheme first and never, split off, the legacy
+// Metaspace, WhitespaceSplit before Metaspace, byte fallback, a string
+// Replace, rstrip, single_word and normalized added tokens).
 func TestEdgeCases(t *testing.T) {
 	data, err := os.ReadFile("testdata/hf-edge-cases.json")
 	if err != nil {
@@ -113,4 +113,38 @@ func TestEdgeCases(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases in %d variants, %d mismatches", len(ec.Cases), len(ec.Variants), bad)
+}
+
+// TestRandomTexts: 1,500 random texts drawn from many scripts, combining
+// marks, emoji sequences, control and format characters and the added
+// tokens get the ids of HuggingFace's Rust tokenizers
+// (testdata/random.cjs made testdata/hf-random.json), from tokenizer.json
+// and from sentencepiece.bpe.model alone.
+func TestRandomTexts(t *testing.T) {
+	data, err := os.ReadFile("testdata/hf-random.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Text string  `json:"text"`
+		IDs  []int32 `json:"ids"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"tokenizer.json", unigram.ModelFile} {
+		tok, err := unigram.Load(folder(t, conformanceDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := 0
+		for _, c := range cases {
+			if got := tok.EncodeIDs(c.Text, 0); !slices.Equal(got, c.IDs) {
+				if bad++; bad <= 10 {
+					t.Errorf("%s %q:\n got %v\nwant %v", file, c.Text, got, c.IDs)
+				}
+			}
+		}
+		t.Logf("%s: %d texts, %d mismatches", file, len(cases), bad)
+	}
 }

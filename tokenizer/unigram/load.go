@@ -141,17 +141,24 @@ func fromTokenizerJSON(data []byte, cfg hf.Config) (*Tokenizer, error) {
 	return t, nil
 }
 
-// setMetaspace reads the Metaspace pre-tokenizer (alone or in a Sequence
-// of one).
+// setMetaspace reads the Metaspace pre-tokenizer: alone, or in a
+// Sequence after WhitespaceSplit.
 func (t *Tokenizer) setMetaspace(p *preTokenizerJSON) error {
-	if p != nil && p.Type == "Sequence" && len(p.PreTokenizers) == 1 {
-		p = p.PreTokenizers[0]
+	if p != nil && p.Type == "Sequence" {
+		q := p.PreTokenizers
+		if len(q) == 2 && q[0] != nil && q[0].Type == "WhitespaceSplit" {
+			t.whitespaceSplit, q = true, q[1:]
+		}
+		if len(q) != 1 {
+			return errors.New("unigram: tokenizer.json: this Sequence pre_tokenizer is not supported (want Metaspace, alone or after WhitespaceSplit, as SentencePiece converters write)")
+		}
+		p = q[0]
 	}
 	if p == nil {
 		return nil // the text is one piece
 	}
 	if p.Type != "Metaspace" {
-		return fmt.Errorf("unigram: tokenizer.json: pre_tokenizer %s is not supported (want Metaspace, as SentencePiece converters write)", strconv.Quote(p.Type))
+		return fmt.Errorf("unigram: tokenizer.json: pre_tokenizer %s is not supported (want Metaspace, alone or after WhitespaceSplit, as SentencePiece converters write)", strconv.Quote(p.Type))
 	}
 	t.replacement = "▁"
 	if p.Replacement != nil {

@@ -14,13 +14,20 @@ import (
 
 // spmSeed returns a small SentencePiece ModelProto, written field by field:
 // <unk> <s> </s>, then ▁, ▁he, llo, ▁hello; no charsmap.
-func spmSeed() []byte {
+func spmSeed() []byte { return spmModel() }
+
+// spmPiece is a piece of a SentencePiece model: its type is 1 normal, 2
+// unknown, 3 control, 4 user-defined.
+type spmPiece struct {
+	piece string
+	score float32
+	typ   uint64
+}
+
+// spmModel writes a ModelProto of spmSeed's pieces and extra after them.
+func spmModel(extra ...spmPiece) []byte {
 	var b []byte
-	for _, p := range []struct {
-		piece string
-		score float32
-		typ   uint64
-	}{{"<unk>", 0, 2}, {"<s>", 0, 3}, {"</s>", 0, 3}, {"▁", -2, 1}, {"▁he", -3, 1}, {"llo", -3, 1}, {"▁hello", -4, 1}} {
+	for _, p := range append([]spmPiece{{"<unk>", 0, 2}, {"<s>", 0, 3}, {"</s>", 0, 3}, {"▁", -2, 1}, {"▁he", -3, 1}, {"llo", -3, 1}, {"▁hello", -4, 1}}, extra...) {
 		var m []byte
 		m = protowire.AppendTag(m, 1, protowire.BytesType)
 		m = protowire.AppendString(m, p.piece)
@@ -49,6 +56,23 @@ func TestSentencePieceIDs(t *testing.T) {
 	// spaces before <mask> go with it; x is unknown.
 	if got, want := tok.EncodeIDs("hello  hello <mask>x", 0), []int32{0, 7, 7, 8, 4, 3, 2}; !slices.Equal(got, want) {
 		t.Errorf("EncodeIDs = %v, want %v", got, want)
+	}
+}
+
+// TestSentencePieceUserDefined: a user-defined piece is kept whole inside
+// a word, as transformers' converter makes it an added token (and the
+// text after it gets its own "▁", prepend_scheme always).
+func TestSentencePieceUserDefined(t *testing.T) {
+	tok, err := unigram.Load(fstest.MapFS{unigram.ModelFile: {Data: spmModel(spmPiece{"<x>", 0, 4}, spmPiece{"<", -1, 1}, spmPiece{"x", -1, 1}, spmPiece{">", -1, 1})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, ok := tok.ID("<x>")
+	if !ok || x != 8 || tok.VocabSize() != 13 {
+		t.Fatalf("ID(<x>) = %d, %v; VocabSize %d; want 8, true, 13", x, ok, tok.VocabSize())
+	}
+	if got, want := tok.IDs("hello<x>hello"), []int32{7, 8, 7}; !slices.Equal(got, want) {
+		t.Errorf("IDs = %v (%q), want %v", got, tok.Pieces("hello<x>hello"), want)
 	}
 }
 

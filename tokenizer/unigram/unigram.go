@@ -3,6 +3,7 @@ package unigram
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/splade-go/splade/tokenizer/internal/hf"
@@ -39,6 +40,9 @@ type Tokenizer struct {
 	replacement string     // Metaspace's replacement of ' ' ("▁")
 	prepend     prependScheme
 	split       bool // split the text before each replacement character
+	// whitespaceSplit: a WhitespaceSplit pre-tokenizer comes before
+	// Metaspace (as older transformers converters wrote).
+	whitespaceSplit bool
 
 	raw        *hf.Matcher // added tokens matched in the raw text
 	normalized *hf.Matcher // added tokens matched in the normalized text
@@ -107,22 +111,9 @@ func (t *Tokenizer) Pieces(text string) []string {
 // and when that is 0 too the text is not truncated. The special tokens
 // are always there, even when maxLen leaves no room for a piece.
 func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // ids to produce before the suffix, prefix included
-	capacity := len(text)/3 + len(t.prefix) + len(t.suffix) + 1
-	if maxLen > 0 {
-		limit = max(maxLen-len(t.suffix), len(t.prefix))
-		capacity = min(capacity, limit+len(t.suffix))
-	}
-	ids := make([]int32, len(t.prefix), capacity)
-	copy(ids, t.prefix)
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.suffix...)
+	return hf.Encode(t.prefix, t.suffix, maxLen, t.maxLength, len(text)/3, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // appendIDs appends the ids of text to dst: the added tokens of the raw
@@ -130,7 +121,7 @@ func (t *Tokenizer) EncodeIDs(text string, maxLen int) []int32 {
 // again on the added tokens of the normalized text, pre-tokenized and cut
 // into pieces. With limit >= 0 it may stop once len(dst) >= limit.
 func (t *Tokenizer) appendIDs(dst []int32, text string, limit int) []int32 {
-	text = validUTF8(text)
+	text = hf.ValidUTF8(text)
 	first := true // the next segment starts the text
 	for text != "" && (limit < 0 || len(dst) < limit) {
 		start, end, id := t.raw.Next(text)
@@ -176,11 +167,35 @@ func (t *Tokenizer) appendNormalized(dst []int32, seg string, first bool, limit 
 	return dst
 }
 
-// appendPreTokenized appends the ids of a normalized text: Metaspace
-// turns its spaces into the replacement character, puts one before it as
-// the prepend scheme says, and splits it before each replacement
-// character; each part is cut by the Unigram model.
+// appendPreTokenized appends the ids of a normalized text: with
+// WhitespaceSplit first, each of its words is pre-tokenized alone (a word
+// starts the text only at offset 0); Metaspace turns the spaces into the
+// replacement character, puts one before the text as the prepend scheme
+// says, and splits it before each replacement character; each part is cut
+// by the Unigram model.
 func (t *Tokenizer) appendPreTokenized(dst []int32, s string, first bool) []int32 {
+	if !t.whitespaceSplit {
+		return t.appendMetaspace(dst, s, first)
+	}
+	for off := 0; ; {
+		i := strings.IndexFunc(s[off:], isNotSpace)
+		if i < 0 {
+			return dst
+		}
+		start, end := off+i, len(s)
+		if j := strings.IndexFunc(s[start:], unicode.IsSpace); j >= 0 {
+			end = start + j
+		}
+		dst = t.appendMetaspace(dst, s[start:end], first && start == 0)
+		off = end
+	}
+}
+
+func isNotSpace(r rune) bool { return !unicode.IsSpace(r) }
+
+// appendMetaspace appends the ids of a text as Metaspace and the model cut
+// it; see appendPreTokenized.
+func (t *Tokenizer) appendMetaspace(dst []int32, s string, first bool) []int32 {
 	if t.replacement != "" {
 		s = strings.ReplaceAll(s, " ", t.replacement)
 		if (t.prepend == prependAlways || t.prepend == prependFirst && first) && !strings.HasPrefix(s, t.replacement) {
@@ -211,6 +226,9 @@ type node struct {
 
 type lattice struct{ nodes []node }
 
+// maxPooledNodes bounds the lattices kept for reuse.
+const maxPooledNodes = 1 << 16
+
 // appendModel appends the ids of the best cut of s into pieces (the
 // Viterbi path of highest total score). A character no piece starts with
 // is unknown; neighbouring unknown characters fuse into one unknown
@@ -223,7 +241,11 @@ func (t *Tokenizer) appendModel(dst []int32, s string) []int32 {
 	if l == nil {
 		l = new(lattice)
 	}
-	defer t.scratch.Put(l)
+	defer func() {
+		if cap(l.nodes) <= maxPooledNodes { // one huge word does not pin its lattice
+			t.scratch.Put(l)
+		}
+	}()
 	if cap(l.nodes) < len(s)+1 {
 		l.nodes = make([]node, len(s)+1)
 	}
@@ -303,17 +325,4 @@ func reverseFrom(s []int32, from int) {
 	for i, j := from, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
-}
-
-// validUTF8 returns s with each invalid byte read as U+FFFD, as Python's
-// errors="replace" reads it.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -131,22 +131,9 @@ func (t *Tokenizer) Encode(text string, maxLen int) Encoding {
 
 // encodeIDs returns [CLS] ids [SEP], truncated as Encode describes.
 func (t *Tokenizer) encodeIDs(text string, maxLen int) []int32 {
-	if maxLen <= 0 {
-		maxLen = t.maxLength
-	}
-	limit := -1 // number of ids to produce before [SEP], [CLS] included
-	capacity := len(text)/4 + 2
-	if maxLen > 0 {
-		limit = max(maxLen-1, 1)
-		capacity = min(capacity, limit+1)
-	}
-	ids := make([]int32, 1, capacity)
-	ids[0] = t.cls
-	ids = t.appendIDs(ids, text, limit)
-	if limit >= 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
-	return append(ids, t.sep)
+	return hf.Encode([]int32{t.cls}, []int32{t.sep}, maxLen, t.maxLength, len(text)/4, func(dst []int32, limit int) []int32 {
+		return t.appendIDs(dst, text, limit)
+	})
 }
 
 // EncodeBatch encodes each text as Encode does and pads the encodings with

@@ -23,6 +23,11 @@ const variants = {
     { path: ["normalizer", "normalizers", 1], value: { type: "Strip", strip_left: true, strip_right: true } },
     { path: ["normalizer", "normalizers", 2], value: { type: "Replace", pattern: { String: "ab" }, content: "x y" } },
   ],
+  "legacy Metaspace": [{ path: ["pre_tokenizer"], value: { type: "Metaspace", replacement: "▁", add_prefix_space: true } }],
+  "WhitespaceSplit then Metaspace": [{ path: ["pre_tokenizer"], value: { type: "Sequence", pretokenizers: [
+    { type: "WhitespaceSplit" }, { type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: true }] } }],
+  "WhitespaceSplit then Metaspace first": [{ path: ["pre_tokenizer"], value: { type: "Sequence", pretokenizers: [
+    { type: "WhitespaceSplit" }, { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: true }] } }],
   "more added tokens": [
     { path: ["model", "vocab"], append: [["[R]", 0], ["w", 0], ["<n>", 0]] },
     { path: ["added_tokens"], append: [

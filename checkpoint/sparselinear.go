@@ -1,0 +1,50 @@
+package checkpoint
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+)
+
+// SparseLinearFile is the file FlagEmbedding saves BGE-M3's sparse head
+// in: torch.save of a Linear(H, 1)'s state_dict.
+const SparseLinearFile = "sparse_linear.pt"
+
+// ReadSparseLinear reads BGE-M3's sparse head, sparse_linear.pt at the
+// root of fsys, through the same safe unpickler as [ReadPyTorch] (no code
+// in the file runs). It returns its two tensors by their state_dict names:
+// "weight", shaped [1, H], and "bias", shaped [1]. With hidden > 0, H must
+// equal it (the encoder's hidden_size).
+func ReadSparseLinear(fsys fs.FS, hidden int) (map[string]*Tensor, error) {
+	ts, err := readPyTorchFile(fsys, SparseLinearFile)
+	if err != nil {
+		return nil, err
+	}
+	return sparseLinear(ts, hidden)
+}
+
+// sparseLinear checks that ts is a Linear(hidden, 1)'s state_dict.
+func sparseLinear(ts map[string]*Tensor, hidden int) (map[string]*Tensor, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("checkpoint: %s: %s (want the state_dict of FlagEmbedding's Linear(hidden_size, 1) sparse head)", SparseLinearFile, fmt.Sprintf(format, args...))
+	}
+	names := make([]string, 0, len(ts))
+	for n := range ts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"bias", "weight"}) {
+		return nil, fail("holds the float tensors %q", names)
+	}
+	w, b := ts["weight"], ts["bias"]
+	if len(w.Shape) != 2 || w.Shape[0] != 1 || w.Shape[1] < 1 {
+		return nil, fail("weight has shape %v, not [1, H]", w.Shape)
+	}
+	if hidden > 0 && w.Shape[1] != hidden {
+		return nil, fail("weight has shape %v, not [1, %d] as hidden_size says", w.Shape, hidden)
+	}
+	if len(b.Shape) != 1 || b.Shape[0] != 1 {
+		return nil, fail("bias has shape %v, not [1]", b.Shape)
+	}
+	return ts, nil
+}
