@@ -21,6 +21,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
@@ -275,7 +276,7 @@ func TestUnusedTensors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ReadConfig(config)
+	cfg, err := arch.Parse(config)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,6 +114,11 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, out)
 }
 
+// maxTokenizeTokens bounds the tokens of one /tokenize answer (about 50
+// bytes of JSON each), so that a request body within the limit cannot
+// ask for an answer many times its size.
+const maxTokenizeTokens = 1 << 15
+
 func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	var req api.TokenizeRequest
 	if err := h.readRequest(w, r, &req, `{"inputs":"a text"}`); err != nil {
@@ -137,8 +142,12 @@ func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	}
 	special := req.AddSpecialTokens == nil || *req.AddSpecialTokens
 	out := make([][]api.Token, len(req.Inputs))
+	total := 0
 	for i, text := range req.Inputs {
 		toks := h.tok.Tokenize(prompt + text)
+		if total += len(toks); total > maxTokenizeTokens {
+			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the inputs have more than %d tokens, the most /tokenize answers at once; send fewer or shorter texts", maxTokenizeTokens)}
+		}
 		out[i] = make([]api.Token, 0, len(toks))
 		for _, t := range toks {
 			if t.Special && !special {

@@ -67,7 +67,7 @@ func benchmarkBERTBaseOn(b *testing.B, batch, length int, backend string, prec s
 	const vocab = 30522
 	params := randmodel.BERT(12, 768, 12, 3072, vocab, 512)
 	tok := syntheticTokenizer(b, vocab)
-	m := &layout.MLM{Dir: ".", Config: params.Config, Tokenizer: tok, Pooling: "max", Activation: "relu", MaxLength: params.Config.MaxPositions}
+	m := &layout.MLM{Dir: ".", Net: params.Net, Tokenizer: tok, Pooling: "max", Activation: "relu", MaxLength: params.Net.Positions}
 	r := layout.Route{MLM: m}
 	desc := &layout.Model{Query: r, Document: r, Default: r, Dim: vocab}
 	opts := Options{BatchSize: batch, Backend: backend, Precision: prec}

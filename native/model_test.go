@@ -26,6 +26,10 @@ var parityCases = []struct {
 	{"tiny-distilbert", "expected.log1p_relu.json"},
 	{"small-bert-30522", "expected.json"},
 	{"edge-bert-30522", "expected.json"},
+	{"tiny-roberta-50262", "expected.json"},
+	{"tiny-gte-30522", "expected.json"},
+	{"tiny-gte-30522", "expected.log1p_relu.json"},
+	{"tiny-modernbert-50368", "expected.json"},
 }
 
 // TestParity holds the engine, on every micro-kernel this CPU runs, to the

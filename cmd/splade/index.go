@@ -30,6 +30,9 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 	case *out == "":
 		return usagef(fs, "missing --out (the index file to write)")
 	}
+	if err := a.checkOutput("--out", *out); err != nil {
+		return err
+	}
 	src, total := a.openInput(in, pos)
 	enc, err := m.load(ctx, a.stderr)
 	if err != nil {

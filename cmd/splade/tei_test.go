@@ -319,5 +319,8 @@ func TestServeTEIFields(t *testing.T) {
 		if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.ModelDtype != tc.dtype {
 			t.Errorf("--precision %s: /info model_dtype %q, want %q", tc.precision, info.ModelDtype, tc.dtype)
 		}
+		if info.MaxBatchTokens != 16384 || info.MaxConcurrentRequests != 512 {
+			t.Errorf("/info: max_batch_tokens %d, max_concurrent_requests %d; want the defaults 16384 and 512", info.MaxBatchTokens, info.MaxConcurrentRequests)
+		}
 	}
 }

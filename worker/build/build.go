@@ -433,13 +433,15 @@ func writeFile(root, p string, data []byte) error {
 
 // compileWorker builds the worker program for js/wasm with the go command
 // on PATH, from the current directory, which must be inside this module.
+// The tag splade_nopytorch leaves the torch checkpoint reader out: the
+// bundle's weights are always model.safetensors.
 func compileWorker(ctx context.Context, o options, dst string) error {
 	abs, err := filepath.Abs(dst)
 	if err != nil {
 		return fmt.Errorf("worker/build: %w", err)
 	}
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", abs, workerPackage)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags=splade_nopytorch", "-ldflags=-s -w", "-o", abs, workerPackage)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
