@@ -21,7 +21,7 @@ import (
 // the run against the qrels (package ireval).
 func runEval(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
-	fs := flagSet("eval", &m, nil)
+	fs := flagSet("eval", &m, nil, "query", "document")
 	var in inputFlags
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
 	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
@@ -51,8 +51,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--weights %q: want f32 or uint8", *weights)
 	case in.progress && in.quiet:
 		return usagef(fs, "--progress and --quiet exclude each other")
-	case m.query || m.document:
-		return usagef(fs, "eval encodes the corpus as documents and the queries as queries; --query and --document do not apply")
 	}
 	if *dataset != "" {
 		d, err := ireval.BEIR(*dataset, *split)
@@ -89,7 +87,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err := checkQrels(qrels, qs, *qrelsPath, *queries); err != nil {
 		return err
 	}
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}

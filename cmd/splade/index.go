@@ -17,7 +17,7 @@ import (
 func runIndex(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
 	var in inputFlags
-	fs := flagSet("index", &m, &in)
+	fs := flagSet("index", &m, &in, "query", "document")
 	out := fs.String("out", "", "index file to write (required)")
 	weights := fs.String("weights", "f32", "stored weights: f32 (exact) or uint8 (a quarter of the postings' weight bytes, quantised)")
 	pos, err := parse(fs, args, &m, &in)
@@ -30,14 +30,12 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--weights %q: want f32 or uint8", *weights)
 	case *out == "":
 		return usagef(fs, "missing --out (the index file to write)")
-	case m.query:
-		return usagef(fs, "index encodes documents; --query does not apply")
 	}
 	if err := a.checkOutput("--out", *out); err != nil {
 		return err
 	}
 	src, total := a.openInput(in, pos)
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}

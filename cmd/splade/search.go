@@ -23,7 +23,7 @@ type searchLine struct {
 func runSearch(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
 	var in inputFlags
-	fs := flagSet("search", &m, &in)
+	fs := flagSet("search", &m, &in, "query", "document")
 	idxPath := fs.String("index", "", "index file written by splade index (required)")
 	topK := fs.Int("top-k", 10, "hits per query, best first")
 	exhaustive := fs.Bool("exhaustive", false, "score every document that shares a token with the query instead of pruning with MaxScore (the same results; for comparison)")
@@ -36,15 +36,13 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "missing --index (a file written by splade index)")
 	case *topK <= 0 || *topK > maxCount:
 		return usagef(fs, "--top-k %d is out of range: want 1 to %d", *topK, maxCount)
-	case m.document:
-		return usagef(fs, "search encodes queries; --document does not apply")
 	}
 	ix, err := index.Open(*idxPath)
 	if err != nil {
 		return err
 	}
 	src, total := a.openInput(in, pos)
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
+
+	"github.com/splade-go/splade/index"
 )
 
 // beirCollection is Cranfield in the BEIR layout, read by the test itself.
@@ -115,10 +117,7 @@ func encodeAsMaps(t *testing.T, model, kind string, ids, texts []string) map[str
 	return vs
 }
 
-type hit struct {
-	ID    string  `json:"id"`
-	Score float32 `json:"score"`
-}
+type hit = index.Hit
 
 // exhaustive scores every document against the query by the definition
 // of the dot product (float64 sum of products, rounded to float32) and
@@ -132,7 +131,7 @@ func exhaustive(q map[uint32]float32, docs map[string]map[uint32]float32, k int)
 			s += float64(w) * float64(d[i])
 		}
 		if float32(s) > 0 {
-			hits = append(hits, hit{id, float32(s)})
+			hits = append(hits, hit{ID: id, Score: float32(s)})
 		}
 	}
 	slices.SortFunc(hits, func(a, b hit) int {
@@ -221,7 +220,7 @@ func readRun(t *testing.T, path string) map[string][]hit {
 		if err1 != nil || err2 != nil || rank != len(run[f[0]])+1 {
 			t.Fatalf("run line %q: bad rank or score", line)
 		}
-		run[f[0]] = append(run[f[0]], hit{f[2], float32(sc)})
+		run[f[0]] = append(run[f[0]], hit{ID: f[2], Score: float32(sc)})
 	}
 	return run
 }
