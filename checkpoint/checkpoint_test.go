@@ -10,33 +10,22 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/arch"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
-// namedTensors lists the tensors of p under stable names.
+// namedTensors lists the tensors of p by role.
 func namedTensors(p *Params) map[string]*Tensor {
-	m := map[string]*Tensor{
-		"WordEmb": p.WordEmb, "PosEmb": p.PosEmb, "TypeEmb": p.TypeEmb,
-		"EmbNormW": p.EmbNormW, "EmbNormB": p.EmbNormB,
-		"HeadTransformW": p.HeadTransformW, "HeadTransformB": p.HeadTransformB,
-		"HeadNormW": p.HeadNormW, "HeadNormB": p.HeadNormB,
-		"DecoderW": p.DecoderW, "DecoderB": p.DecoderB,
-	}
-	for i, l := range p.Layers {
-		for n, t := range map[string]*Tensor{
-			"QueryW": l.QueryW, "QueryB": l.QueryB, "KeyW": l.KeyW, "KeyB": l.KeyB,
-			"ValueW": l.ValueW, "ValueB": l.ValueB, "AttnOutW": l.AttnOutW, "AttnOutB": l.AttnOutB,
-			"AttnNormW": l.AttnNormW, "AttnNormB": l.AttnNormB, "FFInW": l.FFInW, "FFInB": l.FFInB,
-			"FFOutW": l.FFOutW, "FFOutB": l.FFOutB, "OutNormW": l.OutNormW, "OutNormB": l.OutNormB,
-		} {
-			m[fmt.Sprintf("Layers[%d].%s", i, n)] = t
-		}
+	m := map[string]*Tensor{}
+	for r, t := range p.Tensors {
+		m[r.String()] = t
 	}
 	return m
 }
@@ -59,8 +48,8 @@ func folder(t testing.TB, dir string, files ...string) fstest.MapFS {
 // relative (0: bit-identical).
 func compareParams(t *testing.T, a, b *Params, tol float64) {
 	t.Helper()
-	if a.Config != b.Config {
-		t.Fatalf("configs differ: %+v vs %+v", a.Config, b.Config)
+	if !reflect.DeepEqual(a.Net, b.Net) {
+		t.Fatalf("networks differ: %+v vs %+v", a.Net, b.Net)
 	}
 	ta, tb := namedTensors(a), namedTensors(b)
 	for name, x := range ta {
@@ -89,19 +78,14 @@ func compareParams(t *testing.T, a, b *Params, tol float64) {
 
 func checkShapes(t *testing.T, p *Params) {
 	t.Helper()
-	c := p.Config
-	if len(p.Layers) != c.Layers {
-		t.Errorf("%d layers, config says %d", len(p.Layers), c.Layers)
+	specs := p.Net.Tensors()
+	if len(p.Tensors) != len(specs) {
+		t.Errorf("%d tensors, the network has %d", len(p.Tensors), len(specs))
 	}
-	if got := p.WordEmb.Shape; got[0] != c.VocabSize || got[1] != c.Hidden {
-		t.Errorf("WordEmb shape %v", got)
-	}
-	if len(p.DecoderB.Data) != c.VocabSize {
-		t.Errorf("DecoderB has %d values", len(p.DecoderB.Data))
-	}
-	for name, x := range namedTensors(p) {
-		if x == nil && !(name == "TypeEmb" && c.ModelType == "distilbert") {
-			t.Errorf("%s is nil", name)
+	for _, spec := range specs {
+		x := p.Get(spec.Role)
+		if x == nil || !slices.Equal(x.Shape, spec.Shape) {
+			t.Errorf("%s: %v, want shape %v", spec.Role, x, spec.Shape)
 		}
 	}
 }
@@ -120,10 +104,10 @@ func TestSafetensorsMatchesPyTorch(t *testing.T) {
 			}
 			checkShapes(t, st)
 			compareParams(t, st, pt, 0)
-			if st.DecoderW != st.WordEmb || pt.DecoderW != pt.WordEmb {
+			if !st.Tied() || !pt.Tied() {
 				t.Error("decoder weight is not tied to the word embeddings")
 			}
-			if name == "tiny-distilbert" && st.TypeEmb != nil {
+			if name == "tiny-distilbert" && st.Get(arch.W(arch.TypeEmbeddings)) != nil {
 				t.Error("DistilBERT has token type embeddings")
 			}
 		})
@@ -137,70 +121,10 @@ func TestLoadDirEdgeBERT(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkShapes(t, p)
-	want := Config{ModelType: "bert", VocabSize: 30522, Hidden: 128, Layers: 2, Heads: 2, Intermediate: 512,
-		MaxPositions: 512, TypeVocabSize: 2, LayerNormEps: 1e-12, HiddenAct: "gelu"}
-	if p.Config != want {
-		t.Errorf("config %+v, want %+v", p.Config, want)
-	}
-}
-
-func TestReadConfig(t *testing.T) {
-	c, err := ReadConfig([]byte(`{"model_type":"distilbert","vocab_size":478,"dim":32,"n_layers":2,"n_heads":4,"hidden_dim":64,"activation":"gelu","max_position_embeddings":64,"sinusoidal_pos_embds":false,"pad_token_id":0}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Config{ModelType: "distilbert", VocabSize: 478, Hidden: 32, Layers: 2, Heads: 4, Intermediate: 64,
-		MaxPositions: 64, LayerNormEps: 1e-12, HiddenAct: "gelu"}
-	if c != want {
-		t.Errorf("got %+v, want %+v", c, want)
-	}
-	// Absent fields take the transformers defaults (bert-base).
-	c, err = ReadConfig([]byte(`{"model_type":"bert"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Hidden != 768 || c.Layers != 12 || c.Heads != 12 || c.Intermediate != 3072 || c.VocabSize != 30522 || c.TypeVocabSize != 2 {
-		t.Errorf("defaults: %+v", c)
-	}
-	// RoBERTa: layer_norm_eps and type_vocab_size from the file, positions
-	// from pad_token_id+1; absent fields take RobertaConfig's defaults.
-	data, err := os.ReadFile(filepath.Join(reference.Fixture(t, "tiny-roberta-50262"), "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err = ReadConfig(data); err != nil {
-		t.Fatal(err)
-	}
-	want = Config{ModelType: "roberta", VocabSize: 50262, Hidden: 32, Layers: 2, Heads: 4, Intermediate: 64,
-		MaxPositions: 66, TypeVocabSize: 1, LayerNormEps: 1e-5, HiddenAct: "gelu", PadTokenID: 1, PositionOffset: 2}
-	if c != want || c.MaxTokens() != 64 {
-		t.Errorf("tiny-roberta-50262: got %+v (MaxTokens %d), want %+v (64)", c, c.MaxTokens(), want)
-	}
-	if c, err = ReadConfig([]byte(`{"model_type":"roberta"}`)); err != nil {
-		t.Fatal(err)
-	}
-	if c.VocabSize != 50265 || c.PadTokenID != 1 || c.PositionOffset != 2 || c.MaxPositions != 512 || c.LayerNormEps != 1e-12 {
-		t.Errorf("roberta defaults: %+v", c)
-	}
-	if c, err = ReadConfig([]byte(`{"model_type":"roberta","pad_token_id":0}`)); err != nil || c.PositionOffset != 1 {
-		t.Errorf("roberta pad_token_id 0: PositionOffset %d (err %v), want 1", c.PositionOffset, err)
-	}
-	for _, tc := range []struct{ json, want string }{
-		{`{"model_type":"t5"}`, `checkpoint: config.json: unsupported model_type "t5" (want bert, distilbert or roberta)`},
-		{`{"model_type":"roberta","max_position_embeddings":3}`, "max_position_embeddings 3 leaves 1 positions after the first position id 2"},
-		{`{"hidden_size":4}`, "no model_type"},
-		{`{"model_type":"bert","hidden_act":"gelu_new"}`, `hidden_act "gelu_new" not supported`},
-		{`{"model_type":"distilbert","activation":"relu"}`, `activation "relu" not supported`},
-		{`{"model_type":"bert","hidden_size":30,"num_attention_heads":4}`, "hidden_size 30 is not divisible by num_attention_heads 4"},
-		{`{"model_type":"bert","num_hidden_layers":0}`, "num_hidden_layers is 0"},
-		{`{"model_type":"distilbert","sinusoidal_pos_embds":true}`, "sinusoidal_pos_embds"},
-		{`{"model_type":"bert","position_embedding_type":"relative_key"}`, "position_embedding_type"},
-		{`{"model_type":"bert",`, "config.json"},
-	} {
-		_, err := ReadConfig([]byte(tc.json))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ReadConfig(%s) = %v, want error containing %q", tc.json, err, tc.want)
-		}
+	n := p.Net
+	if n.Family != "bert" || n.Vocab != 30522 || n.Hidden != 128 || len(n.Layers) != 2 || n.Heads != 2 || n.Intermediate != 512 ||
+		n.Positions != 512 || n.TypeVocab != 2 || n.Norm.Eps != 1e-12 || n.FeedForward.Act != arch.GELU {
+		t.Errorf("network %+v", n)
 	}
 }
 
@@ -403,7 +327,7 @@ func TestPyTorchBFloat16Storage(t *testing.T) {
 	}
 	got := ts["bert.embeddings.word_embeddings.weight"]
 	for j := 0; j < len(got.Data)/2; j++ {
-		want := math.Float32frombits(math.Float32bits(ref.WordEmb.Data[j]) &^ 0xffff)
+		want := math.Float32frombits(math.Float32bits(ref.Get(arch.W(arch.WordEmbeddings)).Data[j]) &^ 0xffff)
 		if got.Data[2*j+1] != want {
 			t.Fatalf("element %d: %v, want %v", 2*j+1, got.Data[2*j+1], want)
 		}
@@ -480,7 +404,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"model_type", fstest.MapFS{"config.json": {Data: []byte(`{"model_type":"t5"}`)}, "model.safetensors": {Data: good}},
-			`checkpoint: config.json: unsupported model_type "t5" (want bert, distilbert or roberta)`},
+			`checkpoint: config.json: unsupported model_type "t5" (supported: bert, distilbert, modernbert, new, roberta)`},
 		{"no config", fstest.MapFS{"model.safetensors": {Data: good}}, "no config.json"},
 		{"no weights", fstest.MapFS{"config.json": st["config.json"]},
 			"looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin and pytorch_model.bin.index.json"},
@@ -533,27 +457,28 @@ func TestFromTensorsVariants(t *testing.T) {
 		}
 		m[k] = v
 	}
-	dec := &Tensor{Shape: ref.WordEmb.Shape, Data: append([]float32{}, ref.WordEmb.Data...)}
+	wordEmb := ref.Get(arch.W(arch.WordEmbeddings))
+	dec := &Tensor{Shape: wordEmb.Shape, Data: append([]float32{}, wordEmb.Data...)}
 	dec.Data[5] = 42
 	m["cls.predictions.decoder.weight"] = dec
-	p, err := FromTensors(ref.Config, m)
+	p, err := FromTensors(ref.Net, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.DecoderW != dec {
+	if p.Get(arch.W(arch.Decoder)) != dec {
 		t.Error("explicit decoder weight not used")
 	}
-	p.DecoderW = p.WordEmb
+	p.Tensors[arch.W(arch.Decoder)] = p.Get(arch.W(arch.WordEmbeddings))
 	compareParams(t, ref, p, 0)
 	// A decoder weight equal to the word embeddings is tied.
-	m["cls.predictions.decoder.weight"] = &Tensor{Shape: ref.WordEmb.Shape, Data: append([]float32{}, ref.WordEmb.Data...)}
-	if p, err = FromTensors(ref.Config, m); err != nil || p.DecoderW != p.WordEmb {
+	m["cls.predictions.decoder.weight"] = &Tensor{Shape: wordEmb.Shape, Data: append([]float32{}, wordEmb.Data...)}
+	if p, err = FromTensors(ref.Net, m); err != nil || !p.Tied() {
 		t.Errorf("equal decoder weight not tied (err %v)", err)
 	}
 	compareParams(t, ref, p, 0)
 
-	if _, err := FromTensors(Config{ModelType: "bert"}, ts); err == nil {
-		t.Error("FromTensors accepted a zero config")
+	if _, err := FromTensors(&arch.Network{Family: "bert"}, ts); err == nil {
+		t.Error("FromTensors accepted a zero network")
 	}
 }
 
@@ -582,18 +507,18 @@ func TestFromTensorsRoberta(t *testing.T) {
 		}
 		m[strings.TrimPrefix(k, "roberta.")] = v
 	}
-	p, err := FromTensors(ref.Config, m)
+	p, err := FromTensors(ref.Net, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.DecoderW != p.WordEmb {
+	if !p.Tied() {
 		t.Error("lm_head.decoder.weight equal to the embeddings is not tied")
 	}
 	compareParams(t, ref, p, 0)
 	// A layer the config does not have is refused by name.
 	extra := maps.Clone(ts)
 	extra["roberta.encoder.layer.2.output.dense.bias"] = &Tensor{Shape: []int{32}, Data: make([]float32, 32)}
-	if _, err := FromTensors(ref.Config, extra); err == nil || !strings.Contains(err.Error(), "roberta.encoder.layer.2.output.dense.bias") {
+	if _, err := FromTensors(ref.Net, extra); err == nil || !strings.Contains(err.Error(), "roberta.encoder.layer.2.output.dense.bias") {
 		t.Errorf("with a third layer's tensor: %v, want an error naming it", err)
 	}
 	DropTiedDecoder(ts)
@@ -602,7 +527,7 @@ func TestFromTensorsRoberta(t *testing.T) {
 	}
 	delete(ts, "lm_head.bias")
 	delete(ts, "lm_head.decoder.bias")
-	if _, err := FromTensors(ref.Config, ts); err == nil || !strings.Contains(err.Error(), `"lm_head.bias" missing`) {
+	if _, err := FromTensors(ref.Net, ts); err == nil || !strings.Contains(err.Error(), `"lm_head.bias" missing`) {
 		t.Errorf("without a decoder bias: %v, want lm_head.bias named missing", err)
 	}
 }

@@ -1,11 +1,11 @@
-// Package checkpoint reads a BERT or DistilBERT masked-language-model
-// checkpoint as HuggingFace stores it — config.json plus model.safetensors
-// or pytorch_model.bin — into one architecture-neutral set of float32
-// parameters.
+// Package checkpoint reads a model checkpoint as HuggingFace stores it —
+// config.json plus model.safetensors or pytorch_model.bin — into float32
+// tensors, one for each role of the network that package arch describes
+// from config.json.
 //
-// Both encoders of this project, the GoMLX graph in package model and the
-// plain-Go forward pass in package wasm, build from [Params], so the two
-// read weights the same way and check each other.
+// Every engine of this project (package native, the GoMLX graph in
+// package model, the edge worker through package wasm) builds from
+// [Params], so all read weights the same way.
 //
 // Weights may be stored as float32, float16 or bfloat16 (safetensors or
 // torch zip checkpoints, sharded or not); they are always widened to

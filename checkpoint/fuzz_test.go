@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/splade-go/splade/arch"
 )
 
 // miniBERT returns the config.json and model.safetensors of a BERT masked
@@ -58,7 +60,7 @@ func miniBERT(tb testing.TB) (config, weights []byte) {
 // the fuzzer starts from inside the accepted set.
 func TestMiniBERT(t *testing.T) {
 	config, weights := miniBERT(t)
-	cfg, err := ReadConfig(config)
+	net, err := arch.Parse(config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,38 +68,9 @@ func TestMiniBERT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FromTensors(cfg, ts); err != nil {
+	if _, err := FromTensors(net, ts); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func FuzzReadConfig(f *testing.F) {
-	for _, fixture := range []string{"tiny-bert", "tiny-distilbert"} {
-		if data, err := os.ReadFile(filepath.Join("..", "testdata", fixture, "config.json")); err == nil {
-			f.Add(data)
-		}
-	}
-	config, _ := miniBERT(f)
-	f.Add(config)
-	f.Add([]byte(`{"model_type":"bert","num_hidden_layers":4611686018427387904}`))
-	f.Add([]byte(`{"model_type":"distilbert","dim":1e9,"n_heads":0}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := ReadConfig(data)
-		if err != nil {
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error is not one line: %q", err)
-			}
-			return
-		}
-		// What ReadConfig accepts is within the limits, so sizes the
-		// encoders multiply cannot overflow.
-		if cfg.Layers > maxLayers || cfg.VocabSize > maxVocab || cfg.Hidden > maxHidden || cfg.MaxPositions > maxPositions || cfg.Intermediate > maxIntermediate {
-			t.Fatalf("accepted %+v beyond the limits", cfg)
-		}
-		if cfg.Hidden%cfg.Heads != 0 || cfg.PadTokenID < 0 || cfg.PadTokenID >= cfg.VocabSize {
-			t.Fatalf("accepted inconsistent %+v", cfg)
-		}
-	})
 }
 
 // FuzzFromTensors mutates a config.json and the safetensors file of a
@@ -109,7 +82,7 @@ func FuzzFromTensors(f *testing.F) {
 	f.Add([]byte(strings.Replace(string(config), `"num_hidden_layers":1`, `"num_hidden_layers":2`, 1)), weights)
 	f.Add([]byte(strings.Replace(string(config), `"vocab_size":8`, `"vocab_size":9`, 1)), weights)
 	f.Fuzz(func(t *testing.T, config, weights []byte) {
-		cfg, err := ReadConfig(config)
+		net, err := arch.Parse(config)
 		if err != nil {
 			return
 		}
@@ -117,7 +90,7 @@ func FuzzFromTensors(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := FromTensors(cfg, ts)
+		p, err := FromTensors(net, ts)
 		if err != nil {
 			return
 		}
@@ -127,23 +100,13 @@ func FuzzFromTensors(f *testing.F) {
 
 // checkFuzzParams checks the shapes of accepted parameters.
 func checkFuzzParams(t *testing.T, p *Params) {
-	c := p.Config
-	H, V := c.Hidden, c.VocabSize
-	if len(p.Layers) != c.Layers {
-		t.Fatalf("%d layers, config says %d", len(p.Layers), c.Layers)
-	}
-	for name, x := range map[string]struct {
-		t     *Tensor
-		shape []int
-	}{
-		"WordEmb": {p.WordEmb, []int{V, H}}, "PosEmb": {p.PosEmb, []int{c.MaxPositions, H}},
-		"DecoderW": {p.DecoderW, []int{V, H}}, "DecoderB": {p.DecoderB, []int{V}},
-	} {
-		if x.t == nil || fmt.Sprint(x.t.Shape) != fmt.Sprint(x.shape) {
-			t.Fatalf("%s: %v, want shape %v", name, x.t, x.shape)
+	for _, spec := range p.Net.Tensors() {
+		x := p.Get(spec.Role)
+		if x == nil || fmt.Sprint(x.Shape) != fmt.Sprint(spec.Shape) {
+			t.Fatalf("%s: %v, want shape %v", spec.Role, x, spec.Shape)
 		}
-		if n, ok := numElements(x.t.Shape); !ok || n != len(x.t.Data) {
-			t.Fatalf("%s: shape %v with %d values", name, x.t.Shape, len(x.t.Data))
+		if n, ok := numElements(x.Shape); !ok || n != len(x.Data) {
+			t.Fatalf("%s: shape %v with %d values", spec.Role, x.Shape, len(x.Data))
 		}
 	}
 }

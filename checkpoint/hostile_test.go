@@ -21,7 +21,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/arch"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // pk builds protocol-2 pickles opcode by opcode.
@@ -275,7 +276,7 @@ func TestUnusedTensors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ReadConfig(config)
+	cfg, err := arch.Parse(config)
 	if err != nil {
 		t.Fatal(err)
 	}

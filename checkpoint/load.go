@@ -1,16 +1,15 @@
 package checkpoint
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
 	"sort"
 
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/internal/safefs"
 )
 
@@ -33,15 +32,15 @@ func Load(fsys fs.FS) (*Params, error) {
 		}
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	cfg, err := ReadConfig(data)
+	net, err := arch.Parse(data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	ts, err := ReadWeights(fsys)
 	if err != nil {
 		return nil, err
 	}
-	return FromTensors(cfg, ts)
+	return FromTensors(net, ts)
 }
 
 // LoadDir is Load of the folder dir.
@@ -94,36 +93,6 @@ func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	ts, err := readSafetensors(data)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
-	}
-	return ts, nil
-}
-
-func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
-	if err := safefs.Check(fsys, name); err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	defer f.Close()
-	var (
-		ra   io.ReaderAt
-		size int64
-	)
-	st, err := f.Stat()
-	if rat, ok := f.(io.ReaderAt); ok && err == nil && st.Mode().IsRegular() {
-		ra, size = rat, st.Size()
-	} else {
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
-		}
-		ra, size = bytes.NewReader(data), int64(len(data))
-	}
-	ts, err := readPyTorch(ra, size)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
 	}

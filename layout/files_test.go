@@ -91,7 +91,7 @@ func TestRobertaMaxLength(t *testing.T) {
 		if got := d.Document.MaxLength(); got != tc.want {
 			t.Errorf("max_position_embeddings %d, model_max_length %s: MaxLength %d, want %d", tc.maxPos, tc.modelMaxLen, got, tc.want)
 		}
-		if got := d.Document.MLM.Config.PositionOffset; got != 2 {
+		if got := d.Document.MLM.Net.PositionOffset; got != 2 {
 			t.Errorf("PositionOffset %d, want 2 (pad_token_id + 1)", got)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/internal/safefs"
 	"github.com/splade-go/splade/tokenizer"
@@ -58,7 +59,7 @@ type MLM struct {
 	// FS is that folder; checkpoint.Load(FS) reads the weights.
 	FS fs.FS
 	// Config is the model's config.json.
-	Config checkpoint.Config
+	Net *arch.Network
 	// Tokenizer is the model's tokenizer.
 	Tokenizer tokenizer.Tokenizer
 	// Pooling is SpladePooling's pooling_strategy, "max" or "sum"; "max"
@@ -70,7 +71,7 @@ type MLM struct {
 	// MaxLength caps the tokens per text, [CLS] and [SEP] included:
 	// sentence_bert_config.json's max_seq_length, else the tokenizer's
 	// model_max_length, never more than the model's position table
-	// allows (checkpoint.Config.MaxTokens).
+	// allows (arch.Network.MaxTokens).
 	MaxLength int
 	// Name is config.json's "_name_or_path", "" when it has none.
 	Name string
@@ -174,9 +175,9 @@ func (m *Model) finish() error {
 	for _, mm := range m.MLMs() {
 		switch {
 		case m.Dim == 0:
-			m.Dim = mm.Config.VocabSize
-		case mm.Config.VocabSize != m.Dim:
-			return fmt.Errorf("layout: the query and document models have vocabularies of %d and %d tokens; they must share one", mm.Config.VocabSize, m.Dim)
+			m.Dim = mm.Net.Vocab
+		case mm.Net.Vocab != m.Dim:
+			return fmt.Errorf("layout: the query and document models have vocabularies of %d and %d tokens; they must share one", mm.Net.Vocab, m.Dim)
 		}
 	}
 	if m.Dim == 0 && m.Query.Static != nil {
@@ -218,7 +219,7 @@ func (r *reader) readJSON(name string, v any) error {
 		return fmt.Errorf("layout: %w", err)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("layout: %s: %v", name, err)
+		return fmt.Errorf("layout: %s: %w", name, err)
 	}
 	return nil
 }
@@ -340,7 +341,7 @@ type routerConfig struct {
 func RouterModules(routerConfigJSON []byte) ([]string, error) {
 	var rc routerConfig
 	if err := json.Unmarshal(routerConfigJSON, &rc); err != nil {
-		return nil, fmt.Errorf("layout: router_config.json: %v", err)
+		return nil, fmt.Errorf("layout: router_config.json: %w", err)
 	}
 	var out []string
 	for _, ids := range rc.Structure {
@@ -365,7 +366,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 	}
 	var rc routerConfig
 	if err := json.Unmarshal(data, &rc); err != nil {
-		return nil, fmt.Errorf("layout: %s: %v", name, err)
+		return nil, fmt.Errorf("layout: %s: %w", name, err)
 	}
 	routes := map[string]Route{}
 	for route, ids := range rc.Structure {
@@ -409,7 +410,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 		// sentence-transformers takes the first route of "structure".
 		first, err := firstKey(data, "structure")
 		if err != nil {
-			return nil, fmt.Errorf("layout: %s: %v", name, err)
+			return nil, fmt.Errorf("layout: %s: %w", name, err)
 		}
 		m.Default = routes[first]
 	}
@@ -516,25 +517,25 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
 	}
-	cfg, err := checkpoint.ReadConfig(data)
+	net, err := arch.Parse(data)
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
 	}
 	var named struct {
 		Name string `json:"_name_or_path"`
 	}
-	_ = json.Unmarshal(data, &named) // ReadConfig has parsed it already
+	_ = json.Unmarshal(data, &named) // arch.Parse has parsed it already
 	tok, err := r.tokenizer(dir)
 	if err != nil {
 		return Route{}, err
 	}
 	// A token id past the embedding table would index out of it in every
 	// encoder.
-	if tok.VocabSize() > cfg.VocabSize {
+	if tok.VocabSize() > net.Vocab {
 		return Route{}, fmt.Errorf("layout: model in %s: the tokenizer has ids up to %d, past config.json's vocab_size %d: the tokenizer files do not belong to this model",
-			dir, tok.VocabSize()-1, cfg.VocabSize)
+			dir, tok.VocabSize()-1, net.Vocab)
 	}
-	m := &MLM{Dir: dir, FS: fsys, Config: cfg, Tokenizer: tok, Pooling: poolingMax, Activation: activationReLU, Name: named.Name}
+	m := &MLM{Dir: dir, FS: fsys, Net: net, Tokenizer: tok, Pooling: poolingMax, Activation: activationReLU, Name: named.Name}
 	if poolDir != "" {
 		var pc struct {
 			Pooling    string `json:"pooling_strategy"`
@@ -571,8 +572,8 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	// The position table caps it: max_position_embeddings, less
 	// pad_token_id+1 for RoBERTa, whose positions start there (so a
 	// tokenizer with the 1e30 "unset" model_max_length gets 514-2 = 512).
-	if m.MaxLength <= 0 || m.MaxLength > cfg.MaxTokens() {
-		m.MaxLength = cfg.MaxTokens()
+	if m.MaxLength <= 0 || m.MaxLength > net.MaxTokens() {
+		m.MaxLength = net.MaxTokens()
 	}
 	r.mlms[key] = m
 	return Route{MLM: m}, nil

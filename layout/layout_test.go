@@ -7,7 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // fixtureFS copies the named files of a fixture into a MapFS under prefix.
@@ -35,7 +35,7 @@ func TestReadPlain(t *testing.T) {
 	if mlm == nil || m.Document.MLM != mlm || m.Default.MLM != mlm || m.QueryOnly() {
 		t.Fatalf("routes %+v %+v %+v: want one masked-LM model for all", m.Query, m.Document, m.Default)
 	}
-	if mlm.Pooling != "max" || mlm.Activation != "relu" || mlm.Dir != "." || m.Dim != mlm.Config.VocabSize || mlm.MaxLength != mlm.Config.MaxPositions {
+	if mlm.Pooling != "max" || mlm.Activation != "relu" || mlm.Dir != "." || m.Dim != mlm.Net.Vocab || mlm.MaxLength != mlm.Net.Positions {
 		t.Errorf("got %+v, dim %d", mlm, m.Dim)
 	}
 	if len(m.MLMs()) != 1 || m.Tokenizer() != mlm.Tokenizer {

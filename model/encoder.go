@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -12,10 +13,12 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/hub"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/native"
+	"github.com/splade-go/splade/route"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
 )
@@ -26,17 +29,16 @@ import (
 // which the texts of concurrent calls are merged (dynamic batching; see
 // Options.MaxBatchTokens).
 type Encoder struct {
-	name      string
-	opts      Options
-	dim       int
-	tok       tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
-	maxLength int                 // the default route's
+	name string
+	opts Options
+	dim  int
+	tok  tokenizer.Tokenizer // the document side's; the query side's for a query-only folder
 
 	backend     compute.Backend // nil for the native engine, and when no route runs a network
 	backendSpec string          // e.g. "native:avx512", "go:ops_sequential,creation_order" or "xla:cuda"
 	nets        []*network      // the distinct networks of the routes
 
-	query, document, def route // document is zero for a query-only folder
+	routes *route.Set
 
 	prompts       map[string]string // config_sentence_transformers.json's
 	defaultPrompt string            // the name of the prompt Encode applies
@@ -47,20 +49,19 @@ type Encoder struct {
 	closed bool
 }
 
-// route is one way of encoding texts: exactly one of net and static is
-// set, or neither for a missing route.
-type route struct {
-	net    *network
-	static *layout.Static // inference-free queries: table lookup
-}
-
-// network is a masked-LM model with SPLADE pooling, ready on an engine.
+// network is a masked-LM model with SPLADE pooling, ready on an engine:
+// the route.Engine of the routes that run it.
 type network struct {
-	cfg       checkpoint.Config
+	net       *arch.Network
 	tok       tokenizer.Tokenizer
-	maxLength int
+	maxLength int     // its routes' (route.Build resolves the same)
 	specials  []int32 // the tokens around every text: [CLS] and [SEP], <s> and </s>
 	eng       engine
+}
+
+// Encode runs seqs as one forward pass.
+func (n *network) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector, error) {
+	return n.eng.encode(ctx, seqs)
 }
 
 // engine runs a masked-LM model with SPLADE pooling: the GoMLX graph
@@ -115,65 +116,20 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 			e.release()
 		}
 	}()
-	nets := map[*layout.MLM]*network{}
-	statics := map[*layout.Static]*layout.Static{}
-	makeRoute := func(r layout.Route) (route, error) {
-		switch {
-		case r.Static != nil:
-			s := statics[r.Static]
-			if s == nil {
-				c := *r.Static
-				if opts.MaxLength > 0 {
-					c.MaxLength = opts.MaxLength
-				}
-				s = &c
-				statics[r.Static] = s
-			}
-			return route{static: s}, nil
-		case r.MLM != nil:
-			if n := nets[r.MLM]; n != nil {
-				return route{net: n}, nil
-			}
-			if err := ctx.Err(); err != nil {
-				return route{}, err
-			}
-			if e.backendSpec == "static" {
-				b, spec, err := newBackend(opts.Backend, opts.Precision)
-				if err != nil {
-					return route{}, err
-				}
-				e.backend, e.backendSpec = b, spec
-				if opts.Precision != "" && opts.Precision != splade.PrecisionFP32 && b != nil {
-					return route{}, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", opts.Precision, spec)
-				}
-			}
-			params, err := load(r.MLM)
-			if err != nil {
-				return route{}, err
-			}
-			n, err := e.newNetwork(r.MLM, params)
-			if err != nil {
-				return route{}, err
-			}
-			nets[r.MLM] = n
-			e.nets = append(e.nets, n)
-			return route{net: n}, nil
+	var loadErr error // the loader's errors are complete; route.Build's own are wrapped below
+	e.routes, err = route.Build(desc, opts.settings(), func(m *layout.MLM, pooling splade.Pooling, act splade.Activation) (route.Engine, int, error) {
+		n, err := e.loadNetwork(ctx, m, load, pooling, act)
+		if err != nil {
+			loadErr = err
+			return nil, 0, err
 		}
-		return route{}, nil
-	}
-	if e.query, err = makeRoute(desc.Query); err != nil {
-		return nil, err
-	}
-	if e.document, err = makeRoute(desc.Document); err != nil {
-		return nil, err
-	}
-	if e.def, err = makeRoute(desc.Default); err != nil {
-		return nil, err
-	}
-	if e.def.net != nil {
-		e.maxLength = e.def.net.maxLength
-	} else if e.def.static != nil {
-		e.maxLength = e.def.static.MaxLength
+		return n, n.net.MaxTokens(), nil
+	})
+	if err != nil {
+		if err == loadErr {
+			return nil, err
+		}
+		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
 	if len(e.nets) > 0 {
 		// The host copies of the weights are garbage now; hand the memory
@@ -184,20 +140,47 @@ func build(ctx context.Context, name string, desc *layout.Model, opts Options, l
 	return e, nil
 }
 
-// newNetwork prepares the masked-LM model m with the weights params,
-// which it consumes, on the encoder's engine. The options override m's
-// settings.
-func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params) (*network, error) {
-	cfg := params.Config
-	if m.Tokenizer.VocabSize() != cfg.VocabSize {
-		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), cfg.VocabSize)
+// loadNetwork reads the weights of m with load and prepares them on the
+// encoder's backend, which the first model chooses.
+func (e *Encoder) loadNetwork(ctx context.Context, m *layout.MLM, load func(*layout.MLM) (*checkpoint.Params, error), pooling splade.Pooling, act splade.Activation) (*network, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, cfg.MaxTokens())
+	if e.backendSpec == "static" {
+		b, spec, err := newBackend(e.opts.Backend, e.opts.Precision)
+		if err != nil {
+			return nil, err
+		}
+		e.backend, e.backendSpec = b, spec
+		if e.opts.Precision != "" && e.opts.Precision != splade.PrecisionFP32 && b != nil {
+			return nil, fmt.Errorf("model: precision %s needs the native engine (--backend native); backend %s computes in fp32", e.opts.Precision, spec)
+		}
+	}
+	params, err := load(m)
+	if err != nil {
+		return nil, err
+	}
+	n, err := e.newNetwork(m, params, pooling, act)
+	if err != nil {
+		return nil, err
+	}
+	e.nets = append(e.nets, n)
+	return n, nil
+}
+
+// newNetwork prepares the masked-LM model m with the weights params,
+// which it consumes, on the encoder's engine, with the pooling and
+// activation of its routes.
+func (e *Encoder) newNetwork(m *layout.MLM, params *checkpoint.Params, pooling splade.Pooling, act splade.Activation) (*network, error) {
+	net := params.Net
+	if m.Tokenizer.VocabSize() != net.Vocab {
+		return nil, fmt.Errorf("model: %s: tokenizer has %d tokens but config.json says vocab_size %d", e.name, m.Tokenizer.VocabSize(), net.Vocab)
+	}
+	maxLength, err := splade.ResolveMaxLength(e.opts.MaxLength, m.MaxLength, net.MaxTokens())
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", e.name, err)
 	}
-	pooling, act := e.opts.settings().Resolve(splade.Pooling(m.Pooling), splade.Activation(m.Activation))
-	n := &network{cfg: cfg, tok: m.Tokenizer, maxLength: maxLength, specials: m.Tokenizer.EncodeIDs("", 0)}
+	n := &network{net: net, tok: m.Tokenizer, maxLength: maxLength, specials: m.Tokenizer.EncodeIDs("", 0)}
 	if e.opts.Chunk {
 		if len(n.specials) != 2 {
 			return nil, fmt.Errorf("model: %s: chunking needs one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
@@ -254,19 +237,14 @@ func (e *Encoder) EncodeWith(ctx context.Context, texts []string, kind splade.Ki
 		}
 		texts = prompted
 	}
-	switch kind {
-	case splade.KindDefault:
-		return e.encode(ctx, e.def, texts, opts)
-	case splade.KindQuery:
-		return e.encode(ctx, e.query, texts, opts)
-	case splade.KindDocument:
-		if e.document.net == nil && e.document.static == nil {
-			return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
-		}
-		return e.encode(ctx, e.document, texts, opts)
+	r, err := e.routes.For(kind)
+	if errors.Is(err, route.ErrQueryOnly) {
+		return nil, fmt.Errorf("model: %s is an inference-free folder and can only encode queries (EncodeQuery); documents need its masked-LM model", e.name)
 	}
-	_, err := splade.ParseKind(string(kind))
-	return nil, fmt.Errorf("model: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return e.encode(ctx, r, texts, opts)
 }
 
 // EncodeQuery encodes search queries: by table lookup for an
@@ -285,13 +263,13 @@ func (e *Encoder) EncodeDocument(ctx context.Context, texts []string) ([]sparsev
 }
 
 // InferenceFree reports whether queries are encoded by table lookup.
-func (e *Encoder) InferenceFree() bool { return e.query.static != nil }
+func (e *Encoder) InferenceFree() bool { return e.routes.InferenceFree() }
 
-func (e *Encoder) encode(ctx context.Context, r route, texts []string, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
-	if r.static != nil {
-		return e.encodeStatic(ctx, r.static, texts)
+func (e *Encoder) encode(ctx context.Context, r *route.Route, texts []string, opts splade.EncodeOptions) ([]sparsevec.Vector, error) {
+	if r.Static != nil {
+		return e.encodeStatic(ctx, r.Static, texts)
 	}
-	n := r.net
+	n := r.Engine.(*network)
 	if (opts.Chunk || opts.TruncateLeft) && len(n.specials) != 2 {
 		return nil, fmt.Errorf("model: %s: chunking and left truncation need one special token on each side of a text; this tokenizer adds %d", e.name, len(n.specials))
 	}
@@ -430,10 +408,11 @@ func (e *Encoder) Sparsity(vs []sparsevec.Vector) sparsevec.Sparsity {
 // Dim is the vector dimension: the vocabulary size.
 func (e *Encoder) Dim() int { return e.dim }
 
-// MaxLength is the token limit per text of Encode, [CLS] and [SEP]
-// included (for a query-only inference-free folder: the query tokens, which
-// have no [CLS] and [SEP]; 0 for no limit).
-func (e *Encoder) MaxLength() int { return e.maxLength }
+// MaxLength is the token limit per text of Encode with KindDefault
+// (route.Set.MaxLength): [CLS] and [SEP] included for a model; for a
+// query-only inference-free folder the query tokens, which have no [CLS]
+// and [SEP].
+func (e *Encoder) MaxLength() int { return e.routes.MaxLength() }
 
 // Precision is the number format of the network: Options.Precision, or
 // splade.PrecisionFP32 when that is empty.

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/nn"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -22,79 +23,38 @@ import (
 // [batch, vocab] running result.
 const headChunk = 16
 
-// netWeights are the model's weights by name, as T: *tensors.Tensor on
-// the device, *Node inside the graph function. Linear weights keep
-// PyTorch's nn.Linear layout, [out, in].
-type netWeights[T any] struct {
-	WordEmb, PosEmb, TypeEmb T // TypeEmb: absent for DistilBERT
-	EmbNormW, EmbNormB       T
-	Layers                   []layerWeights[T]
-	HeadTransformW           T
-	HeadTransformB           T
-	HeadNormW, HeadNormB     T
-	DecoderW, DecoderB       T // DecoderW: absent when tied to WordEmb
+// graphConfig is what the graph needs to know besides the weights.
+type graphConfig struct {
+	net        *arch.Network
+	roles      []arch.Role // the weights' roles, in the order they are the graph's parameters
+	tied       bool        // the decoder is the word embeddings (not a parameter of its own)
+	pooling    splade.Pooling
+	activation splade.Activation
 }
 
-type layerWeights[T any] struct {
-	QueryW, QueryB, KeyW, KeyB, ValueW, ValueB T
-	AttnOutW, AttnOutB, AttnNormW, AttnNormB   T
-	FFInW, FFInB, FFOutW, FFOutB               T
-	OutNormW, OutNormB                         T
-}
-
-// slots returns the weights that gc's model has, as pointers into w: the
-// one order in which they travel to the graph as parameters, used both to
-// fill the parameter list (newWeights) and to name the graph's inputs
-// (spladeGraph).
-func (w *netWeights[T]) slots(gc graphConfig) []*T {
-	s := []*T{&w.WordEmb, &w.PosEmb}
-	if gc.hasTypeEmb {
-		s = append(s, &w.TypeEmb)
+// newGraphConfig lists the weights of p's network in parameter order.
+func newGraphConfig(p *checkpoint.Params, pooling splade.Pooling, act splade.Activation) graphConfig {
+	gc := graphConfig{net: p.Net, tied: p.Tied(), pooling: pooling, activation: act}
+	for _, spec := range p.Net.Tensors() {
+		if spec.Tied && gc.tied {
+			continue
+		}
+		gc.roles = append(gc.roles, spec.Role)
 	}
-	s = append(s, &w.EmbNormW, &w.EmbNormB)
-	for i := range w.Layers {
-		l := &w.Layers[i]
-		s = append(s, &l.QueryW, &l.QueryB, &l.KeyW, &l.KeyB, &l.ValueW, &l.ValueB,
-			&l.AttnOutW, &l.AttnOutB, &l.AttnNormW, &l.AttnNormB,
-			&l.FFInW, &l.FFInB, &l.FFOutW, &l.FFOutB, &l.OutNormW, &l.OutNormB)
-	}
-	s = append(s, &w.HeadTransformW, &w.HeadTransformB, &w.HeadNormW, &w.HeadNormB)
-	if !gc.tied {
-		s = append(s, &w.DecoderW)
-	}
-	return append(s, &w.DecoderB)
-}
-
-// hostWeights names p's tensors.
-func hostWeights(p *checkpoint.Params) *netWeights[*checkpoint.Tensor] {
-	w := &netWeights[*checkpoint.Tensor]{
-		WordEmb: p.WordEmb, PosEmb: p.PosEmb, TypeEmb: p.TypeEmb,
-		EmbNormW: p.EmbNormW, EmbNormB: p.EmbNormB,
-		HeadTransformW: p.HeadTransformW, HeadTransformB: p.HeadTransformB,
-		HeadNormW: p.HeadNormW, HeadNormB: p.HeadNormB,
-		DecoderW: p.DecoderW, DecoderB: p.DecoderB,
-	}
-	for _, l := range p.Layers {
-		w.Layers = append(w.Layers, layerWeights[*checkpoint.Tensor]{
-			QueryW: l.QueryW, QueryB: l.QueryB, KeyW: l.KeyW, KeyB: l.KeyB, ValueW: l.ValueW, ValueB: l.ValueB,
-			AttnOutW: l.AttnOutW, AttnOutB: l.AttnOutB, AttnNormW: l.AttnNormW, AttnNormB: l.AttnNormB,
-			FFInW: l.FFInW, FFInB: l.FFInB, FFOutW: l.FFOutW, FFOutB: l.FFOutB, OutNormW: l.OutNormW, OutNormB: l.OutNormB,
-		})
-	}
-	return w
+	return gc
 }
 
 // newWeights moves p's weights onto the backend, in the parameter order
-// of gc's graph (see slots). It consumes p: each tensor's host data is
-// released once it is on the device, so that loading never holds more
-// than one extra tensor beyond the weights.
+// of gc's graph. It consumes p: each tensor's host data is released once
+// it is on the device, so that loading never holds more than one extra
+// tensor beyond the weights.
 func newWeights(backend compute.Backend, gc graphConfig, p *checkpoint.Params) ([]*tensors.Tensor, error) {
 	var list []*tensors.Tensor
-	for _, s := range hostWeights(p).slots(gc) {
-		t := *s
+	for _, r := range gc.roles {
+		t := p.Get(r)
 		if t == nil {
 			finalizeAll(list)
-			return nil, fmt.Errorf("model: a weight of the %d-layer model is missing", gc.cfg.Layers)
+			return nil, fmt.Errorf("model: weights: the %s is missing", r)
 		}
 		gt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
 		if err := gt.ToDevice(backend, 0); err != nil {
@@ -114,84 +74,204 @@ func finalizeAll(list []*tensors.Tensor) {
 	}
 }
 
-// isTied reports whether the decoder shares the word embeddings.
-func isTied(p *checkpoint.Params) bool { return p.DecoderW == p.WordEmb }
-
-// graphConfig is what the graph needs to know besides the weights.
-type graphConfig struct {
-	cfg        checkpoint.Config
-	hasTypeEmb bool
-	tied       bool
-	pooling    splade.Pooling
-	activation splade.Activation
-}
-
-// spladeGraph builds the SPLADE forward pass. inputs are
+// spladeGraph builds the SPLADE forward pass of gc.net. inputs are
 // [ids int32 [B,T], mask float32 [B,T], weights...]; the output is the
 // pooled [B, V] float32 sparse-vector matrix.
 func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	ids, mask := inputs[0], inputs[1]
-	cfg := gc.cfg
-	w := netWeights[*Node]{Layers: make([]layerWeights[*Node], cfg.Layers)}
-	for i, s := range w.slots(gc) {
-		*s = inputs[2+i]
+	net := gc.net
+	w := make(map[arch.Role]*Node, len(gc.roles))
+	for i, r := range gc.roles {
+		w[r] = inputs[2+i]
 	}
 	if gc.tied {
-		w.DecoderW = w.WordEmb
+		w[arch.W(arch.Decoder)] = w[arch.W(arch.WordEmbeddings)]
 	}
-	eps := cfg.LayerNormEps
 	B, T := ids.Shape().Dimensions[0], ids.Shape().Dimensions[1]
-	H := cfg.Hidden
-	dense := func(x, w, b *Node, act activation.Type) *Node {
-		return nn.Dense(x, w, b, compute.DenseLayoutOutputsInput, act)
-	}
-	layerNorm := func(x, g, b *Node) *Node {
-		return nn.LayerNorm(x, []int{-1}, eps, g, b, nil)
-	}
+	H := net.Hidden
+	b := blocks{net: net, w: w, B: B, T: T}
 
-	// Embeddings: word + position (+ token type 0 for BERT and RoBERTa), then LayerNorm.
-	x := Gather(w.WordEmb, ExpandAxes(ids, -1))   // [B, T, H]
-	off := cfg.PositionOffset                     // RoBERTa: pad_token_id+1
-	pos := Slice(w.PosEmb, AxisRange(off, off+T)) // [T, H]
-	x = Add(x, ExpandAxes(pos, 0))
-	if gc.hasTypeEmb {
-		x = Add(x, Reshape(Slice(w.TypeEmb, AxisRange(0, 1)), 1, 1, H))
-	}
-	x = layerNorm(Reshape(x, B*T, H), w.EmbNormW, w.EmbNormB) // [B*T, H]
-
+	x := b.embeddings(ids) // [B*T, H]
 	// Attention bias: 0 for real tokens, -1e9 for padding keys.
-	bias := MulScalar(OneMinus(mask), -1e9) // [B, T]
-	bias = Reshape(bias, B, 1, 1, T)        // broadcast over heads and queries
-	heads := cfg.Heads
-	dh := H / heads
-	scale := 1 / math.Sqrt(float64(dh))
-	splitHeads := func(t *Node) *Node { // [B*T, H] -> [B, heads, T, dh]
-		return TransposeAllAxes(Reshape(t, B, T, heads, dh), 0, 2, 1, 3)
+	padBias := Reshape(MulScalar(OneMinus(mask), -1e9), B, 1, 1, T)
+	for i, l := range net.Layers {
+		if net.PreNorm {
+			in := x
+			if l.AttentionNorm {
+				in = b.norm(x, arch.AttentionNorm, i)
+			}
+			x = Add(x, b.attention(in, i, padBias))
+			x = Add(x, b.feedForward(b.norm(x, arch.FeedForwardNorm, i), i))
+		} else {
+			x = b.norm(Add(x, b.attention(x, i, padBias)), arch.AttentionNorm, i)
+			x = b.norm(Add(x, b.feedForward(x, i)), arch.FeedForwardNorm, i)
+		}
 	}
-	for _, l := range w.Layers {
-		q := splitHeads(dense(x, l.QueryW, l.QueryB, activation.TypeNone))
-		k := splitHeads(dense(x, l.KeyW, l.KeyB, activation.TypeNone))
-		v := splitHeads(dense(x, l.ValueW, l.ValueB, activation.TypeNone))
-		scores := MulScalar(Einsum("bhqd,bhkd->bhqk", q, k), scale)
-		scores = Add(scores, bias)
-		probs := Softmax(scores, -1)
-		ctx := Einsum("bhqk,bhkd->bhqd", probs, v)               // [B, heads, T, dh]
-		ctx = Reshape(TransposeAllAxes(ctx, 0, 2, 1, 3), B*T, H) // [B*T, H]
-		x = layerNorm(Add(x, dense(ctx, l.AttnOutW, l.AttnOutB, activation.TypeNone)), l.AttnNormW, l.AttnNormB)
-		ff := dense(dense(x, l.FFInW, l.FFInB, activation.TypeGelu), l.FFOutW, l.FFOutB, activation.TypeNone)
-		x = layerNorm(Add(x, ff), l.OutNormW, l.OutNormB)
+	if net.FinalNorm {
+		x = b.norm(x, arch.FinalNorm, 0)
 	}
 
 	// MLM head transform, then the vocabulary projection chunk by chunk.
-	h := layerNorm(dense(x, w.HeadTransformW, w.HeadTransformB, activation.TypeGelu), w.HeadNormW, w.HeadNormB)
+	h := b.norm(act(net.Head.Act, b.dense(x, arch.HeadDense, 0)), arch.HeadNorm, 0)
 	h = Reshape(h, B, T, H)
+	return gc.pool(h, mask, w[arch.W(arch.Decoder)], w[arch.B(arch.Decoder)])
+}
 
-	// SPLADE pooling. The activation log(1+ReLU(z)) (and log1p_relu) is
-	// monotonic, so for max pooling max_t act(z_t) = act(max_t z_t): the
-	// graph takes the max of the raw logits, padding pushed to -1e9, and
-	// applies the activation once per vocabulary entry instead of once per
-	// token and entry. Sum pooling needs the activation on every logit, with
-	// padding zeroed before the sum.
+// blocks builds the parts of one network: one method per block kind,
+// reading the weights by role.
+type blocks struct {
+	net  *arch.Network
+	w    map[arch.Role]*Node
+	B, T int
+}
+
+// weight returns the tensor of part p's weight (layer i) and its bias,
+// nil when the network has none.
+func (b blocks) weight(p arch.Part, i int) (w, bias *Node) {
+	return b.w[arch.Role{Part: p, Layer: i}], b.w[arch.Role{Part: p, Layer: i, Bias: true}]
+}
+
+// dense is x·Wᵀ (+ bias) of the linear part p of layer i.
+func (b blocks) dense(x *Node, p arch.Part, i int) *Node {
+	w, bias := b.weight(p, i)
+	return nn.Dense(x, w, bias, compute.DenseLayoutOutputsInput, activation.TypeNone)
+}
+
+// norm normalises the last axis of x with the norm part p of layer i:
+// LayerNorm (its bias optional) or RMSNorm, x / sqrt(mean(x²) + eps) · w.
+func (b blocks) norm(x *Node, p arch.Part, i int) *Node {
+	w, bias := b.weight(p, i)
+	eps := b.net.Norm.Eps
+	if b.net.Norm.Kind == arch.RMSNorm {
+		ms := ReduceAndKeep(Square(x), ReduceMean, -1)
+		return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), w)
+	}
+	return nn.LayerNorm(x, []int{-1}, eps, w, bias, nil)
+}
+
+// act applies the activation a.
+func act(a arch.Activation, x *Node) *Node {
+	switch a {
+	case arch.GELUTanh:
+		return activation.GeluApproximate(x)
+	case arch.ReLU:
+		return activation.Relu(x)
+	case arch.SiLU:
+		return activation.Swish(x)
+	}
+	return activation.Gelu(x)
+}
+
+// embeddings returns Norm(word + position + token type 0) of ids, [B*T, H].
+func (b blocks) embeddings(ids *Node) *Node {
+	net, B, T, H := b.net, b.B, b.T, b.net.Hidden
+	x := Gather(b.w[arch.W(arch.WordEmbeddings)], ExpandAxes(ids, -1)) // [B, T, H]
+	if pos := b.w[arch.W(arch.PositionEmbeddings)]; pos != nil {
+		off := net.PositionOffset // RoBERTa: pad_token_id+1
+		x = Add(x, ExpandAxes(Slice(pos, AxisRange(off, off+T)), 0))
+	}
+	if typ := b.w[arch.W(arch.TypeEmbeddings)]; typ != nil {
+		x = Add(x, Reshape(Slice(typ, AxisRange(0, 1)), 1, 1, H))
+	}
+	return b.norm(Reshape(x, B*T, H), arch.EmbeddingNorm, 0)
+}
+
+// attention is the self-attention of layer i on x [B*T, H]: packed or
+// separate projections, rotary positions on queries and keys, keys past
+// the layer's window masked, then the output projection.
+func (b blocks) attention(x *Node, i int, padBias *Node) *Node {
+	net, B, T, H := b.net, b.B, b.T, b.net.Hidden
+	heads := net.Heads
+	dh := H / heads
+	var q, k, v *Node
+	if net.Attention.Packed {
+		qkv := b.dense(x, arch.QKV, i)
+		q = Slice(qkv, AxisRange(), AxisRange(0, H))
+		k = Slice(qkv, AxisRange(), AxisRange(H, 2*H))
+		v = Slice(qkv, AxisRange(), AxisRange(2*H, 3*H))
+	} else {
+		q, k, v = b.dense(x, arch.Query, i), b.dense(x, arch.Key, i), b.dense(x, arch.Value, i)
+	}
+	split := func(t *Node) *Node { // [B*T, H] -> [B, heads, T, dh]
+		return TransposeAllAxes(Reshape(t, B, T, heads, dh), 0, 2, 1, 3)
+	}
+	q, k, v = split(q), split(k), split(v)
+	l := net.Layers[i]
+	if net.PositionKind == arch.Rotary {
+		q, k = b.rotary(q, l.Rope), b.rotary(k, l.Rope)
+	}
+	scores := MulScalar(Einsum("bhqd,bhkd->bhqk", q, k), 1/math.Sqrt(float64(dh)))
+	scores = Add(scores, padBias)
+	if l.Window > 0 && l.Window < T {
+		scores = Add(scores, windowBias(x.Graph(), T, l.Window))
+	}
+	ctx := Einsum("bhqk,bhkd->bhqd", Softmax(scores, -1), v) // [B, heads, T, dh]
+	return b.dense(Reshape(TransposeAllAxes(ctx, 0, 2, 1, 3), B*T, H), arch.AttentionOut, i)
+}
+
+// rotary rotates x [B, heads, T, dh] by the rotary embedding r in the
+// rotate-half form: (x₁, x₂) -> (x₁·cos − x₂·sin, x₂·cos + x₁·sin).
+func (b blocks) rotary(x *Node, r arch.Rope) *Node {
+	T, dh := b.T, b.net.HeadDim()
+	half := dh / 2
+	freq := r.Frequencies(dh)
+	cos, sin := make([]float32, T*half), make([]float32, T*half)
+	for p := range T {
+		for j, f := range freq {
+			a := float64(float32(p) * float32(f)) // as PyTorch: the angle in float32
+			cos[p*half+j], sin[p*half+j] = float32(math.Cos(a)), float32(math.Sin(a))
+		}
+	}
+	g := x.Graph()
+	c := Reshape(Const(g, cos), 1, 1, T, half)
+	s := Reshape(Const(g, sin), 1, 1, T, half)
+	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
+	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half, dh))
+	return Concatenate([]*Node{Sub(Mul(x1, c), Mul(x2, s)), Add(Mul(x2, c), Mul(x1, s))}, -1)
+}
+
+// windowBias is [1, 1, T, T]: 0 where |i-j| <= window, -1e9 elsewhere.
+func windowBias(g *Graph, T, window int) *Node {
+	bias := make([]float32, T*T)
+	for i := range T {
+		for j := range T {
+			if j < i-window || j > i+window {
+				bias[i*T+j] = -1e9
+			}
+		}
+	}
+	return Reshape(Const(g, bias), 1, 1, T, T)
+}
+
+// feedForward is the feed-forward block of layer i on x [B*T, H]: plain
+// act(x·W₁ᵀ) or gated (act(a)·b, a·act(b) of the two halves), then W₂.
+func (b blocks) feedForward(x *Node, i int) *Node {
+	f := b.net.FeedForward
+	h := b.dense(x, arch.FeedForwardIn, i)
+	switch f.Gate {
+	case arch.GateActFirst, arch.GateActSecond:
+		I := b.net.Intermediate
+		u := Slice(h, AxisRange(), AxisRange(0, I))
+		v := Slice(h, AxisRange(), AxisRange(I, 2*I))
+		if f.Gate == arch.GateActSecond {
+			u, v = v, u
+		}
+		h = Mul(act(f.Act, u), v)
+	default:
+		h = act(f.Act, h)
+	}
+	return b.dense(h, arch.FeedForwardOut, i)
+}
+
+// pool applies the decoder to h [B, T, H] and SPLADE-pools the logits.
+// The activation log(1+ReLU(z)) (and log1p_relu) is monotonic, so for max
+// pooling max_t act(z_t) = act(max_t z_t): the graph takes the max of the
+// raw logits, padding pushed to -1e9, and applies the activation once per
+// vocabulary entry instead of once per token and entry. Sum pooling needs
+// the activation on every logit, with padding zeroed before the sum. The
+// logits [B, T, V] are computed headChunk tokens at a time.
+func (gc graphConfig) pool(h, mask, decW, decB *Node) *Node {
+	T := h.Shape().Dimensions[1]
 	activate := func(z *Node) *Node {
 		w := Log1p(activation.Relu(z))
 		if gc.activation == splade.ActivationLog1pReLU {
@@ -202,9 +282,9 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 	var pooled *Node
 	for start := 0; start < T; start += headChunk {
 		end := min(start+headChunk, T)
-		hc := Slice(h, AxisRange(), AxisRange(start, end))          // [B, c, H]
-		mc := Slice(mask, AxisRange(), AxisRange(start, end))       // [B, c]
-		z := dense(hc, w.DecoderW, w.DecoderB, activation.TypeNone) // [B, c, V]
+		hc := Slice(h, AxisRange(), AxisRange(start, end))                                  // [B, c, H]
+		mc := Slice(mask, AxisRange(), AxisRange(start, end))                               // [B, c]
+		z := nn.Dense(hc, decW, decB, compute.DenseLayoutOutputsInput, activation.TypeNone) // [B, c, V]
 		var r *Node
 		if gc.pooling == splade.PoolingSum {
 			r = ReduceSum(Mul(activate(z), ExpandAxes(mc, -1)), 1)
@@ -244,13 +324,10 @@ type graphEngine struct {
 // newGraphEngine compiles the graph of params on backend and moves the
 // weights there; it consumes params (see newWeights).
 func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling splade.Pooling, act splade.Activation, pad int32, maxLength int) (*graphEngine, error) {
-	gc := graphConfig{
-		cfg:        params.Config,
-		hasTypeEmb: params.TypeEmb != nil,
-		tied:       isTied(params),
-		pooling:    pooling,
-		activation: act,
+	if err := graphSupports(params.Net); err != nil {
+		return nil, err
 	}
+	gc := newGraphConfig(params, pooling, act)
 	exec, err := NewExec(backend, gc.spladeGraph)
 	if err != nil {
 		return nil, err
@@ -261,7 +338,16 @@ func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling 
 		exec.Finalize()
 		return nil, err
 	}
-	return &graphEngine{vocab: params.Config.VocabSize, pad: pad, maxLength: maxLength, exec: exec, weights: w}, nil
+	return &graphEngine{vocab: params.Net.Vocab, pad: pad, maxLength: maxLength, exec: exec, weights: w}, nil
+}
+
+// graphSupports reports an error for the parts of a network that the
+// graph does not build yet.
+func graphSupports(n *arch.Network) error {
+	if n.Head.Kind != arch.MLMHead {
+		return fmt.Errorf("model: the GoMLX graph builds masked-LM heads only; use the native engine for %s's per-token head", n.Family)
+	}
+	return nil
 }
 
 // bucketLength rounds a batch's token length up so that few distinct

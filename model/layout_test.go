@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
+	"github.com/splade-go/splade/wasm"
 )
 
 // checkIDF encodes the queries of qs with encode and checks the vectors.
@@ -197,6 +199,43 @@ func TestInferenceFreeIDF(t *testing.T) {
 	for j, idx := range vs[0].Indices {
 		if qs[0].Want[idx] != vs[0].Values[j] {
 			t.Errorf("MaxActiveDims 2: token %d = %g, want %g", idx, vs[0].Values[j], qs[0].Want[idx])
+		}
+	}
+}
+
+// TestMaxLengthSameAsWasm loads folders of every route kind through this
+// package and package wasm (the edge worker's encoder): both read the
+// same routes (package route), so they report the same token limit, and
+// serve and the worker answer 413 to the same texts.
+func TestMaxLengthSameAsWasm(t *testing.T) {
+	idfPath := filepath.Join(reference.Shared(t, "inference-free"), "idf.json")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	docDir := reference.Fixture(t, "edge-bert-30522")
+	ctx := context.Background()
+	for name, fsys := range map[string]fstest.MapFS{
+		"idf":        stfixture.IDF(t, idfPath, tokDir),
+		"router":     stfixture.Router(t, idfPath, tokDir, docDir),
+		"opensearch": stfixture.OpenSearch(t, idfPath, docDir),
+		"sparse":     stfixture.SparseEncoder(t, docDir, "max", "relu", 40),
+		"masked-lm":  stfixture.MaskedLM(t, docDir),
+	} {
+		dir := stfixture.WriteDir(t, fsys)
+		for _, maxLength := range []int{0, 9} {
+			enc, err := model.Load(ctx, dir, model.Options{MaxLength: maxLength})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := wasm.LoadDirWith(dir, wasm.LoadOptions{MaxLength: maxLength})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.MaxLength() != w.MaxLength() || enc.MaxLength() <= 0 {
+				t.Errorf("%s, MaxLength option %d: model %d, wasm %d", name, maxLength, enc.MaxLength(), w.MaxLength())
+			}
+			if maxLength > 0 && enc.MaxLength() != maxLength {
+				t.Errorf("%s: MaxLength %d, want the option's %d", name, enc.MaxLength(), maxLength)
+			}
+			enc.Close()
 		}
 	}
 }

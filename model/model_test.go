@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/sparsevec"
@@ -29,6 +29,9 @@ var parityCases = []parityCase{
 	{"small-bert-30522", "expected.json", model.Options{}},
 	{"edge-bert-30522", "expected.json", model.Options{}},
 	{"tiny-roberta-50262", "expected.json", model.Options{}},
+	{"tiny-gte-30522", "expected.json", model.Options{}},
+	{"tiny-gte-30522", "expected.log1p_relu.json", model.Options{Activation: splade.ActivationLog1pReLU}},
+	{"tiny-modernbert-50368", "expected.json", model.Options{}},
 }
 
 // parityBackends are the engines every parity test runs on: the native

@@ -9,8 +9,10 @@ import "math"
 // columns of [L, H]. The two products run on the micro-kernel: Kᵀ and V
 // are packed per head (L·dh values each, cheap next to the L²·dh
 // multiply-adds), the scores [L, L] stay in the caller's scratch. The
-// sequence is unpadded, so every key is a real token.
-func attention(kern tileKernel, qkv []float32, L, H, head, dh int, ctx []float32, s *attnScratch) {
+// sequence is unpadded, so every key is a real token. With window > 0,
+// token t attends only to the keys u with |t-u| <= window (the others
+// get probability 0).
+func attention(kern tileKernel, qkv []float32, L, H, head, dh, window int, ctx []float32, s *attnScratch) {
 	ld := 3 * H
 	q := qkv[head*dh:]
 	k := qkv[H+head*dh:]
@@ -24,7 +26,15 @@ func attention(kern tileKernel, qkv []float32, L, H, head, dh int, ctx []float32
 	gemm(kern, L, q, ld, s.kt, scores, L, &s.tile)
 	scale := float32(1 / math.Sqrt(float64(dh)))
 	for t := range L {
-		softmaxRow(scores[t*L:(t+1)*L], scale)
+		row := scores[t*L : (t+1)*L]
+		if window <= 0 || window >= L {
+			softmaxRow(row, scale)
+			continue
+		}
+		lo, hi := max(t-window, 0), min(t+window+1, L)
+		softmaxRow(row[lo:hi], scale)
+		clear(row[:lo])
+		clear(row[hi:])
 	}
 	gemm(kern, L, scores, L, s.v, ctx[head*dh:], H, &s.tile)
 }

@@ -111,19 +111,6 @@ func relu(x []float32) {
 	}
 }
 
-// activationFor maps config.json's hidden_act to a function.
-func activationFor(name string) (func([]float32), bool) {
-	switch name {
-	case "gelu", "":
-		return geluErf, true
-	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
-		return geluTanh, true
-	case "relu":
-		return relu, true
-	}
-	return nil, false
-}
-
 // expNeg returns e^x for x <= 0 to a relative error under 1e-7 (and 0
 // below -87, where float32 underflows): x = n·ln2 + r with |r| <= ln2/2,
 // e^r by its Taylor series to degree 7, 2^n from the exponent bits.

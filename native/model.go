@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/sparsevec"
 )
@@ -20,31 +21,36 @@ type Options struct {
 	Kernel string
 }
 
-// Model is a masked-LM model with SPLADE pooling, its weights packed for
-// the micro-kernel. It is safe for concurrent use: each Encode call has
-// its own buffers, and all calls at once share one bound of GOMAXPROCS-1
-// helper goroutines, so that many callers do not start one goroutine per
-// core each.
+// Model is an encoder network (package arch describes it) with SPLADE
+// pooling, its weights packed for the micro-kernel. It is safe for
+// concurrent use: each Encode call has its own buffers, and all calls at
+// once share one bound of GOMAXPROCS-1 helper goroutines, so that many
+// callers do not start one goroutine per core each.
 type Model struct {
 	hidden, heads, inter, vocab int
 	maxPos, posOffset           int
 	eps                         float64
-	act                         func([]float32)
+	rms                         bool // RMSNorm, not LayerNorm
+	preNorm                     bool
+	gate                        arch.Gate
+	act, headAct                func([]float32)
 	pooling                     splade.Pooling
 	activation                  splade.Activation
 	kernel                      namedKernel       // fp32: every product; bf16: attention's
 	bf16                        *namedBlockKernel // bf16 precision: the linear layers' and the head's kernel; nil for fp32
 	int8                        *namedInt8Kernel  // int8 precision: the linear layers' and the head's kernel; nil otherwise
 
-	wordEmb, posEmb, typeEmb0 []float32 // typeEmb0: row 0 of the token-type table, nil for DistilBERT
-	embNormW, embNormB        []float32
+	wordEmb, posEmb, typeEmb0 []float32 // posEmb: nil for rotary positions; typeEmb0: row 0 of the token-type table, nil without one
+	embNorm                   norm
 	layers                    []layer
+	finalNorm                 norm // w nil: none
 	headT                     linear
-	headNormW, headNormB      []float32
+	headNorm                  norm
 	dec                       packed     // [H, V]; fp32 only
 	decBF16                   packedBF16 // [H, V]; bf16 only
 	decInt8                   packedInt8 // [H, V], no bias (pool adds decB); int8 only
 	decB                      []float32
+	token                     *tokenHead // the per-token head; nil for an MLM head
 
 	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
 	threads    threads   // the bound on helper goroutines all Encode calls share
@@ -55,6 +61,8 @@ type Model struct {
 type workspace struct {
 	crew                             crew // this call's goroutines; the scratch below has one entry per member
 	x, qkv, ctx, tmp, ff, hp, pooled []float32
+	gated                            []float32 // [N, 2I]: a gated feed-forward's input projection
+	pos                              []int32   // each packed row's position in its text
 	xs                               []float32 // a short query's activations, packed by packRows
 	xb                               []uint16  // a short query's activations in bf16 (rowsToBF16)
 	hb                               []uint16
@@ -74,14 +82,21 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// layer is one post-LayerNorm encoder layer.
+// layer is one encoder layer.
 type layer struct {
 	qkv, attnOut, ffIn, ffOut linear
-	n1W, n1B, n2W, n2B        []float32
+	attnNorm, ffNorm          norm // attnNorm.w nil: a pre-norm layer without one
+	window                    int  // > 0: sliding-window attention
+	rope                      *rope
 }
 
+// norm is the weight and bias of a LayerNorm or an RMSNorm; b is zeros
+// for a LayerNorm without bias and nil for an RMSNorm.
+type norm struct{ w, b []float32 }
+
 // linear is an nn.Linear layer: its weight packed as B = Wᵀ [in, out],
-// in fp32 (w), bf16 (wb) or int8 (wq, which holds the bias too).
+// in fp32 (w), bf16 (wb) or int8 (wq, which holds the bias too); b is
+// nil without a bias.
 type linear struct {
 	w  packed
 	wb packedBF16
@@ -113,24 +128,32 @@ func Kernels(p splade.Precision) []string {
 	return names
 }
 
-// New packs the weights of p for the native engine. It consumes p: each
-// tensor's data is dropped once packed, so that loading holds little more
-// than one copy of the weights.
+// New packs the weights of p for the native engine, building the network
+// that p.Net describes. It consumes p: each tensor's data is dropped once
+// packed, so that loading holds little more than one copy of the weights.
 func New(p *checkpoint.Params, opts Options) (*Model, error) {
-	c := p.Config
-	H, V, I := c.Hidden, c.VocabSize, c.Intermediate
+	c := p.Net
+	if c == nil {
+		return nil, fmt.Errorf("native: no network description")
+	}
+	H, V, I := c.Hidden, c.Vocab, c.Intermediate
 	if H <= 0 || V <= 0 || I <= 0 || c.Heads <= 0 || H%c.Heads != 0 {
 		return nil, fmt.Errorf("native: config: hidden %d, vocab %d, intermediate %d, heads %d do not make a model (hidden must be a multiple of heads)", H, V, I, c.Heads)
 	}
 	if err := (splade.Settings{Precision: opts.Precision}).Validate(); err != nil {
 		return nil, fmt.Errorf("native: %w", err)
 	}
-	act, ok := activationFor(c.HiddenAct)
+	act, ok := activationFor(c.FeedForward.Act)
 	if !ok {
-		return nil, fmt.Errorf("native: config: unsupported hidden_act %q (want gelu, gelu_new or relu)", c.HiddenAct)
+		return nil, fmt.Errorf("native: config: unsupported feed-forward activation %q", c.FeedForward.Act)
+	}
+	headAct, ok := activationFor(c.Head.Act)
+	if !ok && c.Head.Kind == arch.MLMHead {
+		return nil, fmt.Errorf("native: config: unsupported head activation %q", c.Head.Act)
 	}
 	pooling, activation := splade.Settings{Pooling: opts.Pooling, Activation: opts.Activation}.Resolve("", "")
-	m := &Model{hidden: H, heads: c.Heads, inter: I, vocab: V, eps: c.LayerNormEps, act: act, pooling: pooling, activation: activation}
+	m := &Model{hidden: H, heads: c.Heads, inter: I, vocab: V, eps: c.Norm.Eps, rms: c.Norm.Kind == arch.RMSNorm,
+		preNorm: c.PreNorm, gate: c.FeedForward.Gate, act: act, headAct: headAct, pooling: pooling, activation: activation}
 	if m.eps <= 0 {
 		m.eps = 1e-12
 	}
@@ -176,90 +199,137 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	}
 
 	var err error
-	get := func(name string, t *checkpoint.Tensor, n int) []float32 {
+	get := func(r arch.Role, n int) []float32 {
 		if err != nil {
 			return nil
 		}
+		t := p.Get(r)
 		if t == nil {
-			err = fmt.Errorf("native: weights: %s missing", name)
+			err = fmt.Errorf("native: weights: %s missing", r)
 			return nil
 		}
 		if len(t.Data) != n {
-			err = fmt.Errorf("native: weights: %s has %d values (shape %v), want %d", name, len(t.Data), t.Shape, n)
+			err = fmt.Errorf("native: weights: %s has %d values (shape %v), want %d", r, len(t.Data), t.Shape, n)
 			return nil
 		}
 		return t.Data
 	}
-	// lin packs the nn.Linear weights ws (stacked along out) and their
-	// biases into one layer, and drops their data.
-	lin := func(name string, in int, ws, bs []*checkpoint.Tensor, out int) linear {
+	// lin packs the nn.Linear weights of parts (stacked along out, each
+	// [out, in]) and their biases (when bias) into one layer, and drops
+	// their data.
+	lin := func(layer, in, out int, bias bool, parts ...arch.Part) linear {
 		if err != nil {
 			return linear{}
 		}
-		w := make([]float32, 0, len(ws)*out*in)
-		b := make([]float32, 0, len(ws)*out)
-		for i := range ws {
-			w = append(w, get(name+" weight", ws[i], out*in)...)
-			b = append(b, get(name+" bias", bs[i], out)...)
+		w := make([]float32, 0, len(parts)*out*in)
+		var b []float32
+		for _, part := range parts {
+			w = append(w, get(arch.Role{Part: part, Layer: layer}, out*in)...)
+			if bias {
+				b = append(b, get(arch.Role{Part: part, Layer: layer, Bias: true}, out)...)
+			}
 		}
 		if err != nil {
 			return linear{}
 		}
-		for i := range ws {
-			ws[i].Data, bs[i].Data = nil, nil
+		for _, part := range parts {
+			p.Get(arch.Role{Part: part, Layer: layer}).Data = nil
+			if bias {
+				p.Get(arch.Role{Part: part, Layer: layer, Bias: true}).Data = nil
+			}
 		}
 		if m.bf16 != nil {
-			return linear{wb: packBF16(w, in, len(ws)*out, 1, in), b: b}
+			return linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
 		}
 		if m.int8 != nil {
-			return linear{wq: packInt8(w, in, len(ws)*out, 1, in, b), b: b}
+			return linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
 		}
-		return linear{w: pack(nil, w, in, len(ws)*out, 1, in), b: b}
+		return linear{w: pack(nil, w, in, len(parts)*out, 1, in), b: b}
+	}
+	zeros := make([]float32, H) // the bias of a LayerNorm without one
+	nrm := func(layer int, part arch.Part) norm {
+		n := norm{w: get(arch.Role{Part: part, Layer: layer}, H)}
+		switch {
+		case m.rms:
+		case c.Norm.Bias:
+			n.b = get(arch.Role{Part: part, Layer: layer, Bias: true}, H)
+		default:
+			n.b = zeros
+		}
+		return n
 	}
 
-	m.wordEmb = get("word embeddings", p.WordEmb, V*H)
-	if p.PosEmb != nil {
-		m.maxPos = len(p.PosEmb.Data) / H
-		m.posEmb = get("position embeddings", p.PosEmb, m.maxPos*H)
-	} else {
-		err = fmt.Errorf("native: weights: position embeddings missing")
-	}
-	if c.MaxPositions > 0 && c.MaxPositions < m.maxPos {
-		m.maxPos = c.MaxPositions
-	}
-	if c.PositionOffset < 0 || c.PositionOffset >= m.maxPos {
-		return nil, fmt.Errorf("native: config: position offset %d outside the %d positions", c.PositionOffset, m.maxPos)
-	}
-	m.posOffset = c.PositionOffset
-	m.maxPos -= c.PositionOffset
-	if p.TypeEmb != nil {
-		if len(p.TypeEmb.Data) < H {
-			return nil, fmt.Errorf("native: weights: token type embeddings have %d values, want at least %d", len(p.TypeEmb.Data), H)
+	m.wordEmb = get(arch.W(arch.WordEmbeddings), V*H)
+	m.maxPos = c.Positions
+	if c.PositionKind == arch.Absolute {
+		if t := p.Get(arch.W(arch.PositionEmbeddings)); t != nil && len(t.Data)/H < m.maxPos {
+			m.maxPos = len(t.Data) / H
 		}
-		m.typeEmb0 = p.TypeEmb.Data[:H]
+		m.posEmb = get(arch.W(arch.PositionEmbeddings), c.Positions*H)
+		if c.PositionOffset < 0 || c.PositionOffset >= m.maxPos {
+			return nil, fmt.Errorf("native: config: position offset %d outside the %d positions", c.PositionOffset, m.maxPos)
+		}
+		m.posOffset = c.PositionOffset
+		m.maxPos -= c.PositionOffset
 	}
-	m.embNormW = get("embedding LayerNorm weight", p.EmbNormW, H)
-	m.embNormB = get("embedding LayerNorm bias", p.EmbNormB, H)
-	for i, l := range p.Layers {
-		n := func(s string) string { return fmt.Sprintf("layer %d %s", i, s) }
-		m.layers = append(m.layers, layer{
-			qkv:     lin(n("query/key/value"), H, []*checkpoint.Tensor{l.QueryW, l.KeyW, l.ValueW}, []*checkpoint.Tensor{l.QueryB, l.KeyB, l.ValueB}, H),
-			attnOut: lin(n("attention output"), H, []*checkpoint.Tensor{l.AttnOutW}, []*checkpoint.Tensor{l.AttnOutB}, H),
-			ffIn:    lin(n("intermediate"), H, []*checkpoint.Tensor{l.FFInW}, []*checkpoint.Tensor{l.FFInB}, I),
-			ffOut:   lin(n("output"), I, []*checkpoint.Tensor{l.FFOutW}, []*checkpoint.Tensor{l.FFOutB}, H),
-			n1W:     get(n("attention LayerNorm weight"), l.AttnNormW, H), n1B: get(n("attention LayerNorm bias"), l.AttnNormB, H),
-			n2W: get(n("output LayerNorm weight"), l.OutNormW, H), n2B: get(n("output LayerNorm bias"), l.OutNormB, H),
-		})
+	if c.TypeVocab > 0 {
+		if t := get(arch.W(arch.TypeEmbeddings), c.TypeVocab*H); t != nil {
+			m.typeEmb0 = t[:H]
+		}
 	}
-	if len(p.Layers) == 0 && err == nil {
+	m.embNorm = nrm(0, arch.EmbeddingNorm)
+	ropes := map[arch.Rope]*rope{}
+	in := I
+	if m.gate != arch.NoGate {
+		in = 2 * I
+	}
+	a, f := c.Attention, c.FeedForward
+	for i, cl := range c.Layers {
+		l := layer{window: cl.Window}
+		if !c.PreNorm || cl.AttentionNorm {
+			l.attnNorm = nrm(i, arch.AttentionNorm)
+		}
+		if a.Packed {
+			l.qkv = lin(i, H, 3*H, a.Bias, arch.QKV)
+		} else {
+			l.qkv = lin(i, H, H, a.Bias, arch.Query, arch.Key, arch.Value)
+		}
+		l.attnOut = lin(i, H, H, a.OutBias, arch.AttentionOut)
+		l.ffNorm = nrm(i, arch.FeedForwardNorm)
+		l.ffIn = lin(i, H, in, f.InBias, arch.FeedForwardIn)
+		l.ffOut = lin(i, I, H, f.OutBias, arch.FeedForwardOut)
+		if c.PositionKind == arch.Rotary {
+			if ropes[cl.Rope] == nil {
+				ropes[cl.Rope] = newRope(cl.Rope, H/c.Heads, m.maxPos)
+			}
+			l.rope = ropes[cl.Rope]
+		}
+		m.layers = append(m.layers, l)
+	}
+	if len(c.Layers) == 0 && err == nil {
 		err = fmt.Errorf("native: weights: no encoder layers")
 	}
-	m.headNormW = get("MLM head LayerNorm weight", p.HeadNormW, H)
-	m.headNormB = get("MLM head LayerNorm bias", p.HeadNormB, H)
-	m.headT = lin("MLM head transform", H, []*checkpoint.Tensor{p.HeadTransformW}, []*checkpoint.Tensor{p.HeadTransformB}, H)
-	dec := get("MLM decoder weight", p.DecoderW, V*H)
-	if p.DecoderB != nil {
-		m.decB = get("MLM decoder bias", p.DecoderB, V)
+	if c.FinalNorm {
+		m.finalNorm = nrm(0, arch.FinalNorm)
+	}
+	switch c.Head.Kind {
+	case arch.TokenHead:
+		w := get(arch.W(arch.TokenLinear), H)
+		b := get(arch.B(arch.TokenLinear), 1)
+		if err != nil {
+			return nil, err
+		}
+		m.token = &tokenHead{w: w, b: b[0], skip: c.Head.SkipIDs}
+		return m, nil
+	case arch.MLMHead:
+	default:
+		return nil, fmt.Errorf("native: config: unknown head kind %d", c.Head.Kind)
+	}
+	m.headNorm = nrm(0, arch.HeadNorm)
+	m.headT = lin(0, H, H, c.Head.TransformBias, arch.HeadDense)
+	dec := get(arch.W(arch.Decoder), V*H)
+	if c.Head.DecoderBias {
+		m.decB = get(arch.B(arch.Decoder), V)
 	} else {
 		m.decB = make([]float32, V)
 	}
@@ -273,8 +343,8 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	} else {
 		m.dec = pack(nil, dec, H, V, 1, H)
 	}
-	if p.DecoderW != p.WordEmb {
-		p.DecoderW.Data = nil
+	if !p.Tied() {
+		p.Get(arch.W(arch.Decoder)).Data = nil
 	}
 	return m, nil
 }
@@ -331,7 +401,11 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 	V := m.vocab
 	ws.pooled = grow(ws.pooled, S*V)
 	pooled := ws.pooled
-	pool(m, h, offs, pooled, ws)
+	if m.token != nil {
+		m.token.pool(h, seqs, offs, m.hidden, V, pooled)
+	} else {
+		pool(m, h, offs, pooled, ws)
+	}
 	out := make([]sparsevec.Vector, S)
 	for s := range S {
 		out[s] = sparsevec.FromDense(pooled[s*V : (s+1)*V])
@@ -339,59 +413,112 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 	return out, nil
 }
 
-// forward runs the embeddings, the encoder layers and the MLM head
-// transform on the packed tokens and returns h [N, H], the decoder's input.
+// forward runs the embeddings, the encoder layers and the head transform
+// on the packed tokens and returns h [N, H]: the decoder's input for an
+// MLM head, the final hidden states for a token head.
 func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *workspace) ([]float32, error) {
 	H, I, N := m.hidden, m.inter, offs[len(seqs)]
-	ws.x = grow(ws.x, N*H)
-	x := ws.x
+	ws.x, ws.pos = grow(ws.x, N*H), grow(ws.pos, N)
+	x, pos := ws.x, ws.pos
 	for s, ids := range seqs {
 		for i, id := range ids {
 			t := offs[s] + i
+			pos[t] = int32(i)
 			row := x[t*H : (t+1)*H]
 			copy(row, m.wordEmb[int(id)*H:int(id+1)*H])
-			pos := m.posOffset + i
-			addRows(row, m.posEmb[pos*H:(pos+1)*H])
+			if m.posEmb != nil {
+				p := m.posOffset + i
+				addRows(row, m.posEmb[p*H:(p+1)*H])
+			}
 			if m.typeEmb0 != nil {
 				addRows(row, m.typeEmb0)
 			}
 		}
 	}
-	m.rows(ws.crew, N, func(lo, hi int) { layerNorm(x[lo*H:hi*H], hi-lo, m.embNormW, m.embNormB, m.eps) })
+	m.rows(ws.crew, N, func(lo, hi int) { m.norm(x, lo, hi, m.embNorm) })
 
 	ws.qkv, ws.ctx, ws.tmp, ws.ff = grow(ws.qkv, N*3*H), grow(ws.ctx, N*H), grow(ws.tmp, N*H), grow(ws.ff, N*I)
 	qkv, attnCtx, tmp, ff, attn := ws.qkv, ws.ctx, ws.tmp, ws.ff, ws.attn
+	if m.gate != arch.NoGate {
+		ws.gated = grow(ws.gated, N*2*I)
+	}
 	kern := m.kernel.fn
 	for li := range m.layers {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		l := &m.layers[li]
-		m.apply(ws, &l.qkv, x, N, qkv, nil)
+		// Attention: post-norm x = Norm(x + Attn(x)); pre-norm x = x + Attn(Norm(x)).
+		in := x
+		if m.preNorm && l.attnNorm.w != nil {
+			in = tmp
+			m.rows(ws.crew, N, func(lo, hi int) {
+				copy(tmp[lo*H:hi*H], x[lo*H:hi*H])
+				m.norm(tmp, lo, hi, l.attnNorm)
+			})
+		}
+		var rot func(lo, hi int)
+		if l.rope != nil {
+			rot = func(lo, hi int) { l.rope.apply(qkv, lo, hi, pos, H, m.heads) }
+		}
+		m.apply(ws, &l.qkv, in, N, qkv, rot)
 		ws.crew.parallel(len(seqs)*m.heads, func(w, i int) {
 			s, head := i/m.heads, i%m.heads
 			lo, hi := offs[s], offs[s+1]
-			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, attnCtx[lo*H:hi*H], &attn[w])
+			attention(kern, qkv[lo*3*H:hi*3*H], hi-lo, H, head, H/m.heads, l.window, attnCtx[lo*H:hi*H], &attn[w])
 		})
-		// x = LN(x + ctx·Woᵀ + bo)
 		m.apply(ws, &l.attnOut, attnCtx, N, tmp, func(lo, hi int) {
 			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
-			layerNorm(x[lo*H:hi*H], hi-lo, l.n1W, l.n1B, m.eps)
+			if !m.preNorm {
+				m.norm(x, lo, hi, l.attnNorm)
+			}
 		})
-		// x = LN(x + FFOut(act(FFIn(x))))
-		m.apply(ws, &l.ffIn, x, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
+		// Feed-forward: post-norm x = Norm(x + FF(x)); pre-norm x = x + FF(Norm(x)).
+		in = x
+		if m.preNorm {
+			in = tmp
+			m.rows(ws.crew, N, func(lo, hi int) {
+				copy(tmp[lo*H:hi*H], x[lo*H:hi*H])
+				m.norm(tmp, lo, hi, l.ffNorm)
+			})
+		}
+		if m.gate == arch.NoGate {
+			m.apply(ws, &l.ffIn, in, N, ff, func(lo, hi int) { m.act(ff[lo*I : hi*I]) })
+		} else {
+			g := ws.gated
+			m.apply(ws, &l.ffIn, in, N, g, func(lo, hi int) { gated(ff[lo*I:hi*I], g[lo*2*I:hi*2*I], I, m.gate, m.act) })
+		}
 		m.apply(ws, &l.ffOut, ff, N, tmp, func(lo, hi int) {
 			addRows(x[lo*H:hi*H], tmp[lo*H:hi*H])
-			layerNorm(x[lo*H:hi*H], hi-lo, l.n2W, l.n2B, m.eps)
+			if !m.preNorm {
+				m.norm(x, lo, hi, l.ffNorm)
+			}
 		})
 	}
-	// h = LN(act(x·Wᵀ + b))
+	if m.finalNorm.w != nil {
+		m.rows(ws.crew, N, func(lo, hi int) { m.norm(x, lo, hi, m.finalNorm) })
+	}
+	if m.token != nil {
+		return x, nil
+	}
+	// h = Norm(act(x·Wᵀ + b))
 	h := tmp
 	m.apply(ws, &m.headT, x, N, h, func(lo, hi int) {
-		m.act(h[lo*H : hi*H])
-		layerNorm(h[lo*H:hi*H], hi-lo, m.headNormW, m.headNormB, m.eps)
+		m.headAct(h[lo*H : hi*H])
+		m.norm(h, lo, hi, m.headNorm)
 	})
 	return h, nil
+}
+
+// norm normalises rows lo to hi of x [·, H] with n: a LayerNorm or an
+// RMSNorm as the network has.
+func (m *Model) norm(x []float32, lo, hi int, n norm) {
+	H := m.hidden
+	if m.rms {
+		rmsNormGo(x[lo*H:hi*H], hi-lo, n.w, m.eps)
+		return
+	}
+	layerNorm(x[lo*H:hi*H], hi-lo, n.w, n.b, m.eps)
 }
 
 // chunkRows is how many token rows one goroutine multiplies at a time
@@ -457,7 +584,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		ws.crew.parallel(chunks, func(w, c int) {
 			lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
 			product(w, lo, hi, 0, panels(out))
-			if m.int8 == nil { // int8's epilogue adds it
+			if m.int8 == nil && l.b != nil { // int8's epilogue adds it
 				addBias(dst[lo*out:hi*out], hi-lo, l.b)
 			}
 			if post != nil {
@@ -473,7 +600,7 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 		product(w, c*chunkRows, min((c+1)*chunkRows, N), g*groupPanels, min((g+1)*groupPanels, panels(out)))
 	})
 	m.rows(ws.crew, N, func(lo, hi int) {
-		if m.int8 == nil {
+		if m.int8 == nil && l.b != nil { // int8's epilogue adds it
 			addBias(dst[lo*out:hi*out], hi-lo, l.b)
 		}
 		if post != nil {

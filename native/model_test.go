@@ -12,8 +12,8 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/randmodel"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/randmodel"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -26,6 +26,10 @@ var parityCases = []struct {
 	{"tiny-distilbert", "expected.log1p_relu.json"},
 	{"small-bert-30522", "expected.json"},
 	{"edge-bert-30522", "expected.json"},
+	{"tiny-roberta-50262", "expected.json"},
+	{"tiny-gte-30522", "expected.json"},
+	{"tiny-gte-30522", "expected.log1p_relu.json"},
+	{"tiny-modernbert-50368", "expected.json"},
 }
 
 // TestParity holds the engine, on every micro-kernel this CPU runs, to the

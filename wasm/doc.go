@@ -1,25 +1,14 @@
 // Package wasm is a small, pure-Go SPLADE encoder for WebAssembly edge
 // workers (Cloudflare Workers / workerd, browsers, WASI runtimes).
 //
-// It runs the same models as package model — BERT, DistilBERT and RoBERTa masked-LM
-// checkpoints with SPLADE pooling, w_j = pool_t log(1 + relu(z_tj)) (or
-// log(1 + log(1 + relu(z))), "log1p_relu"), pool = max or sum — but as a
-// plain float32 forward pass over slices: no GoMLX, no cgo, no mmap and no
-// net/http, so that a GOOS=js or GOOS=wasip1 binary stays small and starts
-// fast. It shares the checkpoint reader, the tokenizers and the
-// sparsevec type with the main library, and its tests check it against the
-// same PyTorch reference outputs, so the two encoders check each other.
-//
-// Speed comes from loop shapes rather than SIMD, which Go does not emit for
-// wasm: weight rows are applied two at a time to four tokens at a time
-// (eight independent accumulators, no bounds checks), the decoder is walked
-// row by row over all tokens so each of its V×H weights is read once, and
-// vocabulary rows whose logit provably cannot be positive for any token
-// are skipped. The skip is exact (up to float32 rounding of the logit): it
-// uses Cauchy–Schwarz bounds precomputed at load, and since both
-// activations map non-positive logits to 0, a skipped row's weight is 0.
-// How much it skips depends on the model: nothing on the random-weight test
-// fixtures, whose decoder rows are isotropic.
+// It runs the same models as package model — every family package arch
+// describes, with SPLADE pooling, w_j = pool_t log(1 + relu(z_tj)) (or
+// log(1 + log(1 + relu(z))), "log1p_relu"), pool = max or sum — through
+// package native's portable pure-Go kernel: no GoMLX, no cgo, no mmap, no
+// assembly and no net/http, so that a GOOS=js or GOOS=wasip1 binary stays
+// small and starts fast. There is one hand-written forward pass in the
+// project (package native); this package adds what an edge worker needs
+// around it: loading a model folder from an fs.FS, one text at a time.
 //
 // Texts of a batch are encoded one at a time without padding, so padding
 // never reaches attention or pooling and a text gets the same vector alone

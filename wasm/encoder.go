@@ -2,13 +2,14 @@ package wasm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/route"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/tokenizer"
 )
@@ -47,25 +48,10 @@ func (o LoadOptions) settings() splade.Settings {
 // use: it holds only read-only weights, and each call allocates its own
 // buffers.
 type Encoder struct {
-	name     string
-	dim      int
-	tok      tokenizer.Tokenizer // the tokenizer that Token reads
-	query    *pipeline           // kind "query"
-	document *pipeline           // kind "document"; nil for an inference-free folder
-	def      *pipeline           // kind ""
-}
-
-// pipeline is one way of encoding a text: the masked-LM model with SPLADE
-// pooling, or a static token-weight table (inference-free queries).
-type pipeline struct {
-	tok tokenizer.Tokenizer
-
-	model      *mlm // nil for a static table
-	pooling    splade.Pooling
-	activation splade.Activation
-	maxLen     int
-
-	static *layout.Static // nil for the masked-LM model
+	name   string
+	dim    int
+	tok    tokenizer.Tokenizer // the tokenizer that Token reads
+	routes *route.Set
 }
 
 // Load reads an encoder from the model folder at the root of fsys, through
@@ -129,22 +115,37 @@ func LoadWith(fsys fs.FS, opts LoadOptions) (*Encoder, error) {
 // never reach the attention or the pooling, and every text gets the same
 // vector alone as in a batch.
 func (e *Encoder) Encode(ctx context.Context, texts []string, kind splade.Kind) ([]sparsevec.Vector, error) {
-	p, err := e.route(kind)
+	r, err := e.routes.For(kind)
+	if errors.Is(err, route.ErrQueryOnly) {
+		return nil, fmt.Errorf("wasm: %s is an inference-free folder and can only encode queries (kind %q); documents need its masked-LM model", e.name, splade.KindQuery)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wasm: %w", err)
 	}
 	out := make([]sparsevec.Vector, len(texts))
 	for i, text := range texts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		v, _, err := p.encode(ctx, text)
+		v, err := encode(ctx, r, text)
 		if err != nil {
 			return nil, fmt.Errorf("%w (text %d)", err, i)
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// encode encodes one text through r.
+func encode(ctx context.Context, r *route.Route, text string) (sparsevec.Vector, error) {
+	if r.Static != nil {
+		return r.Static.Encode(text), nil
+	}
+	vs, err := r.Engine.Encode(ctx, [][]int32{r.IDs(text)})
+	if err != nil {
+		return sparsevec.Vector{}, fmt.Errorf("wasm: %w", err)
+	}
+	return vs[0], nil
 }
 
 // EncodeQuery is Encode with kind "query".
@@ -166,7 +167,8 @@ func (e *Encoder) Dim() int { return e.dim }
 // Model returns the model name.
 func (e *Encoder) Model() string { return e.name }
 
-// Backend returns "wasm-go": this package's pure-Go float32 forward pass.
+// Backend returns "wasm-go": package native's portable pure-Go float32
+// forward pass, as a WebAssembly build runs it.
 func (e *Encoder) Backend() string { return "wasm-go" }
 
 // Tokenizer returns the tokenizer of the document side (of the queries for
@@ -174,47 +176,11 @@ func (e *Encoder) Backend() string { return "wasm-go" }
 func (e *Encoder) Tokenizer() tokenizer.Tokenizer { return e.tok }
 
 // InferenceFree reports whether queries are encoded by table lookup.
-func (e *Encoder) InferenceFree() bool { return e.query != nil && e.query.model == nil }
+func (e *Encoder) InferenceFree() bool { return e.routes.InferenceFree() }
 
-// MaxLength returns the most tokens the default route reads of a text,
-// [CLS] and [SEP] included (longer texts are truncated); 0 when it has no
-// limit (a table lookup).
-func (e *Encoder) MaxLength() int {
-	if e.def == nil || e.def.static != nil {
-		return 0
-	}
-	return e.def.maxLen
-}
+// MaxLength returns the most tokens the default route reads of a text
+// (see route.Set.MaxLength): [CLS] and [SEP] included for a model, the
+// table's limit for a table lookup.
+func (e *Encoder) MaxLength() int { return e.routes.MaxLength() }
 
 var _ splade.Encoder = (*Encoder)(nil)
-
-func (e *Encoder) route(kind splade.Kind) (*pipeline, error) {
-	switch kind {
-	case splade.KindDefault:
-		return e.def, nil
-	case splade.KindQuery:
-		return e.query, nil
-	case splade.KindDocument:
-		if e.document == nil {
-			return nil, fmt.Errorf("wasm: %s is an inference-free folder and can only encode queries (kind %q); documents need its masked-LM model", e.name, splade.KindQuery)
-		}
-		return e.document, nil
-	}
-	_, err := splade.ParseKind(string(kind))
-	return nil, fmt.Errorf("wasm: %w", err)
-}
-
-// tokenize returns the token ids that p encodes for text.
-func (p *pipeline) tokenize(text string) []int32 {
-	if p.static != nil {
-		return p.static.IDs(text)
-	}
-	return p.tok.EncodeIDs(text, p.maxLen)
-}
-
-func (p *pipeline) encode(ctx context.Context, text string) (sparsevec.Vector, headStats, error) {
-	if p.static != nil {
-		return p.static.Encode(text), headStats{}, nil
-	}
-	return p.model.encodeIDs(ctx, p.tokenize(text), p.pooling, p.activation)
-}

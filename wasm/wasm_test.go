@@ -14,8 +14,8 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -39,6 +39,9 @@ var parityCases = []struct {
 	{"small-bert-30522", "expected.json"},
 	{"edge-bert-30522", "expected.json"},
 	{"tiny-roberta-50262", "expected.json"},
+	{"tiny-gte-30522", "expected.json"},
+	{"tiny-gte-30522", "expected.log1p_relu.json"},
+	{"tiny-modernbert-50368", "expected.json"},
 }
 
 // TestParity checks the encoder against the PyTorch reference, text by text
@@ -57,7 +60,7 @@ func TestParity(t *testing.T) {
 			}
 			ctx := context.Background()
 			for i, c := range exp.Cases {
-				ids := enc.def.tokenize(c.Text)
+				ids := enc.routes.Default.IDs(c.Text)
 				if fmt.Sprint(ids) != fmt.Sprint(c.InputIDs) {
 					t.Fatalf("case %d %q: ids %v, want %v", i, c.Text, ids, c.InputIDs)
 				}
@@ -87,45 +90,6 @@ func TestParity(t *testing.T) {
 			if math.Abs(sp.ActiveDims-exp.Sparsity.ActiveDims) > 0.5 {
 				t.Errorf("active dims %g, want %g", sp.ActiveDims, exp.Sparsity.ActiveDims)
 			}
-		})
-	}
-}
-
-// TestPruningExact compares the pruned head with the full head, and logs
-// how many decoder rows pruning skips.
-func TestPruningExact(t *testing.T) {
-	for _, name := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522", "tiny-roberta-50262"} {
-		t.Run(name, func(t *testing.T) {
-			dir := reference.Fixture(t, name)
-			exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
-			enc, err := LoadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := enc.def
-			m := p.model
-			var rows, computed int
-			for _, c := range exp.Cases {
-				h, L, err := m.forward(context.Background(), c.InputIDs)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, pooling := range []splade.Pooling{splade.PoolingMax, splade.PoolingSum} {
-					for _, act := range []splade.Activation{splade.ActivationReLU, splade.ActivationLog1pReLU} {
-						pruned, st := m.pool(h, L, pooling, act, true)
-						full, _ := m.pool(h, L, pooling, act, false)
-						if fmt.Sprint(pruned) != fmt.Sprint(full) {
-							t.Fatalf("%q %s %s: pruned %v, full %v", c.Text, pooling, act, pruned, full)
-						}
-						if pooling == splade.PoolingMax && act == splade.ActivationReLU {
-							rows += st.rows
-							computed += st.computed
-						}
-					}
-				}
-			}
-			t.Logf("%s: %d of %d vocabulary rows dead for every input (static bound); %.2f%% of rows skipped over %d texts",
-				name, m.vocab-len(m.live), m.vocab, 100*(1-float64(computed)/float64(rows)), len(exp.Cases))
 		})
 	}
 }
@@ -378,53 +342,16 @@ func BenchmarkEncodeEdgeQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := enc.def
-	ids := p.tokenize(edgeQuery)
-	if len(ids) != 16 {
+	p := enc.routes.Default
+	if ids := p.IDs(edgeQuery); len(ids) != 16 {
 		b.Fatalf("%d tokens, want 16", len(ids))
 	}
-	m := p.model
-	L, H, I, V := len(ids), m.hidden, m.inter, m.vocab
-	encoderMACs := len(m.layers)*L*(4*H*H+2*H*I+L*H*2) + L*H*H
-	headMACs := L * H * V
 	ctx := context.Background()
-	_, st, err := p.encode(ctx, edgeQuery)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
 	for b.Loop() {
-		if _, _, err := p.encode(ctx, edgeQuery); err != nil {
+		if _, err := encode(ctx, p, edgeQuery); err != nil {
 			b.Fatal(err)
 		}
 	}
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	done := encoderMACs + L*H*st.computed
-	b.ReportMetric(float64(done)/sec/1e6, "MMAC/s")
-	b.ReportMetric(float64(encoderMACs+headMACs)/sec/1e6, "dense-equiv-MMAC/s")
-	b.ReportMetric(100*(1-float64(st.computed)/float64(st.rows)), "%rows-skipped")
-}
-
-// BenchmarkEncodeEdgeQueryNoPrune is the same without pruning.
-func BenchmarkEncodeEdgeQueryNoPrune(b *testing.B) {
-	enc, err := LoadDirWith(reference.Fixture(b, "edge-bert-30522"), LoadOptions{MaxLength: 16})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := enc.def.model
-	ids := enc.def.tokenize(edgeQuery)
-	ctx := context.Background()
-	for b.Loop() {
-		h, L, err := m.forward(ctx, ids)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.pool(h, L, splade.PoolingMax, splade.ActivationReLU, false)
-	}
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	L, H := len(ids), m.hidden
-	macs := len(m.layers)*L*(4*H*H+2*H*m.inter+L*H*2) + L*H*H + L*H*m.vocab
-	b.ReportMetric(float64(macs)/sec/1e6, "MMAC/s")
 }
 
 // BenchmarkTokenizeEdgeQuery is the tokenizer's share of
@@ -435,7 +362,7 @@ func BenchmarkTokenizeEdgeQuery(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		enc.def.tokenize(edgeQuery)
+		enc.routes.Default.IDs(edgeQuery)
 	}
 }
 

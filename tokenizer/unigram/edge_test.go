@@ -114,3 +114,37 @@ func TestEdgeCases(t *testing.T) {
 	}
 	t.Logf("%d cases in %d variants, %d mismatches", len(ec.Cases), len(ec.Variants), bad)
 }
+
+// TestRandomTexts: 1,500 random texts drawn from many scripts, combining
+// marks, emoji sequences, control and format characters and the added
+// tokens get the ids of HuggingFace's Rust tokenizers
+// (testdata/random.cjs made testdata/hf-random.json), from tokenizer.json
+// and from sentencepiece.bpe.model alone.
+func TestRandomTexts(t *testing.T) {
+	data, err := os.ReadFile("testdata/hf-random.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Text string  `json:"text"`
+		IDs  []int32 `json:"ids"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"tokenizer.json", unigram.ModelFile} {
+		tok, err := unigram.Load(folder(t, conformanceDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := 0
+		for _, c := range cases {
+			if got := tok.EncodeIDs(c.Text, 0); !slices.Equal(got, c.IDs) {
+				if bad++; bad <= 10 {
+					t.Errorf("%s %q:\n got %v\nwant %v", file, c.Text, got, c.IDs)
+				}
+			}
+		}
+		t.Logf("%s: %d texts, %d mismatches", file, len(cases), bad)
+	}
+}

@@ -12,14 +12,11 @@ import (
 
 // spmModel is what this package reads of SentencePiece's ModelProto.
 type spmModel struct {
-	pieces         []string
-	scores         []float64
-	types          []int32
-	modelType      int32 // trainer_spec.model_type: 1 Unigram (the default), 2 BPE, 3 word, 4 char
-	byteFallback   bool
-	charsmap       []byte
-	addDummyPrefix bool
-	removeExtraWS  bool
+	pieces    []string
+	scores    []float64
+	types     []int32
+	modelType int32 // trainer_spec.model_type: 1 Unigram (the default), 2 BPE, 3 word, 4 char
+	charsmap  []byte
 }
 
 // Piece types of SentencePiece.
@@ -39,17 +36,13 @@ const (
 	fieldScore = 2 // SentencePiece.score
 	fieldType  = 3 // SentencePiece.type
 
-	fieldModelType    = 3  // TrainerSpec.model_type
-	fieldByteFallback = 35 // TrainerSpec.byte_fallback
-
-	fieldCharsmap       = 2 // NormalizerSpec.precompiled_charsmap
-	fieldAddDummyPrefix = 3 // NormalizerSpec.add_dummy_prefix
-	fieldRemoveExtraWS  = 4 // NormalizerSpec.remove_extra_whitespaces
+	fieldModelType = 3 // TrainerSpec.model_type
+	fieldCharsmap  = 2 // NormalizerSpec.precompiled_charsmap
 )
 
 // parseSPM reads a serialized ModelProto.
 func parseSPM(data []byte) (*spmModel, error) {
-	m := &spmModel{modelType: 1, addDummyPrefix: true, removeExtraWS: true}
+	m := &spmModel{modelType: 1}
 	err := walk(data, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
 		case num == fieldPieces && typ == protowire.BytesType:
@@ -76,23 +69,15 @@ func parseSPM(data []byte) (*spmModel, error) {
 			m.types = append(m.types, ptype)
 		case num == fieldTrainer && typ == protowire.BytesType:
 			return walk(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
-				switch {
-				case num == fieldModelType && typ == protowire.VarintType:
+				if num == fieldModelType && typ == protowire.VarintType {
 					m.modelType = int32(x)
-				case num == fieldByteFallback && typ == protowire.VarintType:
-					m.byteFallback = x != 0
 				}
 				return nil
 			})
 		case num == fieldNormalizer && typ == protowire.BytesType:
 			return walk(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
-				switch {
-				case num == fieldCharsmap && typ == protowire.BytesType:
+				if num == fieldCharsmap && typ == protowire.BytesType {
 					m.charsmap = v
-				case num == fieldAddDummyPrefix && typ == protowire.VarintType:
-					m.addDummyPrefix = x != 0
-				case num == fieldRemoveExtraWS && typ == protowire.VarintType:
-					m.removeExtraWS = x != 0
 				}
 				return nil
 			})
@@ -144,10 +129,12 @@ func walk(data []byte, field func(num protowire.Number, typ protowire.Type, v []
 // fromSentencePiece builds the tokenizer of a sentencepiece.bpe.model as
 // XLMRobertaTokenizer numbers it (fairseq's dictionary: <s> 0, <pad> 1,
 // </s> 2, <unk> 3, the model's pieces from its fourth on shifted by one,
-// <mask> last) and as transformers converts it into tokenizer.json: the
-// charsmap, white space stripped on the right and runs of spaces made
-// one "▁" (remove_extra_whitespaces), Metaspace prepending "▁"
-// (add_dummy_prefix), <s> $A </s>.
+// <mask> last) and as transformers' XLMRobertaConverter turns it into the
+// fast tokenizer's tokenizer.json: the model's charsmap, white space
+// stripped on the right, runs of spaces made one "▁", Metaspace always
+// prepending "▁", <s> $A </s>, no byte fallback. The converter writes
+// these whatever the model's add_dummy_prefix, remove_extra_whitespaces
+// and byte_fallback say, so they are not read.
 func fromSentencePiece(data []byte, cfg hf.Config) (*Tokenizer, error) {
 	if cfg.Class != "" && !strings.HasPrefix(cfg.Class, "XLMRoberta") {
 		return nil, fmt.Errorf("unigram: %s: tokenizer_class %q is not supported without tokenizer.json (want XLMRobertaTokenizer, or add the folder's tokenizer.json)", ModelFile, cfg.Class)
@@ -167,7 +154,7 @@ func fromSentencePiece(data []byte, cfg hf.Config) (*Tokenizer, error) {
 	scores := append([]float64{0, 0, 0, 0}, m.scores[3:]...)
 	scores = append(scores, 0)
 	const unk = 3
-	t, err := build(ModelFile, pieces, scores, unk, m.byteFallback)
+	t, err := build(ModelFile, pieces, scores, unk, false)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +166,8 @@ func fromSentencePiece(data []byte, cfg hf.Config) (*Tokenizer, error) {
 		}
 		norm = append(norm, precompiled{cm})
 	}
-	if m.removeExtraWS {
-		norm = append(norm, strip{right: true}, replace{re: extraSpaces, content: "▁"})
-	}
-	t.norm = norm
-	t.replacement, t.split, t.prepend = "▁", true, prependNever
-	if m.addDummyPrefix {
-		t.prepend = prependAlways
-	}
+	t.norm = append(norm, strip{right: true}, replace{re: extraSpaces, content: "▁"})
+	t.replacement, t.split, t.prepend = "▁", true, prependAlways
 	mask := hf.AddedToken{ID: int32(len(pieces) - 1), Content: "<mask>", LStrip: true, Special: true}
 	if s := cfg.Mask; s != nil && s.Set && s.Content == "<mask>" {
 		mask.LStrip, mask.RStrip, mask.SingleWord = s.LStrip, s.RStrip, s.SingleWord

@@ -226,6 +226,9 @@ type node struct {
 
 type lattice struct{ nodes []node }
 
+// maxPooledNodes bounds the lattices kept for reuse.
+const maxPooledNodes = 1 << 16
+
 // appendModel appends the ids of the best cut of s into pieces (the
 // Viterbi path of highest total score). A character no piece starts with
 // is unknown; neighbouring unknown characters fuse into one unknown
@@ -238,7 +241,11 @@ func (t *Tokenizer) appendModel(dst []int32, s string) []int32 {
 	if l == nil {
 		l = new(lattice)
 	}
-	defer t.scratch.Put(l)
+	defer func() {
+		if cap(l.nodes) <= maxPooledNodes { // one huge word does not pin its lattice
+			t.scratch.Put(l)
+		}
+	}()
 	if cap(l.nodes) < len(s)+1 {
 		l.nodes = make([]node, len(s)+1)
 	}

@@ -16,8 +16,9 @@ import (
 // opensearch-neural-sparse-encoding-multilingual-v1 uses) gets the ids of
 // HuggingFace's Rust tokenizers on texts in some 50 languages and on
 // accents, CJK, Hangul, Thai, Arabic harakat, Devanagari, full-width and
-// control characters. testdata/multilingual/make.py made the tokenizer
-// and the texts, reference.cjs the ids (npm tokenizers@0.23.2). The same
+// control characters, and on 1,500 random texts over 30 Unicode ranges.
+// testdata/multilingual/make.py made the tokenizer and the texts,
+// reference.cjs and random.cjs the ids (npm tokenizers@0.23.2). The same
 // vocabulary as vocab.txt with do_lower_case gets the same ids.
 func TestMultilingual(t *testing.T) {
 	dir := "testdata/multilingual/"
@@ -29,13 +30,20 @@ func TestMultilingual(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cases []struct {
+	var cases, random []struct {
 		Text string  `json:"text"`
 		IDs  []int32 `json:"ids"`
 	}
 	if err := json.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
 	}
+	if data, err = os.ReadFile(dir + "random.json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &random); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, random...)
 	var model struct {
 		Model struct {
 			Vocab map[string]int `json:"vocab"`

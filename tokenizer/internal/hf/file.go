@@ -1,6 +1,7 @@
 package hf
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -79,16 +80,8 @@ func (f *File) PadToken() string {
 
 // IsNull reports whether a raw JSON value is absent or null.
 func IsNull(raw json.RawMessage) bool {
-	for _, b := range raw {
-		switch b {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case 'n':
-			return string(raw[len(raw)-4:]) == "null"
-		}
-		return false
-	}
-	return true
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
 }
 
 // PostProcessor is tokenizer.json's post_processor: the special tokens put

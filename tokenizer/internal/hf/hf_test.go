@@ -70,3 +70,11 @@ func TestAround(t *testing.T) {
 		t.Error("an unknown post-processor was accepted")
 	}
 }
+
+func TestIsNull(t *testing.T) {
+	for raw, want := range map[string]bool{"": true, " null\n": true, "n": false, "{}": false, `"null"`: false} {
+		if got := IsNull([]byte(raw)); got != want {
+			t.Errorf("IsNull(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

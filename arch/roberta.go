@@ -1,0 +1,17 @@
+package arch
+
+// RoBERTa (model_type roberta): RobertaForMaskedLM. BERT's encoder under
+// "roberta.", positions numbered from pad_token_id+1, and the head
+// lm_head.dense -> GELU -> lm_head.layer_norm -> decoder (tied unless
+// lm_head.decoder.weight differs) + lm_head.bias.
+func init() {
+	register(&family{
+		types:   []string{"roberta"},
+		parse:   func(config []byte) (*Network, error) { return parseBERT(config, robertaDefaults) },
+		names:   bertNames("roberta.", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias", "lm_head.decoder.bias"),
+		ignored: bertIgnored,
+	})
+}
+
+// robertaDefaults are RobertaConfig's vocab_size and pad_token_id.
+var robertaDefaults = struct{ vocab, pad int }{50265, 1}
