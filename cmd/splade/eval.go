@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,7 +114,11 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		prog := newProgress(a.stderr, in, "encoding corpus", total)
 		warn := newTextWarnings(enc)
 		src := newLineSource(*corpusFile, f, corpus.BEIR)
-		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]corpus.Record) error) error {
+		id, err := m.identify(ctx, enc.MaxLength())
+		if err != nil {
+			return err
+		}
+		_, err = buildIndex(ctx, enc, id, path, w, warn, func(add func([]corpus.Record) error) error {
 			return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 				if err := add(recs); err != nil {
 					return err
@@ -136,8 +141,13 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIndexModel(ix, enc, *idxPath); err != nil {
+	if err := m.checkIndex(ctx, ix, enc, *idxPath); err != nil {
 		return err
+	}
+	if haveIndex && *corpusFile != "" {
+		if err := checkCorpus(ix, *idxPath, *corpusFile); err != nil {
+			return err
+		}
 	}
 
 	var run *bufio.Writer
@@ -200,6 +210,36 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(&b, "queries\t%d\n", res.Queries)
 	_, err = fmt.Fprint(a.stdout, b.String())
 	return err
+}
+
+// checkCorpus refuses an index built from another corpus than the file
+// corpusFile, when the index records its corpus.
+func checkCorpus(ix *index.Index, idxPath, corpusFile string) error {
+	prov, ok := readProvenance(ix.Model())
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(corpusFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src := newLineSource(corpusFile, f, corpus.BEIR)
+	var got inputPrint
+	for {
+		r, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		got.add(r)
+	}
+	if got.SHA256 != prov.Corpus.SHA256 {
+		return fmt.Errorf("index %s was built from another corpus (%d documents) than %s (%d documents): delete it to rebuild it from this corpus, or pass another --index", idxPath, prov.Corpus.Records, corpusFile, got.Records)
+	}
+	return nil
 }
 
 // checkQrels refuses judgments that cannot give a meaningful score: none

@@ -530,3 +530,43 @@ func TestEvalQrelsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexProvenance: an index records the model that built it and its
+// corpus; search and eval refuse it with another model, other settings
+// or (eval) another corpus, saying how to rebuild it.
+func TestIndexProvenance(t *testing.T) {
+	bert := reference.Fixture(t, "tiny-bert")
+	distil := reference.Fixture(t, "tiny-distilbert")
+	tmp := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	corpusA := write("a.jsonl", `{"_id":"d1","title":"Weather","text":"the weather is lovely"}`+"\n"+`{"_id":"d2","title":"","text":"a car"}`+"\n")
+	corpusB := write("b.jsonl", `{"_id":"d1","title":"","text":"hello world"}`+"\n"+`{"_id":"d2","title":"","text":"a bike"}`+"\n")
+	queries := write("queries.jsonl", `{"_id":"q1","text":"weather"}`+"\n")
+	qrels := write("qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+	idx := filepath.Join(tmp, "a.idx")
+	f, _ := os.Open(corpusA)
+	mustRun(t, f, "index", "--model", bert, "--input", "beir", "--out", idx, "--quiet")
+	f.Close()
+	mustRun(t, strings.NewReader("weather\n"), "search", "--model", bert, "--index", idx)
+	mustRun(t, nil, "eval", "--model", bert, "--corpus", corpusA, "--queries", queries, "--qrels", qrels, "--index", idx, "--quiet")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another model", []string{"search", "--model", distil, "--index", idx}, "rebuild"},
+		{"other pooling", []string{"search", "--model", bert, "--pooling", "sum", "--index", idx}, "rebuild"},
+		{"other max length", []string{"search", "--model", bert, "--max-length", "16", "--index", idx}, "rebuild"},
+		{"eval, another model", []string{"eval", "--model", distil, "--corpus", corpusA, "--queries", queries, "--qrels", qrels, "--index", idx}, "rebuild"},
+		{"eval, another corpus", []string{"eval", "--model", bert, "--corpus", corpusB, "--queries", queries, "--qrels", qrels, "--index", idx}, "another corpus"},
+	} {
+		_, errs, code := runCLI(t, strings.NewReader("weather\n"), c.args...)
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %q", c.name, code, errs, c.want)
+		}
+	}
+}

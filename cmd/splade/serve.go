@@ -149,7 +149,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		Timeout:               *timeout,
 	}, mx)
 	if *idxPath != "" {
-		if handler, err = searchHandler(handler, enc, *idxPath); err != nil {
+		if handler, err = m.searchHandler(ctx, handler, enc, *idxPath); err != nil {
 			return err
 		}
 	}
