@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,7 @@ import (
 // the run against the qrels (package ireval).
 func runEval(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
-	fs := flagSet("eval", &m, nil)
+	fs := flagSet("eval", &m, nil, "query", "document")
 	var in inputFlags
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
 	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
@@ -50,8 +51,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--weights %q: want f32 or uint8", *weights)
 	case in.progress && in.quiet:
 		return usagef(fs, "--progress and --quiet exclude each other")
-	case m.query || m.document:
-		return usagef(fs, "eval encodes the corpus as documents and the queries as queries; --query and --document do not apply")
 	}
 	if *dataset != "" {
 		d, err := ireval.BEIR(*dataset, *split)
@@ -74,6 +73,9 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	case *corpusFile == "" && !haveIndex:
 		return usagef(fs, "missing the corpus: --dataset, --corpus, or an existing --index")
 	}
+	if err := a.checkOutput("--run", *runPath, *corpusFile, *queries, *qrelsPath, *idxPath); err != nil {
+		return err
+	}
 	qs, err := ireval.ReadQueryFile(*queries)
 	if err != nil {
 		return err
@@ -82,7 +84,10 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	enc, err := m.load(ctx)
+	if err := checkQrels(qrels, qs, *qrelsPath, *queries); err != nil {
+		return err
+	}
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -109,7 +114,11 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		prog := newProgress(a.stderr, in, "encoding corpus", total)
 		warn := newTextWarnings(enc)
 		src := newLineSource(*corpusFile, f, corpus.BEIR)
-		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]corpus.Record) error) error {
+		id, err := m.identify(ctx, enc.MaxLength())
+		if err != nil {
+			return err
+		}
+		_, err = buildIndex(ctx, enc, id, path, w, warn, func(add func([]corpus.Record) error) error {
 			return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 				if err := add(recs); err != nil {
 					return err
@@ -132,8 +141,13 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIndexModel(ix, enc, *idxPath); err != nil {
+	if err := m.checkIndex(ctx, ix, enc, *idxPath); err != nil {
 		return err
+	}
+	if haveIndex && *corpusFile != "" {
+		if err := checkCorpus(ix, *idxPath, *corpusFile); err != nil {
+			return err
+		}
 	}
 
 	var run *bufio.Writer
@@ -177,15 +191,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	missing := 0
-	for qid := range qrels {
-		if _, ok := ranking[qid]; !ok {
-			missing++
-		}
-	}
-	if missing > 0 {
-		fmt.Fprintf(a.stderr, "splade: warning: %d judged queries of %s are not in %s; those with a relevant document count 0\n", missing, *qrelsPath, *queries)
-	}
 	res := ireval.Evaluate(ranking, qrels, ks)
 	if *asJSON {
 		obj := map[string]any{"queries": res.Queries}
@@ -207,13 +212,68 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	return err
 }
 
+// checkCorpus refuses an index built from another corpus than the file
+// corpusFile, when the index records its corpus.
+func checkCorpus(ix *index.Index, idxPath, corpusFile string) error {
+	prov, ok := readProvenance(ix.Model())
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(corpusFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src := newLineSource(corpusFile, f, corpus.BEIR)
+	var got inputPrint
+	for {
+		r, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		got.add(r)
+	}
+	if got.SHA256 != prov.Corpus.SHA256 {
+		return fmt.Errorf("index %s was built from another corpus (%d documents) than %s (%d documents): delete it to rebuild it from this corpus, or pass another --index", idxPath, prov.Corpus.Records, corpusFile, got.Records)
+	}
+	return nil
+}
+
+// checkQrels refuses judgments that cannot give a meaningful score: none
+// at all, or judged queries that the queries file lacks (the files are of
+// different datasets or splits; counting those queries as 0 would lower
+// every score silently).
+func checkQrels(qrels ireval.Qrels, qs []ireval.Query, qrelsPath, queriesPath string) error {
+	if len(qrels) == 0 {
+		return fmt.Errorf("%s holds no judgments: want BEIR TSV (query-id, corpus-id, score, with a header) or TREC qrels (query-id iteration doc-id relevance)", qrelsPath)
+	}
+	have := make(map[string]bool, len(qs))
+	for _, q := range qs {
+		have[q.ID] = true
+	}
+	var missing []string
+	for qid := range qrels {
+		if !have[qid] {
+			missing = append(missing, qid)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("%d judged queries of %s are not in %s (first %q): the files are of different datasets or splits; pass the queries file that goes with the qrels", len(missing), qrelsPath, queriesPath, missing[0])
+	}
+	return nil
+}
+
 // parseCutoffs parses a comma-separated list of positive cutoffs.
 func parseCutoffs(s string) ([]int, error) {
 	var ks []int
 	for _, f := range strings.Split(s, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || k <= 0 {
-			return nil, fmt.Errorf("want positive integers separated by commas")
+		if err != nil || k <= 0 || k > maxCount {
+			return nil, fmt.Errorf("want integers from 1 to %d separated by commas", maxCount)
 		}
 		if !slices.Contains(ks, k) {
 			ks = append(ks, k)

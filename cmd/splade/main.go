@@ -1,11 +1,12 @@
-// Command splade encodes text into SPLADE sparse vectors with a BERT or
-// DistilBERT masked-language model, from a local folder or a Hugging Face
-// hub model id, and serves the same encoder over HTTP.
+// Command splade encodes text into SPLADE sparse vectors with a
+// masked-language model (BERT, DistilBERT, RoBERTa and the other families
+// package model reads), from a local folder or a Hugging Face hub model
+// id, and serves the same encoder over HTTP.
 //
 // Usage:
 //
 //	splade encode     --model ID_OR_DIR [flags] [TEXT...]   sparse vectors as JSON lines
-//	splade tokenize   --model ID_OR_DIR [flags] [TEXT...]   WordPiece ids and tokens
+//	splade tokenize   --model ID_OR_DIR [flags] [TEXT...]   token ids and tokens (WordPiece, BPE, Unigram)
 //	splade similarity --model ID_OR_DIR [flags] [TEXT...]   score matrix (dot or cosine)
 //	splade stats      --model ID_OR_DIR [flags] [TEXT...]   sparsity statistics
 //	splade decode     --model ID_OR_DIR [flags] [TEXT...]   heaviest tokens per text
@@ -35,7 +36,9 @@
 // encode --shard I/N encodes only the records k with k % N == I, keeping
 // their ids; encode --resume OUT appends to the file OUT, skipping the
 // records whose lines it already holds, so that a killed run started
-// again continues where it stopped.
+// again continues where it stopped; the state beside OUT (OUT.resume:
+// model, settings, input fingerprint) must match the run's, else the
+// command is refused.
 //
 // Output formats of encode (--format): jsonl (the default:
 // {"id","indices","values"}), tokens (Elasticsearch sparse_vector and
@@ -55,7 +58,9 @@
 // (SIGINT/SIGTERM; every line finished before the signal is written).
 // A second interrupt kills the process at once.
 //
-// Run "splade CMD --help" for the flags of a command.
+// Run "splade CMD --help" for the flags of a command (a mistyped flag gets
+// the nearest one), and "splade --version" for the version, the engine
+// and the CPU features it uses.
 package main
 
 import (

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/api"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 var listenRE = regexp.MustCompile(`listening on http://(\S+)`)
@@ -76,10 +77,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var health struct {
-		Status string
-		Dim    int
-	}
+	var health api.Health
 	json.NewDecoder(resp.Body).Decode(&health)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || health.Status != "ok" || health.Dim != exp.VocabSize {
@@ -97,13 +95,7 @@ func TestServe(t *testing.T) {
 
 	texts, _ := json.Marshal([]string{exp.Cases[0].Text, exp.Cases[1].Text})
 	code, body, _ := post(t, base+"/encode", `{"texts":`+string(texts)+`}`)
-	var enc struct {
-		Dim     int
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	if err := json.Unmarshal([]byte(body), &enc); code != 200 || err != nil || len(enc.Vectors) != 2 {
 		t.Fatalf("/encode: %d %v %s", code, err, body)
 	}
@@ -112,25 +104,17 @@ func TestServe(t *testing.T) {
 	}
 
 	code, body, _ = post(t, base+"/similarity", `{"queries":["the weather"],"documents":["lovely today","the weather"],"fn":"dot"}`)
-	var sim struct{ Scores [][]float64 }
+	var sim api.SimilarityResponse
 	if err := json.Unmarshal([]byte(body), &sim); code != 200 || err != nil || len(sim.Scores) != 1 || len(sim.Scores[0]) != 2 {
 		t.Errorf("/similarity: %d %v %s", code, err, body)
 	}
 	code, body, _ = post(t, base+"/decode", `{"texts":`+string(texts)+`,"top_k":3}`)
-	var dec struct {
-		Results []struct {
-			Tokens []struct {
-				Token  string
-				ID     uint32
-				Weight float64
-			}
-		}
-	}
+	var dec api.DecodeResponse
 	if err := json.Unmarshal([]byte(body), &dec); code != 200 || err != nil || len(dec.Results) != 2 || len(dec.Results[0].Tokens) != 3 {
 		t.Fatalf("/decode: %d %v %s", code, err, body)
 	}
 	for j, tm := range dec.Results[0].Tokens {
-		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !reference.Near(tm.Weight, want[1]) {
+		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !reference.Near(float64(tm.Weight), want[1]) {
 			t.Errorf("/decode term %d = %+v, want %v", j, tm, want)
 		}
 	}
@@ -217,12 +201,7 @@ func encodeOne(c *http.Client, base, text string, kind string) (idx []uint32, va
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	var enc struct {
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &enc); resp.StatusCode != 200 || err != nil || len(enc.Vectors) != 1 {
 		return nil, nil, fmt.Errorf("/encode: %d %v %s", resp.StatusCode, err, b)
@@ -296,4 +275,42 @@ func BenchmarkServeLoad(b *testing.B) {
 	b.StopTimer()
 	stop()
 	<-done
+}
+
+// TestServedModelName: the model's local path appears in no response and
+// not in /metrics; the API names the model by the folder's base name, or
+// by --served-model-name.
+func TestServedModelName(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, filepath.Base(dir)},
+		{[]string{"--served-model-name", "acme/sparse-v2"}, "acme/sparse-v2"},
+	} {
+		base, _, _, _ := startServe(t, append([]string{"--model", dir}, c.args...)...)
+		var bodies []string
+		for _, path := range []string{"/info", "/metrics", "/healthz"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			bodies = append(bodies, string(b))
+		}
+		for _, path := range []string{"/encode", "/decode"} {
+			_, b, _ := post(t, base+path, `{"texts":["the weather"]}`)
+			bodies = append(bodies, b)
+		}
+		for _, b := range bodies {
+			if strings.Contains(b, dir) {
+				t.Errorf("%v: a response holds the model's path %s: %.200s", c.args, dir, b)
+			}
+		}
+		if !strings.Contains(bodies[0], `"model_id":"`+c.want+`"`) || !strings.Contains(bodies[1], `model="`+c.want+`"`) {
+			t.Errorf("%v: /info %.300s\n/metrics names: want the model named %q", c.args, bodies[0], c.want)
+		}
+	}
 }
