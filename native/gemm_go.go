@@ -19,12 +19,21 @@ package native
 
 // tileBlocked is tileGo (see tileKernel) in 4 x 2 register blocks.
 func tileBlocked(k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
+	rowsBlocked(tileRows, k, a, lda, panel, c, ldc)
+}
+
+// rowsBlocked is tileBlocked for a tile of R rows, R a multiple of 4: a
+// short query's rows in one block, padded to 4 rows, not to whole tiles
+// (18 tokens: 20 rows, not 24).
+func rowsBlocked(R, k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
 	if k == 0 {
-		clearTile(c, ldc)
+		for r := range R {
+			clear(c[r*ldc : r*ldc+panelWidth])
+		}
 		return
 	}
 	panel = panel[:k*panelWidth]
-	for r := 0; r+4 <= tileRows; r += 4 {
+	for r := 0; r+4 <= R; r += 4 {
 		a0 := a[r*lda : r*lda+k]
 		a1 := a[(r+1)*lda : (r+1)*lda+k]
 		a2 := a[(r+2)*lda : (r+2)*lda+k]

@@ -203,3 +203,30 @@ func BenchmarkGEMMSmall(b *testing.B) {
 		})
 	}
 }
+
+// TestRowsBlocked holds rowsBlocked, the portable kernel's block of a
+// short query's rows, to the definition of the matrix product.
+func TestRowsBlocked(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][2]int{{4, 128}, {20, 70}, {32, 5}, {8, 0}} {
+		R, K := sh[0], sh[1]
+		lda, ldc := K+3, panelWidth+2
+		a := randSlice(r, R*lda+1)
+		w := randSlice(r, panelWidth*K+1)
+		want := make([]float32, R*panelWidth)
+		gemmRef(R, panelWidth, K, a, lda, func(k, n int) float32 { return w[n*K+k] }, want, panelWidth)
+		c := make([]float32, R*ldc)
+		for i := range c {
+			c[i] = float32(math.NaN())
+		}
+		rowsBlocked(R, K, a, lda, pack(nil, w, K, panelWidth, 1, K).panel(0), c, ldc)
+		for m := range R {
+			for n := range panelWidth {
+				got, exp := c[m*ldc+n], want[m*panelWidth+n]
+				if d := math.Abs(float64(got - exp)); !(d <= 1e-4*(1+math.Abs(float64(exp)))) {
+					t.Fatalf("R=%d K=%d: C[%d,%d] = %v, want %v", R, K, m, n, got, exp)
+				}
+			}
+		}
+	}
+}

@@ -43,6 +43,12 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	if m.bf16 != nil && m.bf16.rows != nil && S == 1 && offs[1] <= blockRows {
 		R, small = offs[1], true // one query: blocks of its own length
 	}
+	// One query on the portable kernel (WebAssembly), which is bound by
+	// arithmetic: one block of its length rounded up to rowsBlocked's 4.
+	goRows := m.bf16 == nil && m.int8 == nil && m.kernel.name == "go" && S == 1 && offs[1] <= blockRows
+	if goRows {
+		R, small = (offs[1]+3)/4*4, false
+	}
 	// The padded rows: sequence s has rows starts[s] to starts[s+1], of
 	// which the first offs[s+1]-offs[s] are real.
 	starts := make([]int, S+1)
@@ -85,6 +91,9 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		}
 		kern := m.kernel.fn
 		block = func(r, p int, c []float32) { kern(H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
+		if goRows {
+			block = func(r, p int, c []float32) { rowsBlocked(R, H, hp[r*H:], H, m.dec.panel(p), c, panelWidth) }
+		}
 		if small { // each block of smallRows rows packed by packRows
 			ws.xs = grow(ws.xs, rows*H)
 			xs := ws.xs
