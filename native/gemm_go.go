@@ -22,9 +22,10 @@ func tileBlocked(k int, a []float32, lda int, panel []float32, c []float32, ldc 
 	rowsBlocked(tileRows, k, a, lda, panel, c, ldc)
 }
 
-// rowsBlocked is tileBlocked for a tile of R rows, R a multiple of 4: a
-// short query's rows in one block, padded to 4 rows, not to whole tiles
-// (18 tokens: 20 rows, not 24).
+// rowsBlocked is tileBlocked for a tile of R rows, R even: a short
+// query's rows in one block, padded to an even count, not to whole tiles
+// (18 tokens: 18 rows, not 24). Rows past the last multiple of 4 take
+// 2 x 4 register blocks.
 func rowsBlocked(R, k int, a []float32, lda int, panel []float32, c []float32, ldc int) {
 	if k == 0 {
 		for r := range R {
@@ -50,6 +51,41 @@ func rowsBlocked(R, k int, a []float32, lda int, panel []float32, c []float32, l
 			c3[j], c3[j+1] = s[6], s[7]
 		}
 	}
+	if r := R / 4 * 4; r+2 <= R {
+		a0 := a[r*lda : r*lda+k]
+		a1 := a[(r+1)*lda : (r+1)*lda+k]
+		c0 := c[r*ldc : r*ldc+panelWidth]
+		c1 := c[(r+1)*ldc : (r+1)*ldc+panelWidth]
+		for j := 0; j+4 <= panelWidth; j += 4 {
+			s := block2x4(a0, a1, panel[j:])
+			c0[j], c0[j+1], c0[j+2], c0[j+3] = s[0], s[1], s[2], s[3]
+			c1[j], c1[j+1], c1[j+2], c1[j+3] = s[4], s[5], s[6], s[7]
+		}
+	}
+}
+
+// block2x4 is block4x2 for the two rows a0, a1 and the columns j = 0…3
+// of b: s[4i+j].
+func block2x4(a0, a1 []float32, b []float32) (s [8]float32) {
+	a1 = a1[:len(a0)]
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	for k, x0 := range a0 {
+		if len(b) < 4 {
+			break
+		}
+		x1 := a1[k]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		b = b[min(panelWidth, len(b)):]
+		c00 += x0 * b0
+		c01 += x0 * b1
+		c02 += x0 * b2
+		c03 += x0 * b3
+		c10 += x1 * b0
+		c11 += x1 * b1
+		c12 += x1 * b2
+		c13 += x1 * b3
+	}
+	return [8]float32{c00, c01, c02, c03, c10, c11, c12, c13}
 }
 
 // block4x2 returns s[2i+j] = Σ_k ai[k] · b[k*panelWidth + j] for the four

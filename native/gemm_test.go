@@ -208,7 +208,7 @@ func BenchmarkGEMMSmall(b *testing.B) {
 // short query's rows, to the definition of the matrix product.
 func TestRowsBlocked(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, sh := range [][2]int{{4, 128}, {20, 70}, {32, 5}, {8, 0}} {
+	for _, sh := range [][2]int{{4, 128}, {18, 70}, {2, 33}, {20, 70}, {32, 5}, {8, 0}, {6, 0}} {
 		R, K := sh[0], sh[1]
 		lda, ldc := K+3, panelWidth+2
 		a := randSlice(r, R*lda+1)

@@ -44,10 +44,10 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		R, small = offs[1], true // one query: blocks of its own length
 	}
 	// One query on the portable kernel (WebAssembly), which is bound by
-	// arithmetic: one block of its length rounded up to rowsBlocked's 4.
+	// arithmetic: one block of its length rounded up to even (rowsBlocked).
 	goRows := m.bf16 == nil && m.int8 == nil && m.kernel.name == "go" && S == 1 && offs[1] <= blockRows
 	if goRows {
-		R, small = (offs[1]+3)/4*4, false
+		R, small = (offs[1]+1)/2*2, false
 	}
 	// The padded rows: sequence s has rows starts[s] to starts[s+1], of
 	// which the first offs[s+1]-offs[s] are real.
