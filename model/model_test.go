@@ -32,6 +32,7 @@ var parityCases = []parityCase{
 	{"tiny-gte-30522", "expected.json", model.Options{}},
 	{"tiny-gte-30522", "expected.log1p_relu.json", model.Options{Activation: splade.ActivationLog1pReLU}},
 	{"tiny-modernbert-50368", "expected.json", model.Options{}},
+	{"tiny-xlmr-16002", "expected.json", model.Options{}},
 }
 
 // parityBackends are the engines every parity test runs on: the native
