@@ -1,9 +1,12 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
+
+	"github.com/splade-go/splade/arch"
 )
 
 // SparseLinearFile is the file FlagEmbedding saves BGE-M3's sparse head
@@ -47,4 +50,45 @@ func sparseLinear(ts map[string]*Tensor, hidden int) (map[string]*Tensor, error)
 		return nil, fail("bias has shape %v, not [1]", b.Shape)
 	}
 	return ts, nil
+}
+
+// HasSparseLinear reports whether the model folder at the root of fsys
+// holds BGE-M3's sparse head, sparse_linear.pt.
+func HasSparseLinear(fsys fs.FS) (bool, error) {
+	_, err := fs.Stat(fsys, SparseLinearFile)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("checkpoint: %w", err)
+}
+
+// addTokenHead, when fsys holds sparse_linear.pt, gives net its per-token
+// head and adds the head's tensors to ts under the names net's family
+// gives them.
+func addTokenHead(fsys fs.FS, net *arch.Network, ts map[string]*Tensor) error {
+	if ok, err := HasSparseLinear(fsys); err != nil || !ok {
+		return err
+	}
+	if err := net.UseTokenHead(); err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", SparseLinearFile, err)
+	}
+	head, err := ReadSparseLinear(fsys, net.Hidden)
+	if err != nil {
+		return err
+	}
+	for _, r := range []arch.Role{arch.W(arch.TokenLinear), arch.B(arch.TokenLinear)} {
+		src := head["weight"]
+		if r.Bias {
+			src = head["bias"]
+		}
+		name := net.TensorNames(r)[0]
+		if _, dup := ts[name]; dup {
+			return fmt.Errorf("checkpoint: the weights hold %q and the folder %s: two sparse heads", name, SparseLinearFile)
+		}
+		ts[name] = src
+	}
+	return nil
 }
