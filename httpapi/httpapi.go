@@ -447,6 +447,8 @@ func jsonType(goType string) string {
 		return "a string"
 	case "int", "*int":
 		return "an integer"
+	case "bool", "*bool":
+		return "a boolean"
 	case "float32", "*float32":
 		return "a number"
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -408,3 +409,57 @@ func TestAdmissionColdStart(t *testing.T) {
 		}
 	}
 }
+
+// batchingGate is a gateEncoder that says it merges concurrent calls.
+type batchingGate struct{ *gateEncoder }
+
+func (batchingGate) MaxBatchTokens() int { return 4096 }
+
+// TestBatcherAdmission: every admitted request reaches a Batcher at once
+// (not two at a time), a request past MaxConcurrentRequests gets 429,
+// /info reports both limits, and the handler leaves the batch metrics to
+// the encoder.
+func TestBatcherAdmission(t *testing.T) {
+	g := &gateEncoder{started: make(chan []string, 8), release: make(chan struct{})}
+	lim := DefaultLimits()
+	lim.MaxConcurrentRequests = 3
+	m := &countingMetrics{}
+	h := NewHandler(batchingGate{g}, lim, m)
+	var answers []<-chan result
+	for _, p := range []string{"a", "b", "c"} {
+		answers = append(answers, postAsync(h, context.Background(), "/encode", texts(p, 1)))
+		<-g.started // inside the encoder while the others are too
+	}
+	r := <-postAsync(h, context.Background(), "/embed_sparse", `{"inputs":"d"}`)
+	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "max_concurrent_requests 3") {
+		t.Errorf("fourth request: %d %s, want 429 naming max_concurrent_requests", r.status, r.body)
+	}
+	close(g.release)
+	for i, ch := range answers {
+		if r := <-ch; r.status != 200 {
+			t.Errorf("request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	info := do(t, h, "GET", "/info", "")
+	var got struct {
+		MaxConcurrentRequests int `json:"max_concurrent_requests"`
+		MaxBatchTokens        int `json:"max_batch_tokens"`
+	}
+	decodeJSON(t, info, &got)
+	if got.MaxConcurrentRequests != 3 || got.MaxBatchTokens != 4096 {
+		t.Errorf("/info: %+v, want max_concurrent_requests 3, max_batch_tokens 4096", got)
+	}
+	if n := m.batches.Load(); n != 0 {
+		t.Errorf("the handler observed %d batches of a Batcher, want none", n)
+	}
+}
+
+// countingMetrics counts ObserveBatch calls.
+type countingMetrics struct {
+	http.Handler
+	batches atomic.Int64
+}
+
+func (c *countingMetrics) ObserveRequest(string, int, time.Duration) {}
+func (c *countingMetrics) ObserveBatch(int, int)                     { c.batches.Add(1) }
+func (c *countingMetrics) SetQueueDepth(int)                         {}

@@ -31,31 +31,17 @@ func (in *teiInputs) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// teiBool is a nullable JSON boolean.
-type teiBool struct{ set, v bool }
-
-func (b *teiBool) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		*b = teiBool{}
-		return nil
-	}
-	if err := json.Unmarshal(data, &b.v); err != nil {
-		return err
-	}
-	b.set = true
-	return nil
-}
-
-func (b teiBool) or(def bool) bool {
-	if b.set {
-		return b.v
+// boolOr returns *b, or def when b is nil (the field absent or null).
+func boolOr(b *bool, def bool) bool {
+	if b != nil {
+		return *b
 	}
 	return def
 }
 
 type embedSparseRequest struct {
 	Inputs              teiInputs `json:"inputs"`
-	Truncate            teiBool   `json:"truncate"`
+	Truncate            *bool     `json:"truncate"`
 	TruncationDirection string    `json:"truncation_direction"`
 	PromptName          *string   `json:"prompt_name"`
 	// Not TEI's: OpenSearch's pruning of the vectors, and chunking.
@@ -143,7 +129,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.checkLength(req.Inputs, req.Truncate.or(false), left, opts); err != nil {
+	if err := h.checkLength(req.Inputs, boolOr(req.Truncate, false), left, opts); err != nil {
 		return err
 	}
 	prune, err := parsePrune(req.PruneType, req.PruneRatio)
@@ -174,7 +160,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 
 type tokenizeRequest struct {
 	Inputs           teiInputs `json:"inputs"`
-	AddSpecialTokens teiBool   `json:"add_special_tokens"`
+	AddSpecialTokens *bool     `json:"add_special_tokens"`
 	PromptName       *string   `json:"prompt_name"`
 }
 
@@ -186,6 +172,11 @@ type simpleToken struct {
 	Text    string `json:"text"`
 	Special bool   `json:"special"`
 }
+
+// maxTokenizeTokens bounds the tokens of one /tokenize answer (about 50
+// bytes of JSON each), so that a request body within the limit cannot
+// ask for an answer many times its size.
+const maxTokenizeTokens = 1 << 15
 
 func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	var req tokenizeRequest
@@ -208,10 +199,14 @@ func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	} else if h.opt != nil {
 		prompt = h.opt.EncodeOptions().Prompt
 	}
-	special := req.AddSpecialTokens.or(true)
+	special := boolOr(req.AddSpecialTokens, true)
 	out := make([][]simpleToken, len(req.Inputs))
+	total := 0
 	for i, text := range req.Inputs {
 		toks := h.tok.Tokenize(prompt + text)
+		if total += len(toks); total > maxTokenizeTokens {
+			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the inputs have more than %d tokens, the most /tokenize answers at once; send fewer or shorter texts", maxTokenizeTokens)}
+		}
 		out[i] = make([]simpleToken, 0, len(toks))
 		for _, t := range toks {
 			if t.Special && !special {

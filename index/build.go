@@ -36,6 +36,7 @@ type Options struct {
 // concurrent use.
 type Builder struct {
 	path  string
+	tmp   string // the folder of the temporary files, beside path
 	dim   int
 	opts  Options
 	spill *os.File // per document: uint32 n, then n x (uint32 term, float32 weight)
@@ -55,8 +56,10 @@ type Builder struct {
 
 // Create starts an index of vectors of dimension dim (the model's
 // vocabulary size) to be written to path by [Builder.Close]. Its
-// temporary files live beside path until then; call [Builder.Abort] to
-// give up and remove them.
+// temporary files live in a folder beside path until then (see
+// [TempPattern]); call [Builder.Abort] to give up and remove them. The
+// folders that builds of path killed earlier left behind, whose process
+// is gone, are removed first.
 func Create(path string, dim int, opts Options) (*Builder, error) {
 	if dim <= 0 || dim > maxDim {
 		return nil, fmt.Errorf("index: dimension %d out of range 1..%d", dim, maxDim)
@@ -74,18 +77,25 @@ func Create(path string, dim int, opts Options) (*Builder, error) {
 	if dir == "" {
 		dir = "."
 	}
-	spill, err := os.CreateTemp(dir, base+".postings-*.tmp")
+	sweep(dir, base)
+	tmp, err := os.MkdirTemp(dir, fmt.Sprintf(tempPrefix(base)+"%d-*", os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	ids, err := os.CreateTemp(dir, base+".ids-*.tmp")
+	spill, err := os.Create(filepath.Join(tmp, "postings"))
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	ids, err := os.Create(filepath.Join(tmp, "ids"))
 	if err != nil {
 		spill.Close()
-		os.Remove(spill.Name())
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("index: %w", err)
 	}
 	return &Builder{
 		path:   path,
+		tmp:    tmp,
 		dim:    dim,
 		opts:   opts,
 		spill:  spill,
@@ -178,10 +188,9 @@ func (b *Builder) Abort() {
 }
 
 func (b *Builder) removeTemps() {
-	for _, f := range []*os.File{b.spill, b.ids} {
-		f.Close()
-		os.Remove(f.Name())
-	}
+	b.spill.Close()
+	b.ids.Close()
+	os.RemoveAll(b.tmp)
 }
 
 // Close writes the index file and removes the temporary files. The file
@@ -207,11 +216,7 @@ func (b *Builder) Close() (err error) {
 	if err := b.iw.Flush(); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	dir, base := filepath.Split(b.path)
-	if dir == "" {
-		dir = "."
-	}
-	out, err := os.CreateTemp(dir, base+".*.tmp")
+	out, err := os.Create(filepath.Join(b.tmp, "index"))
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
@@ -224,10 +229,6 @@ func (b *Builder) Close() (err error) {
 	}()
 	if err := b.write(out); err != nil {
 		return fmt.Errorf("index: writing %s: %w", b.path, err)
-	}
-	// CreateTemp makes the file private; an index is an ordinary file.
-	if err := out.Chmod(0o644); err != nil {
-		return fmt.Errorf("index: %w", err)
 	}
 	if err := out.Sync(); err != nil {
 		return fmt.Errorf("index: %w", err)

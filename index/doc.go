@@ -15,8 +15,10 @@
 // [Create] starts a [Builder] for a file; [Builder.Add] takes one document
 // (its id, kept as given, and its vector) at a time and [Builder.Close]
 // writes the file. Memory stays flat however many documents are added:
-// postings and ids go to temporary files beside the index as they arrive,
-// and Close lays them out term by term in passes over those files, each
+// postings and ids go to temporary files as they arrive, in a folder
+// beside the index that the build removes when it ends and the next
+// build of the same file removes if the process was killed
+// ([TempPattern]), and Close lays them out term by term in passes over those files, each
 // pass filling a buffer of [Options.BufferPostings] postings. Weights are
 // stored as float32 (exact) or quantised to one byte ([Uint8]):
 //

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -477,5 +478,69 @@ func TestTieAtRoundedThreshold(t *testing.T) {
 		if len(hits) != 1 || hits[0].ID != "a" {
 			t.Errorf("exhaustive %v: %v, want document a (the smaller id of a tie)", exhaustive, hits)
 		}
+	}
+}
+
+// TestTempFiles: a build keeps its temporary files in one folder beside
+// the index, and leaves nothing but the index when it ends (closed or
+// aborted); the folder of a build whose process was killed is removed by
+// the next build of the same file, the folder of a running one is not.
+func TestTempFiles(t *testing.T) {
+	switch runtime.GOOS {
+	case "windows", "plan9", "js", "wasip1":
+		t.Skip("tells a killed build by its process id, on unix only")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "docs.idx")
+	entries := func() []string {
+		es, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	// A build killed earlier: its process is gone.
+	dead := exec.Command("go", "version")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	killed := filepath.Join(dir, fmt.Sprintf(".docs.idx.build-%d-123", dead.Process.Pid))
+	// A build running now in another process: this test's parent.
+	live := filepath.Join(dir, fmt.Sprintf(".docs.idx.build-%d-456", os.Getppid()))
+	for _, d := range []string{killed, live} {
+		os.Mkdir(d, 0o755)
+		os.WriteFile(filepath.Join(d, "postings"), make([]byte, 1000), 0o644)
+	}
+	b, err := Create(path, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Errorf("the folder of a killed build survived the next build: %v", entries())
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the folder of a running build was removed: %v", err)
+	}
+	os.RemoveAll(live)
+	if got := entries(); len(got) != 1 {
+		t.Errorf("while building: %v, want one temporary folder", got)
+	} else if ok, _ := filepath.Match(TempPattern("docs.idx"), got[0]); !ok {
+		t.Errorf("while building: %v, want a folder matching %s", got, TempPattern("docs.idx"))
+	}
+	b.Add("a", sparsevec.Vector{Indices: []uint32{1}, Values: []float32{1}})
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(); !slices.Equal(got, []string{"docs.idx"}) {
+		t.Errorf("after Close: %v, want only docs.idx", got)
+	}
+	b, err = Create(path, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Abort()
+	if got := entries(); !slices.Equal(got, []string{"docs.idx"}) {
+		t.Errorf("after Abort: %v, want only docs.idx", got)
 	}
 }

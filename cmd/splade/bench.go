@@ -28,15 +28,13 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case *n <= 0:
-		return usagef(fs, "--texts must be positive, not %d", *n)
-	case *length < 3:
-		return usagef(fs, "--length must be at least 3, not %d", *length)
-	case *queries <= 0:
-		return usagef(fs, "--queries must be positive, not %d", *queries)
-	case *rounds <= 0 || *rounds > 100:
-		return usagef(fs, "--rounds must be between 1 and 100, not %d", *rounds)
+	if err := checkRanges(fs,
+		intRange{"texts", *n, 1, maxCount},
+		intRange{"length", *length, 3, maxTokens},
+		intRange{"queries", *queries, 1, maxCount},
+		intRange{"rounds", *rounds, 1, 100},
+	); err != nil {
+		return err
 	}
 	type engine struct {
 		backend string

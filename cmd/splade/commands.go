@@ -378,8 +378,8 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *topK < 0 {
-		return usagef(fs, "--top-k %d is negative", *topK)
+	if err := checkRanges(fs, intRange{"top-k", *topK, 0, maxDims}); err != nil {
+		return err
 	}
 	src, total := a.openInput(in, pos)
 	enc, err := m.load(ctx)

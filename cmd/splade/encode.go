@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -19,6 +17,15 @@ import (
 	"github.com/splade-go/splade/pgvec"
 	"github.com/splade-go/splade/sparsevec"
 )
+
+// outputFlags are the flags of encode, besides the model's identity and
+// --input and --shard, that change its output: a --resume state records
+// them.
+var outputFlags = map[string]bool{
+	"format": true, "vector-name": true, "dot-replacement": true,
+	"max-active-dims": true, "prune": true, "chunk": true, "chunk-overlap": true,
+	"precision": true, "query": true, "document": true,
+}
 
 // runEncode is "splade encode". Each batch is written and flushed as soon
 // as it is encoded, so a reader downstream sees lines while the input is
@@ -31,7 +38,7 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	vectorName := fs.String("vector-name", "", "name of the sparse vector: the qdrant vector name (default \"text\") or the milvus field (default \"sparse_vector\")")
 	dot := fs.String("dot-replacement", dbformat.DefaultDotReplacement, "replaces \".\" in token names in the tokens format (Elasticsearch and OpenSearch reject dots)")
 	shardFlag := fs.String("shard", "", "encode only shard `I/N` (0 <= I < N): the texts whose 0-based record number k has k % N == I; ids stay those of the whole input")
-	resume := fs.String("resume", "", "write to the file `OUT` instead of standard output, appending, and skip the texts whose lines OUT already holds (rerun the same command after a kill)")
+	resume := fs.String("resume", "", "write to the file `OUT` instead of standard output, appending, and skip the texts whose lines OUT already holds (rerun the same command after a kill); the state, kept in OUT.resume, must match this run's model, settings and input")
 	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
 		return err
@@ -47,26 +54,38 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef(fs, "--shard %q: %v", *shardFlag, err)
 	}
+	if err := a.checkOutput("--resume", *resume); err != nil {
+		return err
+	}
 	src, total := a.openInput(in, pos)
 	src, total = sh.of(src, total)
-	out := a.stdout
-	if *resume != "" {
-		file, done, err := openResume(*resume, f)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		src = &skipSource{src: src, done: done, file: *resume, shard: sh}
-		if total >= 0 {
-			total = max(total-len(done), 0)
-		}
-		out = file
-	}
 	enc, err := m.load(ctx)
 	if err != nil {
 		return err
 	}
 	defer enc.Close()
+	out := a.stdout
+	var rf *resumeFile
+	if *resume != "" {
+		id, err := m.identify(ctx, enc.MaxLength())
+		if err != nil {
+			return err
+		}
+		settings := map[string]string{"input": in.name, "shard": sh.String()}
+		fs.Visit(func(fl *flag.Flag) {
+			if outputFlags[fl.Name] {
+				settings[fl.Name] = fl.Value.String()
+			}
+		})
+		if rf, err = openResume(*resume, resumeState{Command: "encode", Model: id, Settings: settings}); err != nil {
+			return err
+		}
+		defer rf.file.Close()
+		if total >= 0 {
+			total = max(total-rf.state.Input.Records, 0)
+		}
+		src, out = rf.skip(src), rf.file
+	}
 	w, err := dbformat.NewWriter(out, f, dbformat.Options{
 		VectorName:     *vectorName,
 		Token:          enc.Tokenizer().Token,
@@ -92,7 +111,13 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 		}
 		warn.add(recs)
 		prog.add(len(recs))
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if rf != nil {
+			return rf.written(recs)
+		}
+		return nil
 	})
 	prog.done()
 	if !in.quiet {
@@ -157,84 +182,6 @@ func (s *shardSource) next() (corpus.Record, error) {
 			return r, nil
 		}
 	}
-}
-
-// openResume opens the --resume file out for appending, creating it if
-// needed, and returns the ids of its complete lines (nil ids for the
-// pgvector format, whose lines carry none). A partial last line, left by
-// a process killed while writing, is cut off.
-func openResume(name string, f dbformat.Format) (*os.File, []json.RawMessage, error) {
-	file, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--resume: %w", err)
-	}
-	fail := func(err error) (*os.File, []json.RawMessage, error) {
-		file.Close()
-		return nil, nil, err
-	}
-	var done []json.RawMessage
-	r := bufio.NewReaderSize(file, 256<<10)
-	var end int64 // offset after the last complete line
-	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			break // a partial line, if any, is dropped below
-		}
-		if err != nil {
-			return fail(fmt.Errorf("--resume: reading %s: %w", name, err))
-		}
-		id, err := dbformat.ID(f, line)
-		if err != nil {
-			return fail(fmt.Errorf("--resume: %s line %d: %v (is it %s output of splade encode?)", name, n, err, f))
-		}
-		done = append(done, id)
-		end += int64(len(line))
-	}
-	if err := file.Truncate(end); err != nil {
-		return fail(fmt.Errorf("--resume: %w", err))
-	}
-	if _, err := file.Seek(end, io.SeekStart); err != nil {
-		return fail(fmt.Errorf("--resume: %w", err))
-	}
-	return file, done, nil
-}
-
-// skipSource skips the records whose lines a --resume file already holds:
-// the first len(done) records, whose ids must be done's.
-type skipSource struct {
-	src   source
-	done  []json.RawMessage
-	file  string
-	shard shard
-	n     int // records read from src
-}
-
-func (s *skipSource) next() (corpus.Record, error) {
-	for s.n < len(s.done) {
-		r, err := s.src.next()
-		if err == io.EOF {
-			return r, fmt.Errorf("--resume: %s holds %d lines but the input (shard %s) has only %d texts: it was written from other input", s.file, len(s.done), s.shard, s.n)
-		}
-		if err != nil {
-			return r, err
-		}
-		if want := s.done[s.n]; want != nil && !sameJSON(want, r.ID) {
-			return r, fmt.Errorf("--resume: %s line %d has id %s but text %d of the input (shard %s) has id %s: it was written from other input or another --shard",
-				s.file, s.n+1, want, s.n, s.shard, r.ID)
-		}
-		s.n++
-	}
-	return s.src.next()
-}
-
-// sameJSON reports whether two JSON values are the same text once
-// compacted.
-func sameJSON(a, b json.RawMessage) bool {
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return bytes.Equal(a, b)
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // overLimit counts the vectors over the non-zero limit of the output

@@ -128,24 +128,25 @@ func TestShard(t *testing.T) {
 	}
 }
 
-// TestResume checks --resume on files a killed run leaves: a partial last
-// line is dropped, the finished lines are kept and not written again, and
-// a file from other input is refused.
+// TestResume checks --resume on files a killed run leaves: the lines of
+// the recorded state are kept and not written again, a partial last line
+// is dropped, and a file from another shard is refused.
 func TestResume(t *testing.T) {
 	dir := reference.Fixture(t, "tiny-bert")
 	in := shardTexts(30)
+	inLines := splitLines(in)
 	args := []string{"encode", "--model", dir, "--batch-size", "4"}
 	whole := mustRun(t, strings.NewReader(in), args...)
 	lines := splitLines(whole)
 
 	for _, keep := range []int{0, 1, 13, 30} {
 		out := filepath.Join(t.TempDir(), "out.jsonl")
-		partial := strings.Join(lines[:keep], "")
+		// A run that got through keep texts, then was killed mid-line.
+		mustRun(t, strings.NewReader(strings.Join(inLines[:keep], "")), append(args, "--resume", out)...)
 		if keep < len(lines) {
-			partial += lines[keep][:len(lines[keep])/2] // cut mid-line, as a kill may
-		}
-		if err := os.WriteFile(out, []byte(partial), 0o644); err != nil {
-			t.Fatal(err)
+			f, _ := os.OpenFile(out, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(lines[keep][:len(lines[keep])/2])
+			f.Close()
 		}
 		if got := mustRun(t, strings.NewReader(in), append(args, "--resume", out)...); got != "" {
 			t.Errorf("--resume wrote %q to standard output", got)
@@ -159,22 +160,71 @@ func TestResume(t *testing.T) {
 	mustRun(t, strings.NewReader(in), append(args, "--shard", "1/2", "--resume", out)...)
 	before, _ := os.ReadFile(out)
 	_, errs, code := runCLI(t, strings.NewReader(in), append(args, "--shard", "0/2", "--resume", out)...)
-	if code != 1 || !strings.Contains(errs, "another --shard") {
+	if code != 1 || !strings.Contains(errs, "--shard") {
 		t.Errorf("resume from another shard's file: exit %d, stderr %q", code, errs)
 	}
 	if after, _ := os.ReadFile(out); string(after) != string(before) {
 		t.Errorf("a refused --resume changed the file")
 	}
 
-	// pgvector lines have no ids: resume counts them.
+	// pgvector lines have no ids: the state counts them.
 	pg := mustRun(t, strings.NewReader(in), append(args, "--format", "pgvector")...)
 	out = filepath.Join(t.TempDir(), "out.txt")
-	os.WriteFile(out, []byte(strings.Join(splitLines(pg)[:7], "")), 0o644)
+	mustRun(t, strings.NewReader(strings.Join(inLines[:7], "")), append(args, "--format", "pgvector", "--resume", out)...)
 	mustRun(t, strings.NewReader(in), append(args, "--format", "pgvector", "--resume", out)...)
 	got, _ := os.ReadFile(out)
-	if g, w := splitLines(string(got)), splitLines(pg); len(g) != len(w) || !slices.Equal(g[:7], w[:7]) {
-		t.Errorf("pgvector resume: %d lines, want %d, the first 7 kept", len(g), len(w))
+	if g, w := splitLines(string(got)), splitLines(pg); !slices.Equal(g, w) {
+		t.Errorf("pgvector resume: %d lines, want the %d of one run", len(g), len(w))
 	}
+}
+
+// TestResumeRefuses: --resume appends only to a file its own state
+// describes, for the same model, settings and input; anything else is
+// refused with exit 1 and leaves the file as it was.
+func TestResumeRefuses(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	in := shardTexts(12)
+	args := []string{"encode", "--model", dir, "--batch-size", "4"}
+	refused := func(name, file string, stdin io.Reader, want string, extra ...string) {
+		t.Helper()
+		before, _ := os.ReadFile(file)
+		_, errs, code := runCLI(t, stdin, append(append(args, extra...), "--resume", file)...)
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %q", name, code, errs, want)
+		}
+		if after, _ := os.ReadFile(file); string(after) != string(before) {
+			t.Errorf("%s: the refused --resume changed %s", name, file)
+		}
+	}
+	tmp := t.TempDir()
+	var withIDs strings.Builder
+	for i, text := range strings.Fields(in) {
+		fmt.Fprintf(&withIDs, "{\"id\": \"d%d\", \"text\": %q}\n", i, text)
+	}
+
+	// The input itself as OUT.
+	docs := filepath.Join(tmp, "docs.jsonl")
+	os.WriteFile(docs, []byte(withIDs.String()), 0o644)
+	f, err := os.Open(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	refused("the input as OUT", docs, f, "", "--input", "jsonl")
+
+	// A file of raw input lines, not written by --resume.
+	raw := filepath.Join(tmp, "raw.jsonl")
+	os.WriteFile(raw, []byte(strings.Join(splitLines(withIDs.String())[:5], "")), 0o644)
+	refused("raw input lines", raw, strings.NewReader(withIDs.String()), "no resume state", "--input", "jsonl")
+
+	// A pgvector file from other input.
+	pg := filepath.Join(tmp, "pg.txt")
+	mustRun(t, strings.NewReader(shardTexts(5)), append(args, "--format", "pgvector", "--resume", pg)...)
+	refused("pgvector from other input", pg, strings.NewReader(strings.ToUpper(in)), "other input", "--format", "pgvector")
+
+	// The same input with other settings.
+	refused("other settings", pg, strings.NewReader(in), "--max-active-dims", "--format", "pgvector", "--max-active-dims", "5")
+	refused("another format", pg, strings.NewReader(in), "--format")
 }
 
 // buildSplade builds the splade command into a temporary folder.
@@ -409,4 +459,47 @@ func TestInterruptKeepsBatches(t *testing.T) {
 		}
 	}
 	t.Logf("first line after %v; %d lines kept after SIGINT", firstAfter.Round(time.Millisecond), len(lines))
+}
+
+// TestOutputIsInput: an output path that is the input (standard input's
+// file, or an input file of eval) is refused before anything is written,
+// and the input is left as it was.
+func TestOutputIsInput(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	tmp := t.TempDir()
+	docs := filepath.Join(tmp, "docs.txt")
+	os.WriteFile(docs, []byte(shardTexts(6)), 0o644)
+	link := filepath.Join(tmp, "link.txt")
+	if err := os.Symlink(docs, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"index", "--model", dir, "--out", docs},
+		{"index", "--model", dir, "--out", link},
+		{"encode", "--model", dir, "--resume", docs},
+		{"encode", "--model", dir, "--resume", link},
+	} {
+		f, err := os.Open(docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, errs, code := runCLI(t, f, args...)
+		f.Close()
+		if code != 1 || !strings.Contains(errs, "standard input") {
+			t.Errorf("splade %s < %s: exit %d, stderr %q; want exit 1 naming standard input", strings.Join(args, " "), docs, code, errs)
+		}
+		if got, _ := os.ReadFile(docs); string(got) != shardTexts(6) {
+			t.Errorf("splade %s < %s changed its input", strings.Join(args, " "), docs)
+		}
+	}
+	queries := filepath.Join(tmp, "queries.tsv")
+	qrels := filepath.Join(tmp, "qrels.tsv")
+	os.WriteFile(queries, []byte("q1\tthe weather\n"), 0o644)
+	os.WriteFile(qrels, []byte("query-id\tcorpus-id\tscore\nq1\t0\t1\n"), 0o644)
+	corpusFile := filepath.Join(tmp, "corpus.jsonl")
+	os.WriteFile(corpusFile, []byte(`{"_id":"0","title":"","text":"the weather is lovely"}`+"\n"), 0o644)
+	_, errs, code := runCLI(t, nil, "eval", "--model", dir, "--corpus", corpusFile, "--queries", queries, "--qrels", qrels, "--run", qrels)
+	if code != 1 || !strings.Contains(errs, "input file") {
+		t.Errorf("eval --run QRELS: exit %d, stderr %q; want exit 1 naming the input file", code, errs)
+	}
 }

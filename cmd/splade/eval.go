@@ -74,12 +74,18 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	case *corpusFile == "" && !haveIndex:
 		return usagef(fs, "missing the corpus: --dataset, --corpus, or an existing --index")
 	}
+	if err := a.checkOutput("--run", *runPath, *corpusFile, *queries, *qrelsPath, *idxPath); err != nil {
+		return err
+	}
 	qs, err := ireval.ReadQueryFile(*queries)
 	if err != nil {
 		return err
 	}
 	qrels, err := ireval.ReadQrelsFile(*qrelsPath)
 	if err != nil {
+		return err
+	}
+	if err := checkQrels(qrels, qs, *qrelsPath, *queries); err != nil {
 		return err
 	}
 	enc, err := m.load(ctx)
@@ -177,15 +183,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	missing := 0
-	for qid := range qrels {
-		if _, ok := ranking[qid]; !ok {
-			missing++
-		}
-	}
-	if missing > 0 {
-		fmt.Fprintf(a.stderr, "splade: warning: %d judged queries of %s are not in %s; those with a relevant document count 0\n", missing, *qrelsPath, *queries)
-	}
 	res := ireval.Evaluate(ranking, qrels, ks)
 	if *asJSON {
 		obj := map[string]any{"queries": res.Queries}
@@ -207,13 +204,38 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	return err
 }
 
+// checkQrels refuses judgments that cannot give a meaningful score: none
+// at all, or judged queries that the queries file lacks (the files are of
+// different datasets or splits; counting those queries as 0 would lower
+// every score silently).
+func checkQrels(qrels ireval.Qrels, qs []ireval.Query, qrelsPath, queriesPath string) error {
+	if len(qrels) == 0 {
+		return fmt.Errorf("%s holds no judgments: want BEIR TSV (query-id, corpus-id, score, with a header) or TREC qrels (query-id iteration doc-id relevance)", qrelsPath)
+	}
+	have := make(map[string]bool, len(qs))
+	for _, q := range qs {
+		have[q.ID] = true
+	}
+	var missing []string
+	for qid := range qrels {
+		if !have[qid] {
+			missing = append(missing, qid)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("%d judged queries of %s are not in %s (first %q): the files are of different datasets or splits; pass the queries file that goes with the qrels", len(missing), qrelsPath, queriesPath, missing[0])
+	}
+	return nil
+}
+
 // parseCutoffs parses a comma-separated list of positive cutoffs.
 func parseCutoffs(s string) ([]int, error) {
 	var ks []int
 	for _, f := range strings.Split(s, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || k <= 0 {
-			return nil, fmt.Errorf("want positive integers separated by commas")
+		if err != nil || k <= 0 || k > maxCount {
+			return nil, fmt.Errorf("want integers from 1 to %d separated by commas", maxCount)
 		}
 		if !slices.Contains(ks, k) {
 			ks = append(ks, k)

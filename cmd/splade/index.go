@@ -32,6 +32,9 @@ func runIndex(ctx context.Context, a *app, args []string) error {
 	case m.query:
 		return usagef(fs, "index encodes documents; --query does not apply")
 	}
+	if err := a.checkOutput("--out", *out); err != nil {
+		return err
+	}
 	src, total := a.openInput(in, pos)
 	enc, err := m.load(ctx)
 	if err != nil {

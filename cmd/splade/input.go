@@ -108,7 +108,7 @@ func chunks(ctx context.Context, src source, size int) <-chan chunk {
 		r   corpus.Record
 		err error
 	}
-	items := make(chan item, size)
+	items := make(chan item, 64) // read ahead a little; not sized by a flag
 	go func() {
 		defer close(items)
 		for {

@@ -35,7 +35,9 @@
 // encode --shard I/N encodes only the records k with k % N == I, keeping
 // their ids; encode --resume OUT appends to the file OUT, skipping the
 // records whose lines it already holds, so that a killed run started
-// again continues where it stopped.
+// again continues where it stopped; the state beside OUT (OUT.resume:
+// model, settings, input fingerprint) must match the run's, else the
+// command is refused.
 //
 // Output formats of encode (--format): jsonl (the default:
 // {"id","indices","values"}), tokens (Elasticsearch sparse_vector and

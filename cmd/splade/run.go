@@ -266,19 +266,19 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 }
 
 func (m *modelFlags) check(fs *flag.FlagSet) error {
+	if err := checkRanges(fs,
+		intRange{"max-length", m.maxLength, 0, maxTokens},
+		intRange{"batch-size", m.batchSize, 1, maxBatchSize},
+		intRange{"max-active-dims", m.maxActiveDims, 0, maxDims},
+		intRange{"chunk-overlap", m.chunkOverlap, 0, maxTokens},
+	); err != nil {
+		return err
+	}
 	switch {
 	case m.model == "":
 		return usagef(fs, "missing --model (a local model folder or a Hugging Face hub id)")
 	case m.query && m.document:
 		return usagef(fs, "--query and --document exclude each other")
-	case m.maxLength < 0:
-		return usagef(fs, "--max-length %d is negative", m.maxLength)
-	case m.batchSize <= 0:
-		return usagef(fs, "--batch-size must be positive, not %d", m.batchSize)
-	case m.maxActiveDims < 0:
-		return usagef(fs, "--max-active-dims %d is negative", m.maxActiveDims)
-	case m.chunkOverlap < 0:
-		return usagef(fs, "--chunk-overlap %d is negative", m.chunkOverlap)
 	case m.chunkOverlap > 0 && !m.chunk:
 		return usagef(fs, "--chunk-overlap needs --chunk")
 	}
@@ -383,3 +383,56 @@ func (m *modelFlags) backendError(err error) error {
 
 // availableRE finds the list of backends in model's error.
 var availableRE = regexp.MustCompile(`\(available: ([^)]*)\)`)
+
+// checkOutput refuses the output file path (the value of flag) when it is
+// standard input's file or one of the input files: writing it would
+// destroy the input being read. A path that does not exist yet passes.
+func (a *app) checkOutput(flag, path string, inputs ...string) error {
+	if path == "" {
+		return nil
+	}
+	out, err := os.Stat(path)
+	if err != nil {
+		return nil // a new file
+	}
+	if f, ok := a.stdin.(*os.File); ok {
+		if in, err := f.Stat(); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("%s %s is standard input's file: writing it would destroy the input being read; name another file", flag, path)
+		}
+	}
+	for _, p := range inputs {
+		if p == "" {
+			continue
+		}
+		if in, err := os.Stat(p); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("%s %s is the input file %s: writing it would destroy the input being read; name another file", flag, path, p)
+		}
+	}
+	return nil
+}
+
+// Upper bounds of the numeric flags: far above any real use, low enough
+// that no value can exhaust memory before the work starts.
+const (
+	maxTokens    = 1 << 20 // tokens of one text (--max-length, --length)
+	maxBatchSize = 1 << 16 // texts per forward pass
+	maxDims      = 1 << 24 // dimensions (--max-active-dims, --top-k)
+	maxCount     = 1 << 20 // texts, queries, hits, rounds of a command
+)
+
+// intRange is a numeric flag's value and the range it must lie in.
+type intRange struct {
+	flag     string
+	v        int
+	min, max int
+}
+
+// checkRanges returns a usage error naming the first flag out of range.
+func checkRanges(fs *flag.FlagSet, rs ...intRange) error {
+	for _, r := range rs {
+		if r.v < r.min || r.v > r.max {
+			return usagef(fs, "--%s %d is out of range: want %d to %d", r.flag, r.v, r.min, r.max)
+		}
+	}
+	return nil
+}

@@ -34,8 +34,8 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	switch {
 	case *idxPath == "":
 		return usagef(fs, "missing --index (a file written by splade index)")
-	case *topK <= 0:
-		return usagef(fs, "--top-k must be positive, not %d", *topK)
+	case *topK <= 0 || *topK > maxCount:
+		return usagef(fs, "--top-k %d is out of range: want 1 to %d", *topK, maxCount)
 	case m.document:
 		return usagef(fs, "search encodes queries; --document does not apply")
 	}

@@ -507,3 +507,27 @@ func TestSearchCommandErrors(t *testing.T) {
 		t.Errorf("search output %q", out)
 	}
 }
+
+// TestEvalQrelsErrors: qrels with no judgments, or judging queries the
+// queries file lacks, are errors (exit 1), not a score of 0.
+func TestEvalQrelsErrors(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	tmp := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	corpusFile := write("corpus.jsonl", `{"_id":"d1","title":"","text":"the weather is lovely"}`+"\n")
+	queries := write("queries.jsonl", `{"_id":"q1","text":"weather"}`+"\n")
+	for _, c := range []struct{ name, qrels, want string }{
+		{"empty qrels", "query-id\tcorpus-id\tscore\n", "no judgments"},
+		{"unknown query", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq9\td1\t1\n", `"q9"`},
+	} {
+		qrels := write("qrels.tsv", c.qrels)
+		_, errs, code := runCLI(t, nil, "eval", "--model", dir, "--corpus", corpusFile, "--queries", queries, "--qrels", qrels, "--json", "--quiet")
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %s", c.name, code, errs, c.want)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,8 +23,24 @@ import (
 
 // served is the model with its tokenizer shown to the API
 // (httpapi.Tokenizer: POST /tokenize, the 413 of /embed_sparse and the
-// token counts of /metrics).
-type served struct{ *model.Encoder }
+// token counts of /metrics), under its public name.
+type served struct {
+	*model.Encoder
+	name string
+}
+
+// Model returns the name the API shows: --served-model-name.
+func (s served) Model() string { return s.name }
+
+// publicName is the default --served-model-name of the model flag
+// nameOrDir: a local folder's base name (its path is a detail of the
+// deployment), else the hub id.
+func publicName(nameOrDir string) string {
+	if fi, err := os.Stat(nameOrDir); err == nil && fi.IsDir() {
+		return filepath.Base(filepath.Clean(nameOrDir))
+	}
+	return nameOrDir
+}
 
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
 // included.
@@ -56,6 +74,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxQueue := fs.Int("max-queue", def.MaxQueueTexts, "most texts admitted at once, waiting or encoding (more: 429 with Retry-After)")
 	maxRequests := fs.Int("max-concurrent-requests", def.MaxConcurrentRequests, "most requests admitted at once, waiting or encoding (TEI's max_concurrent_requests; more: 429)")
 	maxBatchTokens := fs.Int("max-batch-tokens", model.DefaultMaxBatchTokens, "most tokens in one forward pass, into which concurrent requests are merged (TEI's max_batch_tokens; at most --batch-size texts)")
+	servedName := fs.String("served-model-name", "", "model name shown in responses, /info and /metrics (default: the base name of a local --model folder, or the hub id)")
 	var origins originList
 	fs.Var(&origins, "cors-origin", "allow browser pages of this origin (e.g. https://example.com; * for any) to call the API; repeatable; off by default")
 	idxPath := fs.String("index", "", "index file written by splade index: serve POST /search over it")
@@ -66,18 +85,21 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	switch {
 	case len(pos) > 0:
 		return usagef(fs, "serve takes no texts (got %q)", pos[0])
-	case *maxBody <= 0:
-		return usagef(fs, "--max-body must be positive, not %d", *maxBody)
-	case *maxTexts <= 0:
-		return usagef(fs, "--max-texts must be positive, not %d", *maxTexts)
+	case *maxBody <= 0 || *maxBody > 1<<30:
+		return usagef(fs, "--max-body %d is out of range: want 1 to %d", *maxBody, 1<<30)
 	case *timeout == 0:
 		return usagef(fs, "--timeout must not be 0 (use a negative duration for no limit)")
-	case *maxQueue < *maxTexts:
+	}
+	if err := checkRanges(fs,
+		intRange{"max-texts", *maxTexts, 1, maxCount},
+		intRange{"max-queue", *maxQueue, 1, maxDims},
+		intRange{"max-concurrent-requests", *maxRequests, 1, maxCount},
+		intRange{"max-batch-tokens", *maxBatchTokens, 1, maxDims},
+	); err != nil {
+		return err
+	}
+	if *maxQueue < *maxTexts {
 		return usagef(fs, "--max-queue (%d) must be at least --max-texts (%d)", *maxQueue, *maxTexts)
-	case *maxRequests <= 0:
-		return usagef(fs, "--max-concurrent-requests must be positive, not %d", *maxRequests)
-	case *maxBatchTokens <= 0:
-		return usagef(fs, "--max-batch-tokens must be positive, not %d", *maxBatchTokens)
 	}
 	start := time.Now()
 	// The metrics are made once the model tells its name and engine; the
@@ -96,11 +118,12 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	defer enc.Close()
 	prec := cmp.Or(splade.Precision(m.precision), splade.PrecisionFP32)
-	mx := metrics.New(metrics.Labels{Model: enc.Model(), Engine: enc.Backend(), Precision: string(prec)})
+	name := cmp.Or(*servedName, publicName(m.model))
+	mx := metrics.New(metrics.Labels{Model: name, Engine: enc.Backend(), Precision: string(prec)})
 	mx.SetModelLoadTime(time.Since(start))
 	mxp.Store(mx)
 
-	handler := httpapi.NewHandler(served{enc}, httpapi.Limits{
+	handler := httpapi.NewHandler(served{enc, name}, httpapi.Limits{
 		MaxBodyBytes:          *maxBody,
 		MaxTexts:              *maxTexts,
 		MaxQueueTexts:         *maxQueue,

@@ -297,3 +297,41 @@ func BenchmarkServeLoad(b *testing.B) {
 	stop()
 	<-done
 }
+
+// TestServedModelName: the model's local path appears in no response and
+// not in /metrics; the API names the model by the folder's base name, or
+// by --served-model-name.
+func TestServedModelName(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bert")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, filepath.Base(dir)},
+		{[]string{"--served-model-name", "acme/sparse-v2"}, "acme/sparse-v2"},
+	} {
+		base, _, _, _ := startServe(t, append([]string{"--model", dir}, c.args...)...)
+		var bodies []string
+		for _, path := range []string{"/info", "/metrics", "/healthz"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			bodies = append(bodies, string(b))
+		}
+		for _, path := range []string{"/encode", "/decode"} {
+			_, b, _ := post(t, base+path, `{"texts":["the weather"]}`)
+			bodies = append(bodies, b)
+		}
+		for _, b := range bodies {
+			if strings.Contains(b, dir) {
+				t.Errorf("%v: a response holds the model's path %s: %.200s", c.args, dir, b)
+			}
+		}
+		if !strings.Contains(bodies[0], `"model_id":"`+c.want+`"`) || !strings.Contains(bodies[1], `model="`+c.want+`"`) {
+			t.Errorf("%v: /info %.300s\n/metrics names: want the model named %q", c.args, bodies[0], c.want)
+		}
+	}
+}

@@ -334,10 +334,15 @@ func TestServeTEIFields(t *testing.T) {
 		b, _, _, _ := startServe(t, "--model", dir, "--precision", tc.precision)
 		code, body, _ := spec.Call(t, b, "GET", "/info", "")
 		var info struct {
-			ModelDtype string `json:"model_dtype"`
+			ModelDtype            string `json:"model_dtype"`
+			MaxBatchTokens        int    `json:"max_batch_tokens"`
+			MaxConcurrentRequests int    `json:"max_concurrent_requests"`
 		}
 		if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.ModelDtype != tc.dtype {
 			t.Errorf("--precision %s: /info model_dtype %q, want %q", tc.precision, info.ModelDtype, tc.dtype)
+		}
+		if info.MaxBatchTokens != 16384 || info.MaxConcurrentRequests != 512 {
+			t.Errorf("/info: max_batch_tokens %d, max_concurrent_requests %d; want the defaults 16384 and 512", info.MaxBatchTokens, info.MaxConcurrentRequests)
 		}
 	}
 }

@@ -87,8 +87,14 @@ func NewReader(name string, r io.Reader, f Format) *Reader {
 	return &Reader{name: name, r: bufio.NewReaderSize(r, 64<<10), format: f}
 }
 
+// NumberFrom sets the record number of the next record: the id of a
+// record without one. Records of a file read after others count on
+// from theirs (see Count).
+func (r *Reader) NumberFrom(n int) { r.n = n }
+
 // Next returns the next record, or io.EOF after the last one. A line that
-// is not a record is a *LineError; the next call reads the line after it.
+// is not a record is a *LineError; it takes a record number all the
+// same, and the next call reads the line after it.
 // Any other error ends the input.
 func (r *Reader) Next() (Record, error) {
 	for {
@@ -107,6 +113,7 @@ func (r *Reader) Next() (Record, error) {
 		}
 		rec, err := parse(r.format, b)
 		if err != nil {
+			r.n++ // a record line all the same, as Count counts it
 			return Record{}, &LineError{Name: r.name, Line: r.line, Input: b, Err: err}
 		}
 		if len(rec.ID) == 0 {

@@ -54,7 +54,7 @@ func TestReader(t *testing.T) {
 			[]want{{`"1"`, "Flow over a plate", 1}, {"2", "bare", 2}, {`"3"`, "no title", 3}}, nil},
 		{"malformed lines are errors and reading goes on", JSONL,
 			"{\"text\": \"a\"}\n{\"text\": \"b\"\n{\"text\": 3}\n{\"id\": 1}\n{\"text\": \"c\"}\n",
-			[]want{{"0", "a", 1}, {"1", "c", 5}}, []int{2, 3, 4}},
+			[]want{{"0", "a", 1}, {"4", "c", 5}}, []int{2, 3, 4}},
 		{"beir needs _id", BEIR, `{"id": "1", "text": "t"}` + "\n" + `{"_id": null, "text": "t"}`, nil, []int{1, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,5 +138,16 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("csv"); err == nil {
 		t.Error("ParseFormat(csv): no error")
+	}
+}
+
+func TestNumberFrom(t *testing.T) {
+	r := NewReader("b.txt", strings.NewReader("x\n{\"id\": 1, \"text\": \"y\"}\n"), Text)
+	r.NumberFrom(10)
+	for _, want := range []string{"10", "11"} {
+		rec, err := r.Next()
+		if err != nil || string(rec.ID) != want {
+			t.Errorf("id %s, %v; want %s", rec.ID, err, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -49,6 +50,38 @@ func TestWorkerTEI(t *testing.T) {
 		}
 		if _, bad := diff(v, exp.Cases[i].Indices, exp.Cases[i].Values, tolAbs, tolRel); bad != "" {
 			t.Errorf("/embed_sparse %d: %s", i, bad)
+		}
+	}
+
+	// OpenSearch's pruning, as `splade serve` does it: max_ratio 0.5
+	// keeps the weights at least half the largest.
+	code, body, _ = spec.Call(t, s.url, "POST", "/embed_sparse", `{"inputs":`+string(in)+`,"prune_type":"max_ratio","prune_ratio":0.5}`)
+	var pruned [][]struct {
+		Index uint32
+		Value float32
+	}
+	if err := json.Unmarshal(body, &pruned); code != 200 || err != nil || len(pruned) != len(texts) {
+		t.Fatalf("/embed_sparse with prune_type: %d %v %.300s", code, err, body)
+	}
+	for i, vals := range got {
+		top := slices.MaxFunc(vals, func(a, b struct {
+			Index uint32
+			Value float32
+		}) int {
+			return cmp.Compare(a.Value, b.Value)
+		}).Value
+		var want []uint32
+		for _, sv := range vals {
+			if sv.Value >= 0.5*top {
+				want = append(want, sv.Index)
+			}
+		}
+		var kept []uint32
+		for _, sv := range pruned[i] {
+			kept = append(kept, sv.Index)
+		}
+		if !slices.Equal(kept, want) {
+			t.Errorf("text %d pruned by max_ratio 0.5: %v, want %v", i, kept, want)
 		}
 	}
 
