@@ -93,7 +93,7 @@ func (n *Network) TensorNames(r Role) []string {
 		return nil
 	}
 	if r.Part == TokenLinear {
-		return tokenHeadNames(r)
+		return TokenHeadNames(r)
 	}
 	return f.names(n, r)
 }

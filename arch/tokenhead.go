@@ -25,10 +25,10 @@ func (n *Network) UseTokenHead() error {
 	return nil
 }
 
-// tokenHeadNames are the checkpoint names of the per-token head's
-// tensors, the same in every family: the state_dict of sparse_linear.pt
-// under "sparse_linear.".
-func tokenHeadNames(r Role) []string { return param("sparse_linear", r, false) }
+// TokenHeadNames returns the checkpoint names of the per-token head's
+// tensor of role r (TokenLinear), the same in every family: the
+// state_dict of sparse_linear.pt under "sparse_linear.".
+func TokenHeadNames(r Role) []string { return param("sparse_linear", r, false) }
 
 // tokenHeadFamilies lists the model types whose config.json gives a
 // token head its special tokens.

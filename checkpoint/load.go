@@ -26,7 +26,8 @@ const (
 // pytorch_model.bin, or a sharded pytorch_model.bin.index.json. A folder
 // with sparse_linear.pt ([SparseLinearFile]) is BGE-M3's layout: the
 // network gets that per-token head in place of a masked-LM head
-// ([arch.Network.UseTokenHead]).
+// ([arch.Network.UseTokenHead]), as does one whose weights hold the head
+// already ([SparseLinearWeights]).
 func Load(fsys fs.FS) (*Params, error) {
 	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {

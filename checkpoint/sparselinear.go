@@ -65,30 +65,51 @@ func HasSparseLinear(fsys fs.FS) (bool, error) {
 	return false, fmt.Errorf("checkpoint: %w", err)
 }
 
-// addTokenHead, when fsys holds sparse_linear.pt, gives net its per-token
-// head and adds the head's tensors to ts under the names net's family
-// gives them.
+// SparseLinearWeights reads sparse_linear.pt at the root of fsys (see
+// [ReadSparseLinear]) and returns its tensors under the names a
+// checkpoint holds the token head's under (arch.TokenHeadNames):
+// sparse_linear.weight and sparse_linear.bias. A converted BGE-M3 folder
+// stores them so in its weights, in place of the pickle.
+func SparseLinearWeights(fsys fs.FS, hidden int) (map[string]*Tensor, error) {
+	head, err := ReadSparseLinear(fsys, hidden)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*Tensor{
+		arch.TokenHeadNames(arch.W(arch.TokenLinear))[0]: head["weight"],
+		arch.TokenHeadNames(arch.B(arch.TokenLinear))[0]: head["bias"],
+	}, nil
+}
+
+// addTokenHead gives net its per-token head when the folder fsys has one:
+// sparse_linear.pt, whose tensors it adds to ts, or the head's tensors
+// already in ts (a folder converted by SparseLinearWeights).
 func addTokenHead(fsys fs.FS, net *arch.Network, ts map[string]*Tensor) error {
-	if ok, err := HasSparseLinear(fsys); err != nil || !ok {
+	ok, err := HasSparseLinear(fsys)
+	if err != nil {
 		return err
+	}
+	weight := arch.TokenHeadNames(arch.W(arch.TokenLinear))[0]
+	if !ok {
+		if _, converted := ts[weight]; converted {
+			if err := net.UseTokenHead(); err != nil {
+				return fmt.Errorf("checkpoint: tensor %s: %w", weight, err)
+			}
+		}
+		return nil
 	}
 	if err := net.UseTokenHead(); err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", SparseLinearFile, err)
 	}
-	head, err := ReadSparseLinear(fsys, net.Hidden)
+	head, err := SparseLinearWeights(fsys, net.Hidden)
 	if err != nil {
 		return err
 	}
-	for _, r := range []arch.Role{arch.W(arch.TokenLinear), arch.B(arch.TokenLinear)} {
-		src := head["weight"]
-		if r.Bias {
-			src = head["bias"]
-		}
-		name := net.TensorNames(r)[0]
+	for name, t := range head {
 		if _, dup := ts[name]; dup {
 			return fmt.Errorf("checkpoint: the weights hold %q and the folder %s: two sparse heads", name, SparseLinearFile)
 		}
-		ts[name] = src
+		ts[name] = t
 	}
 	return nil
 }

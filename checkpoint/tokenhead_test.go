@@ -1,9 +1,12 @@
 package checkpoint
 
 import (
+	"bytes"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/internal/reference"
@@ -76,5 +79,34 @@ func TestTokenHeadWrongFamily(t *testing.T) {
 	_, err := Load(fsys)
 	if err == nil || !strings.Contains(err.Error(), `model_type "bert" has no per-token sparse head`) || !strings.Contains(err.Error(), "xlm-roberta") {
 		t.Errorf("err %v, want a refusal naming xlm-roberta", err)
+	}
+}
+
+// TestLoadConvertedBGEM3: weights that hold the token head's tensors
+// (SparseLinearWeights, as the Worker build writes them) give the token
+// head without sparse_linear.pt.
+func TestLoadConvertedBGEM3(t *testing.T) {
+	dir := reference.Fixture(t, "tiny-bgem3-16002")
+	fsys := folder(t, dir, "model.safetensors", SparseLinearFile)
+	ts, err := ReadWeights(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := SparseLinearWeights(fsys, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(ts, head)
+	var buf bytes.Buffer
+	if err := WriteSafetensors(&buf, ts, "F32"); err != nil {
+		t.Fatal(err)
+	}
+	conv := fstest.MapFS{"config.json": fsys["config.json"], "model.safetensors": {Data: buf.Bytes()}}
+	p, err := Load(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Net.Head.Kind != arch.TokenHead || !sameData(p.Get(arch.W(arch.TokenLinear)), head["sparse_linear.weight"]) {
+		t.Errorf("head kind %d: want the token head of sparse_linear.pt", p.Net.Head.Kind)
 	}
 }
