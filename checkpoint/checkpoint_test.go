@@ -18,7 +18,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/arch"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // namedTensors lists the tensors of p by role.

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // Row 14: model files that are devices, FIFOs or links out of the folder.

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/arch"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // pk builds protocol-2 pickles opcode by opcode.

@@ -75,7 +75,7 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 		if n >= 2 && head[0] == 0x80 && head[1] <= 5 {
 			return nil, errors.New("legacy (pre-1.6, non-zip) torch.save format is not supported: re-save the model with a recent PyTorch or convert it to model.safetensors")
 		}
-		return nil, fmt.Errorf("not a PyTorch zip checkpoint: %v", err)
+		return nil, fmt.Errorf("not a PyTorch zip checkpoint: %w", err)
 	}
 	records := make(map[string]*zip.File, len(zr.File))
 	var pkl *zip.File
@@ -101,7 +101,7 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 	if f, ok := records[prefix+"byteorder"]; ok {
 		b, err := readRecord(f, 16, size)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", f.Name, err)
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
 		if string(b) != "little" {
 			return nil, fmt.Errorf("byte order %q not supported (want little)", b)
@@ -109,16 +109,16 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 	}
 	pb, err := readRecord(pkl, maxPickle, size)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", pkl.Name, err)
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	obj, err := unpickleStateDict(pb)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", pkl.Name, err)
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 
 	dict, err := stateDictEntries(obj, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", pkl.Name, err)
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	// Group float tensors by storage so each storage record is read once,
 	// even when tensors share it (tied weights saved without de-duplication).
@@ -150,7 +150,7 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 		}
 		raw, err := readRecord(f, nbytes, size)
 		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %s: %v", byStorage[st][0], f.Name, err)
+			return nil, fmt.Errorf("tensor %q: %s: %w", byStorage[st][0], f.Name, err)
 		}
 		if int64(len(raw)) < nbytes {
 			return nil, fmt.Errorf("tensor %q: %s: %d bytes, want %d (truncated file?)", byStorage[st][0], f.Name, len(raw), nbytes)
@@ -166,7 +166,7 @@ func readPyTorch(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
 			}
 			t, err := v.decode(raw)
 			if err != nil {
-				return nil, fmt.Errorf("tensor %q: %v", name, err)
+				return nil, fmt.Errorf("tensor %q: %w", name, err)
 			}
 			decoded[id] = t
 			ts[name] = t
@@ -376,11 +376,11 @@ func rebuildTensor(args ...any) (any, error) {
 	}
 	size, err := intTuple(args[2])
 	if err != nil {
-		return nil, fmt.Errorf("_rebuild_tensor_v2: size: %v", err)
+		return nil, fmt.Errorf("_rebuild_tensor_v2: size: %w", err)
 	}
 	stride, err := intTuple(args[3])
 	if err != nil {
-		return nil, fmt.Errorf("_rebuild_tensor_v2: stride: %v", err)
+		return nil, fmt.Errorf("_rebuild_tensor_v2: stride: %w", err)
 	}
 	return &torchTensor{storage: st, offset: off, size: size, stride: stride}, nil
 }

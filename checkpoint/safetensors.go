@@ -47,13 +47,13 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 	header := data[8 : 8+n]
 	buf := data[8+n:]
 	if dups, err := duplicateKeys(header); err != nil {
-		return nil, fmt.Errorf("corrupt header: %v", err)
+		return nil, fmt.Errorf("corrupt header: %w", err)
 	} else if len(dups) > 0 {
 		return nil, fmt.Errorf("header names %d tensor(s) twice: %s", len(dups), listNames(dups))
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(header, &raw); err != nil {
-		return nil, fmt.Errorf("corrupt header: %v", err)
+		return nil, fmt.Errorf("corrupt header: %w", err)
 	}
 	entries := make(map[string]safetensorsEntry, len(raw))
 	for name, msg := range raw {
@@ -62,7 +62,7 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 		}
 		var e safetensorsEntry
 		if err := json.Unmarshal(msg, &e); err != nil {
-			return nil, fmt.Errorf("tensor %q: corrupt header entry: %v", name, err)
+			return nil, fmt.Errorf("tensor %q: corrupt header entry: %w", name, err)
 		}
 		if len(e.DataOffsets) != 2 {
 			return nil, fmt.Errorf("tensor %q: data_offsets has %d numbers, want 2", name, len(e.DataOffsets))
@@ -76,7 +76,7 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 	for name, e := range entries {
 		t, err := decodeEntry(e, buf)
 		if err != nil {
-			return nil, fmt.Errorf("tensor %q: %v", name, err)
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		if t != nil {
 			ts[name] = t
@@ -253,7 +253,7 @@ func WriteSafetensors(w io.Writer, ts map[string]*Tensor, dtype string) error {
 	}
 	hj, err := json.Marshal(header) // keys come out sorted
 	if err != nil {
-		return fmt.Errorf("checkpoint: WriteSafetensors: %v", err)
+		return fmt.Errorf("checkpoint: WriteSafetensors: %w", err)
 	}
 	// Pad the header with spaces so the data starts 8-byte aligned.
 	for len(hj)%8 != 0 {

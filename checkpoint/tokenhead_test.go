@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/arch"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // TestLoadBGEM3 loads BGE-M3's layout: a bare XLMRobertaModel checkpoint

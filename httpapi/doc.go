@@ -6,10 +6,12 @@
 // server, and the Cloudflare Worker, where a pure-Go encoder runs as
 // WebAssembly; both hand an [Encoder] to [NewHandler] and serve the
 // resulting [net/http.Handler]. So that it builds for js/wasm and wasip1,
-// the package depends only on the standard library, sparsevec and index
-// (for POST /search, [WithSearch]); the
-// Prometheus metrics come in through the [Metrics] interface (package
-// metrics implements it).
+// the package depends only on the standard library, sparsevec, index
+// (for POST /search, [WithSearch]) and package api, which holds the
+// request and response types (and a client); the Prometheus metrics come
+// in through the [Metrics] interface (package metrics implements it).
+// Requests are routed by Go's [net/http.ServeMux] from one table of
+// endpoints ([Endpoints] lists them).
 //
 // # Endpoints
 //

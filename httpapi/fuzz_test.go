@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/splade-go/splade/api"
 )
 
 // fuzzPaths are the endpoints FuzzHandler posts its bodies to.
@@ -45,11 +47,8 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("POST %s %q: status %d", path, body, rec.Code)
 		}
 		if rec.Code >= 400 {
-			var e struct {
-				Error     string `json:"error"`
-				ErrorType string `json:"error_type"`
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" || e.ErrorType == "" {
+			var e api.Error
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Message == "" || e.Type == "" {
 				t.Fatalf("POST %s %q: status %d with body %q, want TEI's {error, error_type}", path, body, rec.Code, rec.Body.Bytes())
 			}
 		}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/api"
+	"github.com/splade-go/splade/index"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -57,12 +60,8 @@ type Batcher interface {
 	MaxBatchTokens() int
 }
 
-// Token is one token of a text.
-type Token struct {
-	ID      int32
-	Text    string
-	Special bool // [CLS], [SEP] and the like
-}
+// Token is one token of a text, as POST /tokenize answers it.
+type Token = api.Token
 
 // Metrics receives what the handler serves; package metrics implements it
 // with Prometheus. Implementations must be safe for concurrent use.
@@ -134,6 +133,7 @@ func NewHandler(enc Encoder, lim Limits, m Metrics) http.Handler {
 		inside = lim.MaxConcurrentRequests
 	}
 	h.queue = newAdmission(lim, m, inside)
+	h.mux = h.newMux()
 	return h
 }
 
@@ -145,17 +145,9 @@ type handler struct {
 	lim     Limits
 	metrics Metrics // nil: none
 	queue   *admission
+	ix      *index.Index // nil: no POST /search
+	mux     *http.ServeMux
 }
-
-// The error types of TEI's error bodies.
-const (
-	errValidation = "Validation"
-	errEmpty      = "Empty"
-	errTokenizer  = "Tokenizer"
-	errBackend    = "Backend"
-	errOverloaded = "Overloaded"
-	errUnhealthy  = "Unhealthy"
-)
 
 // apiError is an error with the status code and message for the client.
 type apiError struct {
@@ -175,91 +167,116 @@ func badRequest(format string, args ...any) error {
 func errorType(status int) string {
 	switch status {
 	case http.StatusUnprocessableEntity:
-		return errTokenizer
+		return api.ErrorTokenizer
 	case http.StatusTooManyRequests:
-		return errOverloaded
+		return api.ErrorOverloaded
 	case http.StatusInternalServerError, http.StatusFailedDependency, http.StatusServiceUnavailable:
-		return errBackend
+		return api.ErrorBackend
 	}
-	return errValidation
+	return api.ErrorValidation
 }
 
-// endpoints lists the API for error messages.
-const endpoints = "POST /encode, /similarity, /decode, /embed_sparse, /tokenize; GET /info, /health, /healthz, /metrics and /"
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.metrics == nil {
-		h.serve(w, r)
-		return
-	}
-	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
-	h.serve(sw, r)
-	endpoint := r.URL.Path
-	if _, ok := h.route(endpoint); !ok {
-		endpoint = "other"
-	}
-	status := sw.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	h.metrics.ObserveRequest(endpoint, status, time.Since(start))
+// Endpoint is one endpoint of the API: a method and a path.
+type Endpoint struct {
+	Method string // GET endpoints also answer HEAD
+	Path   string
 }
 
-// route returns the method and function serving path.
-func (h *handler) route(path string) (route, bool) {
-	switch path {
-	case "/":
-		return route{http.MethodGet, h.root}, true
-	case "/healthz":
-		return route{http.MethodGet, h.health}, true
-	case "/encode":
-		return route{http.MethodPost, h.encode}, true
-	case "/similarity":
-		return route{http.MethodPost, h.similarity}, true
-	case "/decode":
-		return route{http.MethodPost, h.decode}, true
-	case "/embed_sparse":
-		return route{http.MethodPost, h.embedSparse}, true
-	case "/tokenize":
-		return route{http.MethodPost, h.tokenize}, true
-	case "/info":
-		return route{http.MethodGet, h.info}, true
-	case "/health":
-		return route{http.MethodGet, h.teiHealth}, true
-	case "/metrics":
-		return route{http.MethodGet, h.serveMetrics}, true
+// Endpoints returns the endpoints a handler of [NewHandler] serves, and
+// POST /search, which [WithSearch] adds.
+func Endpoints() []Endpoint {
+	var h handler
+	var es []Endpoint
+	for _, rt := range h.routes() {
+		es = append(es, Endpoint{rt.method, rt.path})
 	}
-	return route{}, false
+	return append(es, Endpoint{http.MethodPost, "/search"})
 }
 
+// route is one endpoint and the function that serves it.
 type route struct {
-	method string
-	serve  func(http.ResponseWriter, *http.Request) error
+	method, path string
+	serve        func(http.ResponseWriter, *http.Request) error
 }
 
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
-	rt, ok := h.route(r.URL.Path)
-	if !ok {
-		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are %s", r.URL.Path, endpoints))
-		return
+// routes lists the endpoints of h: its own, then TEI's, then /search
+// when h has an index.
+func (h *handler) routes() []route {
+	rs := []route{
+		{http.MethodPost, "/encode", h.encode},
+		{http.MethodPost, "/similarity", h.similarity},
+		{http.MethodPost, "/decode", h.decode},
+		{http.MethodGet, "/healthz", h.health},
+		{http.MethodGet, "/", h.root},
+		{http.MethodPost, "/embed_sparse", h.embedSparse},
+		{http.MethodPost, "/tokenize", h.tokenize},
+		{http.MethodGet, "/info", h.info},
+		{http.MethodGet, "/health", h.teiHealth},
+		{http.MethodGet, "/metrics", h.serveMetrics},
 	}
-	method, serve := rt.method, rt.serve
-	allowed := r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead)
-	if !allowed {
-		allow := method
-		if method == http.MethodGet {
+	if h.ix != nil {
+		rs = append(rs, route{http.MethodPost, "/search", h.search})
+	}
+	return rs
+}
+
+// newMux routes the requests to h's endpoints with Go's ServeMux: "POST
+// /encode" and the like, "GET /{$}" for the page; every other method on
+// a known path gets 405 with an Allow header, and every other path 404,
+// both with the API's JSON error body.
+func (h *handler) newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	var list []string
+	for _, rt := range h.routes() {
+		path := rt.path
+		if path == "/" {
+			path = "/{$}"
+		}
+		mux.Handle(rt.method+" "+path, h.observe(rt.path, func(w http.ResponseWriter, r *http.Request) {
+			h.serve(w, r, rt)
+		}))
+		allow := rt.method
+		if rt.method == http.MethodGet {
 			allow = "GET, HEAD"
 		}
-		w.Header().Set("Allow", allow)
-		Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, method))
+		mux.Handle(path, h.observe(rt.path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			Error(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, rt.method))
+		}))
+		list = append(list, rt.method+" "+rt.path)
+	}
+	known := strings.Join(list, ", ")
+	mux.Handle("/", h.observe("other", func(w http.ResponseWriter, r *http.Request) {
+		Error(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the endpoints are %s", r.URL.Path, known))
+	}))
+	return mux
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// observe reports each request that serve answers to the metrics, under
+// the endpoint's name.
+func (h *handler) observe(endpoint string, serve http.HandlerFunc) http.Handler {
+	if h.metrics == nil {
+		return serve
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		serve(sw, r)
+		h.metrics.ObserveRequest(endpoint, cmp.Or(sw.status, http.StatusOK), time.Since(start))
+	})
+}
+
+// serve answers a request to the endpoint rt.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.method == http.MethodPost {
+		h.servePost(w, r, rt.serve)
 		return
 	}
-	if method == http.MethodPost {
-		h.servePost(w, r, serve)
-		return
-	}
-	if err := serve(w, r); err != nil {
+	if err := rt.serve(w, r); err != nil {
 		h.fail(w, r, err)
 	}
 }
@@ -344,10 +361,7 @@ func Error(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	body, _ := json.Marshal(struct {
-		Error     string `json:"error"`
-		ErrorType string `json:"error_type"`
-	}{msg, typ})
+	body, _ := json.Marshal(api.Error{Message: msg, Type: typ})
 	writeBody(w, status, "application/json", append(body, '\n'))
 }
 
@@ -379,12 +393,7 @@ func (h *handler) timeoutText() string {
 }
 
 func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, struct {
-		Status  string `json:"status"`
-		Model   string `json:"model"`
-		Backend string `json:"backend"`
-		Dim     int    `json:"dim"`
-	}{"ok", h.enc.Model(), h.enc.Backend(), h.enc.Dim()})
+	return writeJSON(w, api.Health{Status: "ok", Model: h.enc.Model(), Backend: h.enc.Backend(), Dim: h.enc.Dim()})
 }
 
 // readRequest decodes the JSON body of r into dst, refusing unknown
@@ -417,10 +426,13 @@ func (h *handler) readRequest(w http.ResponseWriter, r *http.Request, dst any, e
 		se  *json.SyntaxError
 		te  *json.UnmarshalTypeError
 		ae  *apiError
+		we  *api.Error
 	)
 	switch {
 	case errors.As(err, &mbe), errors.As(err, &ae):
 		return err
+	case errors.As(err, &we):
+		return &apiError{status: we.StatusCode, errType: we.Type, msg: we.Message}
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return &apiError{status: http.StatusRequestTimeout, msg: fmt.Sprintf("request body not received within the %s deadline; send it at once", h.timeoutText())}
 	case errors.Is(err, io.EOF):
@@ -457,7 +469,7 @@ func jsonType(goType string) string {
 
 func (h *handler) checkTexts(name string, texts []string) error {
 	if len(texts) == 0 {
-		return &apiError{status: http.StatusBadRequest, errType: errEmpty, msg: fmt.Sprintf("%q is empty; send at least one text", name)}
+		return &apiError{status: http.StatusBadRequest, errType: api.ErrorEmpty, msg: fmt.Sprintf("%q is empty; send at least one text", name)}
 	}
 	if len(texts) > h.lim.MaxTexts {
 		return badRequest("too many texts in %q: %d (the limit is %d per request); split them over several requests", name, len(texts), h.lim.MaxTexts)
@@ -465,12 +477,12 @@ func (h *handler) checkTexts(name string, texts []string) error {
 	return nil
 }
 
-func parseKind(s string) (Kind, error) {
-	switch k := Kind(s); k {
+func parseKind(k Kind) (Kind, error) {
+	switch k {
 	case KindDefault, KindQuery, KindDocument:
 		return k, nil
 	}
-	return "", badRequest("unknown kind %q; want %q, %q or none", s, KindQuery, KindDocument)
+	return "", badRequest("unknown kind %q; want %q, %q or none", k, KindQuery, KindDocument)
 }
 
 // callOptions are the per-call options a request sets (nil or false:
@@ -646,31 +658,10 @@ func (h *handler) context(r *http.Request) (context.Context, context.CancelFunc)
 	return context.WithTimeout(r.Context(), h.lim.Timeout)
 }
 
-type encodeRequest struct {
-	Texts         []string `json:"texts"`
-	Kind          string   `json:"kind"`
-	MaxActiveDims int      `json:"max_active_dims"`
-	PruneType     string   `json:"prune_type"`
-	PruneRatio    *float32 `json:"prune_ratio"`
-	Chunk         *bool    `json:"chunk"`
-	ChunkOverlap  *int     `json:"chunk_overlap"`
-}
-
-type wireVector struct {
-	Indices []uint32  `json:"indices"`
-	Values  []float32 `json:"values"`
-}
-
-type encodeResponse struct {
-	Model   string       `json:"model"`
-	Dim     int          `json:"dim"`
-	Vectors []wireVector `json:"vectors"`
-}
-
 const encodeExample = `{"texts":["a text"],"kind":"query"}`
 
 func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
-	var req encodeRequest
+	var req api.EncodeRequest
 	if err := h.readRequest(w, r, &req, encodeExample); err != nil {
 		return err
 	}
@@ -702,11 +693,11 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := encodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]wireVector, len(vs))}
+	resp := api.EncodeResponse{Model: h.enc.Model(), Dim: h.enc.Dim(), Vectors: make([]api.Vector, len(vs))}
 	for i, v := range vs {
 		v = v.KeepTop(req.MaxActiveDims).Prune(prune)
 		n := v.Len()
-		wv := wireVector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
+		wv := api.Vector{Indices: v.Indices[:n:n], Values: v.Values[:n:n]}
 		if wv.Indices == nil {
 			wv.Indices, wv.Values = []uint32{}, []float32{}
 		}
@@ -715,26 +706,14 @@ func (h *handler) encode(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, resp)
 }
 
-type similarityRequest struct {
-	Queries   []string `json:"queries"`
-	Documents []string `json:"documents"`
-	Fn        string   `json:"fn"`
-}
-
-type similarityResponse struct {
-	Model  string         `json:"model"`
-	Fn     sparsevec.Func `json:"fn"`
-	Scores [][]float32    `json:"scores"`
-}
-
 const similarityExample = `{"queries":["a question"],"documents":["a passage"],"fn":"dot"}`
 
 func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
-	var req similarityRequest
+	var req api.SimilarityRequest
 	if err := h.readRequest(w, r, &req, similarityExample); err != nil {
 		return err
 	}
-	fn, err := sparsevec.ParseFunc(req.Fn)
+	fn, err := sparsevec.ParseFunc(string(req.Fn))
 	if err != nil {
 		return badRequest("unknown fn %q; want %q or %q", req.Fn, sparsevec.DotFunc, sparsevec.CosineFunc)
 	}
@@ -761,22 +740,7 @@ func (h *handler) similarity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, similarityResponse{Model: h.enc.Model(), Fn: fn, Scores: sparsevec.Similarity(qs, ds, fn)})
-}
-
-type decodeRequest struct {
-	Texts []string `json:"texts"`
-	TopK  *int     `json:"top_k"`
-	Kind  string   `json:"kind"`
-}
-
-type decodeResult struct {
-	Tokens []sparsevec.Term `json:"tokens"`
-}
-
-type decodeResponse struct {
-	Model   string         `json:"model"`
-	Results []decodeResult `json:"results"`
+	return writeJSON(w, api.SimilarityResponse{Model: h.enc.Model(), Fn: fn, Scores: sparsevec.Similarity(qs, ds, fn)})
 }
 
 const (
@@ -785,7 +749,7 @@ const (
 )
 
 func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
-	var req decodeRequest
+	var req api.DecodeRequest
 	if err := h.readRequest(w, r, &req, decodeExample); err != nil {
 		return err
 	}
@@ -813,7 +777,7 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := decodeResponse{Model: h.enc.Model(), Results: make([]decodeResult, len(vs))}
+	resp := api.DecodeResponse{Model: h.enc.Model(), Results: make([]api.DecodeResult, len(vs))}
 	for i, v := range vs {
 		resp.Results[i].Tokens = sparsevec.Terms(v, k, h.enc.Token)
 	}

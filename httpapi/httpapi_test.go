@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/splade-go/splade/api"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -125,7 +126,7 @@ func TestEncode(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("kind %q: status %d: %s", kind, r.status, r.body)
 		}
-		var got encodeResponse
+		var got api.EncodeResponse
 		decodeJSON(t, r, &got)
 		if got.Model != "fake/model" || got.Dim != fakeDim || len(got.Vectors) != len(texts) {
 			t.Fatalf("kind %q: response %s", kind, r.body)
@@ -149,7 +150,7 @@ func TestEncodeMaxActiveDims(t *testing.T) {
 	h := newTestHandler(&fakeEncoder{})
 	text := "a a a a b b b c c d e f"
 	r := do(t, h, "POST", "/encode", `{"texts":["`+text+`"],"kind":"document","max_active_dims":3}`)
-	var got encodeResponse
+	var got api.EncodeResponse
 	decodeJSON(t, r, &got)
 	want := fakeVector(text, KindDocument).KeepTop(3)
 	if v := got.Vectors[0]; len(v.Indices) != 3 || !slices.Equal(v.Indices, want.Indices) || !slices.Equal(v.Values, want.Values) {
@@ -189,7 +190,7 @@ func TestPrune(t *testing.T) {
 			body = fmt.Sprintf(`{"texts":[%q],"kind":"document","prune_type":"none"}`, text)
 		}
 		r := do(t, h, "POST", "/encode", body)
-		var got encodeResponse
+		var got api.EncodeResponse
 		decodeJSON(t, r, &got)
 		if r.status != 200 {
 			t.Fatalf("%s: %d %s", tc.typ, r.status, r.body)
@@ -227,7 +228,7 @@ func TestPrune(t *testing.T) {
 	}
 	// /embed_sparse prunes the same way: 8 6 4 2 2 2, max_ratio 0.5 keeps 8 6 4.
 	r := do(t, h, "POST", "/embed_sparse", fmt.Sprintf(`{"inputs":%q,"prune_type":"max_ratio","prune_ratio":0.5}`, text))
-	var sv [][]sparseValue
+	var sv [][]api.SparseValue
 	decodeJSON(t, r, &sv)
 	var vals []float32
 	for _, e := range sv[0] {
@@ -251,12 +252,12 @@ func TestSimilarity(t *testing.T) {
 		ds[i] = fakeVector(d, KindDocument)
 	}
 	for _, fn := range []string{"", "dot", "cosine"} {
-		body, _ := json.Marshal(similarityRequest{Queries: queries, Documents: docs, Fn: fn})
+		body, _ := json.Marshal(api.SimilarityRequest{Queries: queries, Documents: docs, Fn: sparsevec.Func(fn)})
 		r := do(t, h, "POST", "/similarity", string(body))
 		if r.status != 200 {
 			t.Fatalf("fn %q: status %d: %s", fn, r.status, r.body)
 		}
-		var got similarityResponse
+		var got api.SimilarityResponse
 		decodeJSON(t, r, &got)
 		f, _ := sparsevec.ParseFunc(fn)
 		want := sparsevec.Similarity(qs, ds, f)
@@ -267,7 +268,7 @@ func TestSimilarity(t *testing.T) {
 	// Hand-computed: "dog food" (query: 1 each) against "dog food dog"
 	// (document: dog 2, food 1) is 3 when the two words do not collide.
 	r := do(t, h, "POST", "/similarity", `{"queries":["dog food"],"documents":["dog food dog"]}`)
-	var got similarityResponse
+	var got api.SimilarityResponse
 	decodeJSON(t, r, &got)
 	if wordIndex("dog") != wordIndex("food") && got.Scores[0][0] != 3 {
 		t.Errorf("dot(dog food, dog food dog) = %v, want 3", got.Scores[0][0])
@@ -281,7 +282,7 @@ func TestDecode(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
-	var got decodeResponse
+	var got api.DecodeResponse
 	decodeJSON(t, r, &got)
 	want := []sparsevec.Term{
 		{Token: fmt.Sprintf("tok%d", wordIndex("a")), ID: wordIndex("a"), Weight: 3},
@@ -471,7 +472,7 @@ func TestConcurrent(t *testing.T) {
 				return
 			}
 			defer resp.Body.Close()
-			var got encodeResponse
+			var got api.EncodeResponse
 			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 				errs <- err
 				return
@@ -492,7 +493,8 @@ func TestConcurrent(t *testing.T) {
 // TestWasmBuild checks that the package builds for the WebAssembly targets
 // of the Cloudflare Worker and WASI, and that it needs no module outside
 // the standard library but the encoder contract (package splade),
-// sparsevec and index (itself standard library and sparsevec only).
+// sparsevec, index (itself standard library and sparsevec only) and the
+// wire types of package api (the same).
 func TestWasmBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds for js/wasm and wasip1; skipped in -short mode")
@@ -510,13 +512,13 @@ func TestWasmBuild(t *testing.T) {
 	}
 	for _, p := range strings.Fields(string(out)) {
 		switch p {
-		case "github.com/splade-go/splade/httpapi", "github.com/splade-go/splade", "github.com/splade-go/splade/sparsevec", "github.com/splade-go/splade/index":
+		case "github.com/splade-go/splade/httpapi", "github.com/splade-go/splade", "github.com/splade-go/splade/sparsevec", "github.com/splade-go/splade/index", "github.com/splade-go/splade/api":
 		default:
-			t.Errorf("httpapi depends on %s; it may use only the standard library, package splade, sparsevec and index", p)
+			t.Errorf("httpapi depends on %s; it may use only the standard library, package splade, sparsevec, index and api", p)
 		}
 	}
 	for _, target := range [][2]string{{"js", "wasm"}, {"wasip1", "wasm"}} {
-		cmd := exec.Command(gobin, "build", "./httpapi/", ".", "./sparsevec/")
+		cmd := exec.Command(gobin, "build", "./httpapi/", "./api/", ".", "./sparsevec/")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOOS="+target[0], "GOARCH="+target[1])
 		if out, err := cmd.CombinedOutput(); err != nil {

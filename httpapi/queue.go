@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/splade-go/splade/api"
 )
 
 // admission is the bounded queue of work in front of the encoder. A
@@ -67,7 +69,7 @@ func newAdmission(lim Limits, m Metrics, inside int) *admission {
 // overloaded is the error of a request refused by admission control.
 func (a *admission) overloaded(what string) error {
 	wait := a.retryAfter()
-	return &apiError{status: http.StatusTooManyRequests, errType: errOverloaded, retryAfter: wait,
+	return &apiError{status: http.StatusTooManyRequests, errType: api.ErrorOverloaded, retryAfter: wait,
 		msg: fmt.Sprintf("Model is overloaded: %s; retry after %d s", what, wait)}
 }
 

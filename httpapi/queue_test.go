@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/sparsevec"
+
+	"github.com/splade-go/splade/api"
 )
 
 // gateEncoder reports each call's texts on started and returns only when
@@ -114,12 +116,9 @@ func TestAdmission(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("429 took %v, want at once", d)
 	}
-	var body struct {
-		Error     string `json:"error"`
-		ErrorType string `json:"error_type"`
-	}
+	var body api.Error
 	json.Unmarshal([]byte(c.body), &body)
-	if c.status != http.StatusTooManyRequests || body.ErrorType != "Overloaded" || !strings.Contains(body.Error, "overloaded") || c.header.Get("Retry-After") == "" {
+	if c.status != http.StatusTooManyRequests || body.Type != api.ErrorOverloaded || !strings.Contains(body.Message, "overloaded") || c.header.Get("Retry-After") == "" {
 		t.Errorf("over capacity: %d %q %s, want 429 with Retry-After", c.status, c.header.Get("Retry-After"), c.body)
 	}
 	// b's client goes away while b waits: its place is freed.

@@ -1,11 +1,10 @@
 package httpapi
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
-	"time"
 
+	"github.com/splade-go/splade/api"
 	"github.com/splade-go/splade/index"
 )
 
@@ -35,57 +34,20 @@ func WithSearch(next http.Handler, ix *index.Index) (http.Handler, error) {
 	if ix.Dim() != h.enc.Dim() {
 		return nil, fmt.Errorf("httpapi: the index holds %d-dimensional vectors (model %s), the encoder %s makes %d", ix.Dim(), ix.Model(), h.enc.Model(), h.enc.Dim())
 	}
-	return &searchHandler{h: h, ix: ix}, nil
-}
-
-type searchHandler struct {
-	h  *handler
-	ix *index.Index
-}
-
-type searchRequest struct {
-	Queries    []string `json:"queries"`
-	TopK       *int     `json:"top_k"`
-	Exhaustive bool     `json:"exhaustive"`
-}
-
-type searchResult struct {
-	ID   int         `json:"id"`
-	Hits []index.Hit `json:"hits"`
-}
-
-type searchResponse struct {
-	Model     string         `json:"model"`
-	Documents int            `json:"documents"`
-	Results   []searchResult `json:"results"`
+	withIx := *h
+	withIx.ix = ix
+	withIx.mux = withIx.newMux()
+	return &withIx, nil
 }
 
 const searchExample = `{"queries":["what is splade?"],"top_k":10}`
 
-func (s *searchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/search" {
-		s.h.ServeHTTP(w, r)
-		return
-	}
-	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
-	if r.Method != http.MethodPost {
-		sw.Header().Set("Allow", http.MethodPost)
-		Error(sw, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on /search; use POST", r.Method))
-	} else {
-		s.h.servePost(sw, r, s.search)
-	}
-	if s.h.metrics != nil {
-		s.h.metrics.ObserveRequest("/search", cmp.Or(sw.status, http.StatusOK), time.Since(start))
-	}
-}
-
-func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
-	var req searchRequest
-	if err := s.h.readRequest(w, r, &req, searchExample); err != nil {
+func (h *handler) search(w http.ResponseWriter, r *http.Request) error {
+	var req api.SearchRequest
+	if err := h.readRequest(w, r, &req, searchExample); err != nil {
 		return err
 	}
-	if err := s.h.checkTexts("queries", req.Queries); err != nil {
+	if err := h.checkTexts("queries", req.Queries); err != nil {
 		return err
 	}
 	k := 10
@@ -95,26 +57,26 @@ func (s *searchHandler) search(w http.ResponseWriter, r *http.Request) error {
 	if k < 1 {
 		return badRequest("\"top_k\" is %d; want 1 or more", k)
 	}
-	release, err := s.h.admit(len(req.Queries))
+	release, err := h.admit(len(req.Queries))
 	if err != nil {
 		return err
 	}
 	defer release()
 	ctx := r.Context()
-	qs, err := s.h.run(ctx, req.Queries, KindQuery)
+	qs, err := h.run(ctx, req.Queries, KindQuery)
 	if err != nil {
 		return err
 	}
-	resp := searchResponse{Model: s.h.enc.Model(), Documents: s.ix.Len(), Results: make([]searchResult, len(qs))}
+	resp := api.SearchResponse{Model: h.enc.Model(), Documents: h.ix.Len(), Results: make([]api.SearchResult, len(qs))}
 	for i, q := range qs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hits, err := s.ix.Search(q, k, index.SearchOptions{Exhaustive: req.Exhaustive})
+		hits, err := h.ix.Search(q, k, index.SearchOptions{Exhaustive: req.Exhaustive})
 		if err != nil {
 			return err
 		}
-		resp.Results[i] = searchResult{ID: i, Hits: hits}
+		resp.Results[i] = api.SearchResult{ID: i, Hits: hits}
 	}
 	return writeJSON(w, resp)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/splade-go/splade/api"
 	"github.com/splade-go/splade/index"
 )
 
@@ -55,7 +56,7 @@ func TestSearch(t *testing.T) {
 		if r.status != http.StatusOK {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
-		var resp searchResponse
+		var resp api.SearchResponse
 		decodeJSON(t, r, &resp)
 		// Query words weigh 1 and document words their count: "cat sat"
 		// scores cat 2+1, cat2 the same (after it by id), dog 1.
@@ -74,7 +75,7 @@ func TestSearch(t *testing.T) {
 		}
 	}
 	r := do(t, h, http.MethodPost, "/search", `{"queries":["cat"]}`)
-	var resp searchResponse
+	var resp api.SearchResponse
 	decodeJSON(t, r, &resp)
 	if len(resp.Results[0].Hits) != 2 {
 		t.Errorf("default top_k: %s", r.body)

@@ -1,72 +1,28 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/splade-go/splade"
+	"github.com/splade-go/splade/api"
 )
 
 // The endpoints of HuggingFace text-embeddings-inference (TEI 1.9.3) that
 // a sparse encoder serves, with TEI's request and response shapes, so
 // that TEI clients work unchanged.
 
-// teiInputs is TEI's "inputs": one string or a list of strings. Token ids
-// (TEI's other form) are refused: the encoders here take text.
-type teiInputs []string
-
-func (in *teiInputs) UnmarshalJSON(data []byte) error {
-	var one string
-	if err := json.Unmarshal(data, &one); err == nil {
-		*in = teiInputs{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(data, &many); err != nil {
-		return &apiError{status: http.StatusUnprocessableEntity, msg: `"inputs" must be a string or a list of strings (token ids are not accepted: this server tokenizes itself)`}
-	}
-	*in = many
-	return nil
-}
-
-// boolOr returns *b, or def when b is nil (the field absent or null).
-func boolOr(b *bool, def bool) bool {
-	if b != nil {
-		return *b
-	}
-	return def
-}
-
-type embedSparseRequest struct {
-	Inputs              teiInputs `json:"inputs"`
-	Truncate            *bool     `json:"truncate"`
-	TruncationDirection string    `json:"truncation_direction"`
-	PromptName          *string   `json:"prompt_name"`
-	// Not TEI's: OpenSearch's pruning of the vectors, and chunking.
-	PruneType    string   `json:"prune_type"`
-	PruneRatio   *float32 `json:"prune_ratio"`
-	Chunk        *bool    `json:"chunk"`
-	ChunkOverlap *int     `json:"chunk_overlap"`
-}
-
-// sparseValue is one non-zero entry of TEI's sparse embedding.
-type sparseValue struct {
-	Index uint32  `json:"index"`
-	Value float32 `json:"value"`
-}
-
 const embedSparseExample = `{"inputs":"a text","truncate":true}`
 
 // checkInputs applies TEI's batch rules: an empty batch is 400 "Empty",
 // one over the client batch size 413 "Validation".
-func (h *handler) checkInputs(in teiInputs) error {
+func (h *handler) checkInputs(in api.Inputs) error {
 	if in == nil {
 		return &apiError{status: http.StatusUnprocessableEntity, msg: `missing field "inputs"; send an object like ` + embedSparseExample}
 	}
 	if len(in) == 0 {
-		return &apiError{status: http.StatusBadRequest, errType: errEmpty, msg: "Batch is empty; send at least one text in \"inputs\""}
+		return &apiError{status: http.StatusBadRequest, errType: api.ErrorEmpty, msg: "Batch is empty; send at least one text in \"inputs\""}
 	}
 	if len(in) > h.lim.MaxTexts {
 		return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("batch size %d > maximum allowed batch size %d; split the inputs over several requests", len(in), h.lim.MaxTexts)}
@@ -89,7 +45,7 @@ func parseDirection(direction string) (left bool, err error) {
 // prompt), unless truncate is set or the texts are chunked (413, as TEI).
 // An encoder that takes no options truncates only on the right: with
 // left it refuses texts it would truncate.
-func (h *handler) checkLength(in teiInputs, truncate, left bool, opts *splade.EncodeOptions) error {
+func (h *handler) checkLength(in api.Inputs, truncate, left bool, opts *splade.EncodeOptions) error {
 	limit := h.maxLength()
 	rightOnly := left && h.opt == nil
 	if (truncate && !rightOnly) || limit <= 0 || (opts != nil && opts.Chunk) || (opts == nil && h.opt != nil && h.opt.EncodeOptions().Chunk) {
@@ -114,7 +70,7 @@ func (h *handler) checkLength(in teiInputs, truncate, left bool, opts *splade.En
 }
 
 func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
-	var req embedSparseRequest
+	var req api.EmbedSparseRequest
 	if err := h.readRequest(w, r, &req, embedSparseExample); err != nil {
 		return err
 	}
@@ -129,7 +85,7 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.checkLength(req.Inputs, boolOr(req.Truncate, false), left, opts); err != nil {
+	if err := h.checkLength(req.Inputs, req.Truncate != nil && *req.Truncate, left, opts); err != nil {
 		return err
 	}
 	prune, err := parsePrune(req.PruneType, req.PruneRatio)
@@ -146,31 +102,16 @@ func (h *handler) embedSparse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([][]sparseValue, len(vs))
+	out := make([][]api.SparseValue, len(vs))
 	for i, v := range vs {
 		v = v.Prune(prune)
 		n := v.Len()
-		out[i] = make([]sparseValue, n)
+		out[i] = make([]api.SparseValue, n)
 		for j := range n {
-			out[i][j] = sparseValue{v.Indices[j], v.Values[j]}
+			out[i][j] = api.SparseValue{Index: v.Indices[j], Value: v.Values[j]}
 		}
 	}
 	return writeJSON(w, out)
-}
-
-type tokenizeRequest struct {
-	Inputs           teiInputs `json:"inputs"`
-	AddSpecialTokens *bool     `json:"add_special_tokens"`
-	PromptName       *string   `json:"prompt_name"`
-}
-
-// simpleToken is TEI's token. TEI also gives the character offsets
-// ("start", "stop"); the tokenizers here do not track them, so they are
-// left out (the schema allows that).
-type simpleToken struct {
-	ID      int32  `json:"id"`
-	Text    string `json:"text"`
-	Special bool   `json:"special"`
 }
 
 // maxTokenizeTokens bounds the tokens of one /tokenize answer (about 50
@@ -179,7 +120,7 @@ type simpleToken struct {
 const maxTokenizeTokens = 1 << 15
 
 func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
-	var req tokenizeRequest
+	var req api.TokenizeRequest
 	if err := h.readRequest(w, r, &req, `{"inputs":"a text"}`); err != nil {
 		return err
 	}
@@ -199,48 +140,23 @@ func (h *handler) tokenize(w http.ResponseWriter, r *http.Request) error {
 	} else if h.opt != nil {
 		prompt = h.opt.EncodeOptions().Prompt
 	}
-	special := boolOr(req.AddSpecialTokens, true)
-	out := make([][]simpleToken, len(req.Inputs))
+	special := req.AddSpecialTokens == nil || *req.AddSpecialTokens
+	out := make([][]api.Token, len(req.Inputs))
 	total := 0
 	for i, text := range req.Inputs {
 		toks := h.tok.Tokenize(prompt + text)
 		if total += len(toks); total > maxTokenizeTokens {
 			return &apiError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the inputs have more than %d tokens, the most /tokenize answers at once; send fewer or shorter texts", maxTokenizeTokens)}
 		}
-		out[i] = make([]simpleToken, 0, len(toks))
+		out[i] = make([]api.Token, 0, len(toks))
 		for _, t := range toks {
 			if t.Special && !special {
 				continue
 			}
-			out[i] = append(out[i], simpleToken{t.ID, t.Text, t.Special})
+			out[i] = append(out[i], t)
 		}
 	}
 	return writeJSON(w, out)
-}
-
-// teiInfo is TEI's /info.
-type teiInfo struct {
-	ModelID               string       `json:"model_id"`
-	ModelDtype            string       `json:"model_dtype"`
-	ServedModelName       string       `json:"served_model_name"`
-	ModelType             teiModelType `json:"model_type"`
-	MaxConcurrentRequests int          `json:"max_concurrent_requests"`
-	MaxInputLength        int          `json:"max_input_length"`
-	MaxBatchTokens        int          `json:"max_batch_tokens"`
-	MaxClientBatchSize    int          `json:"max_client_batch_size"`
-	AutoTruncate          bool         `json:"auto_truncate"`
-	TokenizationWorkers   int          `json:"tokenization_workers"`
-	Version               string       `json:"version"`
-	// Not TEI's: the vector dimension and the compute backend, for the
-	// try-it page and clients that want them.
-	Dim     int    `json:"dim"`
-	Backend string `json:"backend"`
-}
-
-type teiModelType struct {
-	Embedding struct {
-		Pooling string `json:"pooling"`
-	} `json:"embedding"`
 }
 
 // Version is the version /info reports.
@@ -252,7 +168,7 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := h.enc.(interface{ Precision() splade.Precision }); ok && p.Precision() == splade.PrecisionBF16 {
 		dtype = "bfloat16" // as TEI spells its DType
 	}
-	in := teiInfo{
+	in := api.Info{
 		ModelID:               h.enc.Model(),
 		ModelDtype:            dtype,
 		ServedModelName:       h.enc.Model(),

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/fakehub"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 )
 

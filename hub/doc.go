@@ -54,7 +54,9 @@
 // Requests time out: connecting and waiting for headers after
 // Options.ConnectTimeout and HeaderTimeout (HF_HUB_ETAG_TIMEOUT), a body
 // that pauses for IdleTimeout (HF_HUB_DOWNLOAD_TIMEOUT), 10 s each by
-// default. A dropped connection, HTTP 429 or 5xx is retried
+// default. A host that DNS says does not exist (no network, a
+// mistyped HF_ENDPOINT) fails at once, naming HF_HUB_OFFLINE=1 and the
+// cache folder. A dropped connection, HTTP 429 or 5xx is retried
 // (Options.Retries, 5 by default) with exponential backoff, or after the
 // server's Retry-After; a timeout is retried once, so that a stalled Hub
 // fails in about twice the timeout. The token is sent only to the

@@ -70,13 +70,13 @@ func (c *client) download(ctx context.Context) (string, error) {
 			}
 			more, err := followUps(files, name, data)
 			if err != nil {
-				return "", fmt.Errorf("hub: %s@%s: %v", c.repo.id, info.SHA, err)
+				return "", fmt.Errorf("hub: %s@%s: %w", c.repo.id, info.SHA, err)
 			}
 			queue = append(queue, more...)
 		}
 	}
 	if err := complete(snap); err != nil {
-		return "", fmt.Errorf("hub: %s@%s is not a model this package can load: %v", c.repo.id, c.opts.Revision, err)
+		return "", fmt.Errorf("hub: %s@%s is not a model this package can load: %w", c.repo.id, c.opts.Revision, err)
 	}
 	if c.opts.Revision != info.SHA {
 		if err := writeRef(c.repo.ref(c.opts.Revision), info.SHA); err != nil {
@@ -102,7 +102,7 @@ func (c *client) info(ctx context.Context) (*repoInfo, error) {
 		}
 		info = repoInfo{}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&info); err != nil {
-			err = fmt.Errorf("hub: %s@%s: reading repository info from %s: %v", c.repo.id, c.opts.Revision, redactURL(u), err)
+			err = fmt.Errorf("hub: %s@%s: reading repository info from %s: %w", c.repo.id, c.opts.Revision, redactURL(u), err)
 			if ctx.Err() == nil && !errors.As(err, new(*json.SyntaxError)) {
 				return retryable(err, 0) // cut short or stalled
 			}
@@ -256,7 +256,7 @@ func (c *client) fetchLFS(ctx context.Context, u, blobs, sha string, f sibling) 
 	}
 	if err := verifyFile(part, want, sha); err != nil {
 		os.Remove(part)
-		return "", fmt.Errorf("hub: %s: downloading %s: %v (corrupted download); run again to retry", c.repo.id, f.Name, err)
+		return "", fmt.Errorf("hub: %s: downloading %s: %w (corrupted download); run again to retry", c.repo.id, f.Name, err)
 	}
 	if err := os.Rename(part, blob); err != nil {
 		return "", fmt.Errorf("hub: storing %s: %w", blob, err)
@@ -342,7 +342,7 @@ func (c *client) checkBody(ctx context.Context, name string, got, want int64, er
 		if errors.As(err, &stall) {
 			return timedOut(fmt.Errorf("hub: %s: downloading %s: stalled after %d bytes: %v", c.repo.id, name, got, stall))
 		}
-		return retryable(fmt.Errorf("hub: %s: downloading %s: connection lost after %d bytes (%v); run again to retry", c.repo.id, name, got, err), 0)
+		return retryable(fmt.Errorf("hub: %s: downloading %s: connection lost after %d bytes (%w); run again to retry", c.repo.id, name, got, err), 0)
 	}
 	if want >= 0 && got > want {
 		os.Remove(part)
@@ -569,7 +569,7 @@ func link(blob, local string) error {
 		return nil // made by another process meanwhile
 	}
 	if cpErr := copyFile(blob, local); cpErr != nil {
-		return fmt.Errorf("hub: linking %s to %s failed (%v), and so did copying it: %w", local, blob, err, cpErr)
+		return fmt.Errorf("hub: linking %s to %s failed (%w), and so did copying it: %w", local, blob, err, cpErr)
 	}
 	return nil
 }

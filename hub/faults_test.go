@@ -7,6 +7,8 @@ package hub
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +18,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/fakehub"
+	"github.com/splade-go/splade/internal/testutil/fakehub"
 )
 
 // quick are Options with short timeouts and backoff, so that fault tests
@@ -312,5 +315,59 @@ func TestSameOrigin(t *testing.T) {
 		if got := sameOrigin(u, tc.endpoint); got != tc.want {
 			t.Errorf("sameOrigin(%s, %s) = %v, want %v", tc.u, tc.endpoint, got, tc.want)
 		}
+	}
+}
+
+// countingTransport counts the requests it sends.
+type countingTransport struct {
+	n atomic.Int32
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestHostNotFound: a Hub whose host does not exist (names under
+// .invalid never resolve, RFC 2606) fails at once, after one request,
+// with an error that names HF_HUB_OFFLINE=1 and the cache folder and
+// wraps the DNS error; a model the cache holds still loads with that
+// Hub, as it does with the Hub down.
+func TestHostNotFound(t *testing.T) {
+	isolate(t)
+	h := newFakeHub(t)
+	srv := h.Start(t)
+	if _, err := Resolve(context.Background(), repoID, quick(srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+
+	rt := &countingTransport{}
+	opts := quick("https://hub.splade-test.invalid")
+	opts.Retries = 5
+	opts.HTTPClient = &http.Client{Transport: rt}
+	// The cached model: no request at all.
+	dir, err, _ := resolveWithin(t, opts)
+	if err != nil {
+		t.Fatalf("cached model with an unresolvable Hub: %v", err)
+	}
+	checkGood(t, h, dir)
+
+	// A model the cache lacks.
+	opts.CacheDir = t.TempDir()
+	_, err, _ = resolveWithin(t, opts)
+	var dns *net.DNSError
+	if !errors.As(err, &dns) {
+		t.Fatalf("error %v does not wrap a *net.DNSError", err)
+	}
+	if !dns.IsNotFound && (dns.IsTimeout || dns.IsTemporary) {
+		t.Skipf("no DNS server answers here (%v); the fail-fast path needs a \"no such host\" answer", dns)
+	}
+	for _, want := range []string{"hub.splade-test.invalid", "cannot be found", "HF_HUB_OFFLINE=1", opts.CacheDir} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "gave up after") || rt.n.Load() != 1 {
+		t.Errorf("%d requests sent (want 1, no retries): %v", rt.n.Load(), err)
 	}
 }

@@ -99,7 +99,7 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 	case checkpoint.IsIndex(base):
 		shards, err := indexShards(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		var out []string
 		for _, s := range shards {
@@ -115,7 +115,7 @@ func followUps(files map[string]sibling, name string, data []byte) ([]string, er
 		}
 		folders, err := moduleFolders(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		var out []string
 		for _, f := range folders {

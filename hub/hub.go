@@ -230,7 +230,7 @@ func (r repoCache) cached(rev string) (string, error) {
 		snap := r.snapshot(rev)
 		if _, err := os.Stat(snap); err == nil {
 			if err := complete(snap); err != nil {
-				return "", fmt.Errorf("cached snapshot %s is incomplete: %v", snap, err)
+				return "", fmt.Errorf("cached snapshot %s is incomplete: %w", snap, err)
 			}
 			return snap, nil
 		}
@@ -248,7 +248,7 @@ func (r repoCache) cached(rev string) (string, error) {
 	}
 	snap := r.snapshot(commit)
 	if err := complete(snap); err != nil {
-		return "", fmt.Errorf("cached snapshot %s is incomplete: %v", snap, err)
+		return "", fmt.Errorf("cached snapshot %s is incomplete: %w", snap, err)
 	}
 	return snap, nil
 }

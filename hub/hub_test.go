@@ -14,8 +14,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/fakehub"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 const (

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -112,7 +113,7 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
 	if err != nil {
 		cancel(nil)
-		return nil, nil, fmt.Errorf("hub: %s: bad URL %q: %v", c.repo.id, redactURL(u), err)
+		return nil, nil, fmt.Errorf("hub: %s: bad URL %q: %w", c.repo.id, redactURL(u), err)
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept-Encoding", "identity")
@@ -153,6 +154,14 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 			return nil, nil, timedOut(fmt.Errorf("hub: %s: no answer from %s within %v (a stalled server or network; set HF_HUB_ETAG_TIMEOUT or Options.HeaderTimeout to wait longer)",
 				c.repo.id, redactURL(u), c.opts.HeaderTimeout))
 		}
+		if dns := hostNotFound(err); dns != nil {
+			// No such host: another try will not find it either (no
+			// network, no DNS, or a mistyped HF_ENDPOINT). Stop at once.
+			return nil, nil, fmt.Errorf("hub: %s: the Hub's host %s cannot be found (no network, or no DNS for it), and the cache (%s) does not hold the model; "+
+				"offline, only models in the cache load (HF_HUB_OFFLINE=1 uses the cache without asking the network): pass a local model folder instead (a path such as ./my-model), "+
+				"or download the model once where the Hub is reachable (HF_ENDPOINT sets its address): %w",
+				c.repo.id, hostOf(c.opts.Endpoint), c.opts.CacheDir, dns)
+		}
 		// The Hub is asked only when the cache cannot serve the model, so
 		// HF_HUB_OFFLINE=1 would not help: say what would.
 		return nil, nil, retryable(fmt.Errorf("hub: %s: cannot reach the Hub at %s, and the cache (%s) does not hold the model: "+
@@ -161,6 +170,25 @@ func (c *client) get(ctx context.Context, u string, offset int64) (*http.Respons
 	}
 	resp.Body = newIdleBody(resp.Body, c.opts.IdleTimeout, rctx, cancel)
 	return resp, append(hops, resp.Header), nil
+}
+
+// hostNotFound returns the DNS error in err when it says that the host
+// does not exist (as opposed to a DNS server that timed out or failed
+// for now), else nil.
+func hostNotFound(err error) *net.DNSError {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && (dns.IsNotFound || !dns.IsTimeout && !dns.IsTemporary) {
+		return dns
+	}
+	return nil
+}
+
+// hostOf returns the host of the endpoint URL u, without user info.
+func hostOf(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Host != "" {
+		return p.Hostname()
+	}
+	return redactURL(u)
 }
 
 // isTimeout reports whether err is a network timeout.

@@ -22,8 +22,10 @@ const DefaultBufferPostings = 1 << 23
 type Options struct {
 	// Weights is how weights are stored; zero means Float32.
 	Weights Weights
-	// Model names the model that encoded the documents; it is stored in
-	// the file so that a search can report it.
+	// Model describes the model that encoded the documents; it is stored
+	// in the file so that a search can report and check it (splade index
+	// stores a JSON object: the model's name, revision, pooling,
+	// activation and maximum length, and a fingerprint of the corpus).
 	Model string
 	// BufferPostings bounds the memory Close uses to lay out the postings:
 	// it fills a buffer of this many postings per pass over the temporary
@@ -166,6 +168,11 @@ func (b *Builder) Add(id string, v sparsevec.Vector) error {
 	b.idBytes += uint64(len(id))
 	return nil
 }
+
+// SetModel replaces [Options.Model], the description of the model that
+// Close writes: for a description that depends on the documents added,
+// such as a fingerprint of the corpus.
+func (b *Builder) SetModel(model string) { b.opts.Model = model }
 
 // Len returns the number of documents added so far.
 func (b *Builder) Len() int { return int(b.docs) }

@@ -74,7 +74,7 @@ func eachJSONL(name string, r io.Reader, fn func(line int, l beirLine) error) er
 		if len(b) > 0 && len(strings.TrimSpace(string(b))) > 0 {
 			var l beirLine
 			if jerr := json.Unmarshal(b, &l); jerr != nil {
-				return fmt.Errorf("ireval: %s line %d: not a JSON object {\"_id\", \"text\", ...}: %v", name, n, jerr)
+				return fmt.Errorf("ireval: %s line %d: not a JSON object {\"_id\", \"text\", ...}: %w", name, n, jerr)
 			}
 			if len(l.ID) == 0 || l.Text == nil {
 				return fmt.Errorf("ireval: %s line %d: want \"_id\" and \"text\"", name, n)

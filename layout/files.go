@@ -62,7 +62,7 @@ func FolderFiles(has func(name string) bool) []string {
 func ModuleFolders(modulesJSON []byte) ([]string, error) {
 	var mods []stModule
 	if err := json.Unmarshal(modulesJSON, &mods); err != nil {
-		return nil, fmt.Errorf("layout: modules.json: %v", err)
+		return nil, fmt.Errorf("layout: modules.json: %w", err)
 	}
 	var out []string
 	for _, m := range mods {

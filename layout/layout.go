@@ -219,7 +219,7 @@ func (r *reader) readJSON(name string, v any) error {
 		return fmt.Errorf("layout: %w", err)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("layout: %s: %v", name, err)
+		return fmt.Errorf("layout: %s: %w", name, err)
 	}
 	return nil
 }
@@ -341,7 +341,7 @@ type routerConfig struct {
 func RouterModules(routerConfigJSON []byte) ([]string, error) {
 	var rc routerConfig
 	if err := json.Unmarshal(routerConfigJSON, &rc); err != nil {
-		return nil, fmt.Errorf("layout: router_config.json: %v", err)
+		return nil, fmt.Errorf("layout: router_config.json: %w", err)
 	}
 	var out []string
 	for _, ids := range rc.Structure {
@@ -366,7 +366,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 	}
 	var rc routerConfig
 	if err := json.Unmarshal(data, &rc); err != nil {
-		return nil, fmt.Errorf("layout: %s: %v", name, err)
+		return nil, fmt.Errorf("layout: %s: %w", name, err)
 	}
 	routes := map[string]Route{}
 	for route, ids := range rc.Structure {
@@ -410,7 +410,7 @@ func (r *reader) readRouter(dir string) (*Model, error) {
 		// sentence-transformers takes the first route of "structure".
 		first, err := firstKey(data, "structure")
 		if err != nil {
-			return nil, fmt.Errorf("layout: %s: %v", name, err)
+			return nil, fmt.Errorf("layout: %s: %w", name, err)
 		}
 		m.Default = routes[first]
 	}

@@ -28,6 +28,17 @@ const NativeBackend = "native"
 // which lowered peak memory at 32x256 from 1.37 to 1.16 GB).
 const DefaultBackend = "go:ops_sequential,creation_order"
 
+// GoBackendSlow reports whether this program was built for x86-64
+// without GOEXPERIMENT=simd, which leaves GoMLX's pure-Go backend (the
+// "go" engine) without its AVX2/AVX-512 matrix kernels: it then runs
+// about 8x slower. The native engine, the default on x86-64, is the same
+// either way.
+func GoBackendSlow() bool { return !goBackendSIMD }
+
+// GoBackendSlowWarning is the line to show when the "go" engine starts
+// in a program for which [GoBackendSlow] is true.
+const GoBackendSlowWarning = "the go engine of this program was built without GOEXPERIMENT=simd and runs about 8x slower; build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go build -o bin/splade ./cmd/splade), or use the native engine"
+
 // autoBackend is the engine Load picks when told none: the fastest exact
 // one on this CPU. The native engine is, wherever it has a SIMD kernel
 // (see the README's performance table); else GoMLX's pure-Go backend,

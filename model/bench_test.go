@@ -4,18 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/randmodel"
+	"github.com/splade-go/splade/internal/testutil/randmodel"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
+
+	"github.com/splade-go/splade/internal/testutil/proc"
 )
 
 // syntheticTokenizer has the special tokens and then words "w5", "w6", ...
@@ -33,22 +33,11 @@ func syntheticTokenizer(tb testing.TB, vocab int) *wordpiece.Tokenizer {
 }
 
 // peakRSS returns the process's peak resident memory in MiB since the last
-// resetPeakRSS (Linux; 0 elsewhere).
+// proc.ResetPeak (0 without /proc).
 func peakRSS() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
+	m, _ := proc.ReadMemory(0)
+	return float64(m.Peak) / (1 << 20)
 }
-
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // benchmarkBERTBase encodes batch texts of exactly length tokens on a
 // BERT-base-sized model (12 layers, 768 hidden, 12 heads, 3072
@@ -103,7 +92,7 @@ func benchmarkBERTBaseOn(b *testing.B, batch, length int, backend string, prec s
 	if _, err := enc.Encode(ctx, texts, splade.KindDefault); err != nil { // compile outside the timing
 		b.Fatal(err)
 	}
-	resetPeakRSS()
+	proc.ResetPeak()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := enc.Encode(ctx, texts, splade.KindDefault); err != nil {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 	"github.com/splade-go/splade/wasm"

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/native"
 	"github.com/splade-go/splade/sparsevec"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/hub"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/sparsevec"
 )

@@ -12,8 +12,8 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/randmodel"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/randmodel"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/sparsevec"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade/arch"
-	"github.com/splade-go/splade/internal/randmodel"
+	"github.com/splade-go/splade/internal/testutil/randmodel"
 )
 
 // TestRSSLargeVocab reports the process's memory while a model of

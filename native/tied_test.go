@@ -6,7 +6,7 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // TestPackedColumn: column n of a packed nn.Linear weight is row n of the

@@ -87,7 +87,7 @@ func Load(fsys fs.FS) (Tokenizer, error) {
 			} `json:"model"`
 		}
 		if err := json.Unmarshal(data, &head); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: %v (the file is damaged: download it again)", err)
+			return nil, fmt.Errorf("tokenizer: tokenizer.json: %w (the file is damaged: download it again)", err)
 		}
 		switch typ := head.Model.Type; {
 		case typ == "WordPiece", typ == "" && head.Model.Merges == nil && head.Model.ContinuingSubwordPrefix != nil:

@@ -19,7 +19,6 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -39,7 +38,7 @@ type served struct{ *wasm.Encoder }
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
 // included.
 func (s served) Tokenize(text string) []httpapi.Token {
-	return servetok.Tokens(s.Tokenizer(), text)
+	return httpapi.Tokens(s.Tokenizer(), text)
 }
 
 func main() {
@@ -76,7 +75,7 @@ func (s *server) load(jsctx js.Value) error {
 	var opts options
 	if cfg := jsctx.Get("config"); cfg.Type() == js.TypeString {
 		if err := json.Unmarshal([]byte(cfg.String()), &opts); err != nil {
-			return fmt.Errorf("worker: model.mjs config: %v (rebuild with go run ./worker/build)", err)
+			return fmt.Errorf("worker: model.mjs config: %w (rebuild with go run ./worker/build)", err)
 		}
 	}
 	files := jsctx.Get("files")

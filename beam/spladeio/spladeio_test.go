@@ -18,7 +18,7 @@ import (
 	"github.com/splade-go/splade/beam/spladeio"
 	"github.com/splade-go/splade/internal/corpus"
 	"github.com/splade-go/splade/internal/dbformat"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 func TestMain(m *testing.M) {

@@ -58,7 +58,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 		bm := m
 		bm.backend, bm.precision = e.backend, string(e.prec)
 		start := time.Now()
-		enc, err := bm.load(ctx)
+		enc, err := bm.load(ctx, a.stderr)
 		if err != nil {
 			return err
 		}

@@ -34,14 +34,22 @@ import (
 const chunkBatches = 16
 
 // flagSet returns the flag set of a command with the model and input
-// flags registered.
-func flagSet(name string, m *modelFlags, in *inputFlags) *flag.FlagSet {
+// flags registered, but for those named in skip, which do not apply to
+// the command (its help does not list them, and giving one is a usage
+// error that says so).
+func flagSet(name string, m *modelFlags, in *inputFlags, skip ...string) *flag.FlagSet {
+	all := flag.NewFlagSet("splade "+name, flag.ContinueOnError)
+	m.register(all)
+	if in != nil {
+		in.register(all)
+	}
 	fs := flag.NewFlagSet("splade "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	m.register(fs)
-	if in != nil {
-		in.register(fs)
-	}
+	all.VisitAll(func(f *flag.Flag) {
+		if !slices.Contains(skip, f.Name) {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
 	return fs
 }
 
@@ -97,7 +105,10 @@ func (j *jsonWriter) flush() error      { return j.bw.Flush() }
 func runTokenize(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
 	var in inputFlags
-	fs := flagSet("tokenize", &m, &in)
+	fs := flagSet("tokenize", &m, &in, "backend", "pooling", "activation", "max-active-dims", "prune", "chunk", "chunk-overlap", "precision")
+	fs.Lookup("batch-size").Usage = "texts per output batch (each batch is written as soon as it is tokenized)"
+	fs.Lookup("query").Usage = "tokenize as the model's query side does (inference-free models)"
+	fs.Lookup("document").Usage = "tokenize as the model's document side does (inference-free models)"
 	pos, err := parse(fs, args, &m, &in)
 	if err != nil {
 		return err
@@ -221,7 +232,7 @@ func runSimilarity(ctx context.Context, a *app, args []string) error {
 		}
 		defer df.Close()
 	}
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -307,7 +318,7 @@ func runStats(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	src, total := a.openInput(in, pos)
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -382,7 +393,7 @@ func runDecode(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	src, total := a.openInput(in, pos)
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func runEncode(ctx context.Context, a *app, args []string) error {
 	}
 	src, total := a.openInput(in, pos)
 	src, total = sh.of(src, total)
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // shardTexts returns n texts of varied lengths (some past tiny-bert's 64

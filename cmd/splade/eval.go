@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,7 @@ import (
 // the run against the qrels (package ireval).
 func runEval(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
-	fs := flagSet("eval", &m, nil)
+	fs := flagSet("eval", &m, nil, "query", "document")
 	var in inputFlags
 	fs.BoolVar(&in.progress, "progress", false, "show a progress bar on standard error even when it is not a terminal")
 	fs.BoolVar(&in.quiet, "quiet", false, "never show a progress bar")
@@ -50,8 +51,6 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		return usagef(fs, "--weights %q: want f32 or uint8", *weights)
 	case in.progress && in.quiet:
 		return usagef(fs, "--progress and --quiet exclude each other")
-	case m.query || m.document:
-		return usagef(fs, "eval encodes the corpus as documents and the queries as queries; --query and --document do not apply")
 	}
 	if *dataset != "" {
 		d, err := ireval.BEIR(*dataset, *split)
@@ -88,7 +87,7 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err := checkQrels(qrels, qs, *qrelsPath, *queries); err != nil {
 		return err
 	}
-	enc, err := m.load(ctx)
+	enc, err := m.load(ctx, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -115,7 +114,11 @@ func runEval(ctx context.Context, a *app, args []string) error {
 		prog := newProgress(a.stderr, in, "encoding corpus", total)
 		warn := newTextWarnings(enc)
 		src := newLineSource(*corpusFile, f, corpus.BEIR)
-		_, err = buildIndex(ctx, enc, path, w, warn, func(add func([]corpus.Record) error) error {
+		id, err := m.identify(ctx, enc.MaxLength())
+		if err != nil {
+			return err
+		}
+		_, err = buildIndex(ctx, enc, id, path, w, warn, func(add func([]corpus.Record) error) error {
 			return eachChunk(ctx, src, m.batchSize*chunkBatches, func(recs []corpus.Record) error {
 				if err := add(recs); err != nil {
 					return err
@@ -138,8 +141,13 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkIndexModel(ix, enc, *idxPath); err != nil {
+	if err := m.checkIndex(ctx, ix, enc, *idxPath); err != nil {
 		return err
+	}
+	if haveIndex && *corpusFile != "" {
+		if err := checkCorpus(ix, *idxPath, *corpusFile); err != nil {
+			return err
+		}
 	}
 
 	var run *bufio.Writer
@@ -202,6 +210,36 @@ func runEval(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(&b, "queries\t%d\n", res.Queries)
 	_, err = fmt.Fprint(a.stdout, b.String())
 	return err
+}
+
+// checkCorpus refuses an index built from another corpus than the file
+// corpusFile, when the index records its corpus.
+func checkCorpus(ix *index.Index, idxPath, corpusFile string) error {
+	prov, ok := readProvenance(ix.Model())
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(corpusFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src := newLineSource(corpusFile, f, corpus.BEIR)
+	var got inputPrint
+	for {
+		r, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		got.add(r)
+	}
+	if got.SHA256 != prov.Corpus.SHA256 {
+		return fmt.Errorf("index %s was built from another corpus (%d documents) than %s (%d documents): delete it to rebuild it from this corpus, or pass another --index", idxPath, prov.Corpus.Records, corpusFile, got.Records)
+	}
+	return nil
 }
 
 // checkQrels refuses judgments that cannot give a meaningful score: none

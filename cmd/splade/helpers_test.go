@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/tokenizer"
 )
 

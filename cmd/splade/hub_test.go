@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/splade-go/splade/internal/fakehub"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/fakehub"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // TestHubModelID runs encode and tokenize with --model set to a Hub id,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -92,4 +93,22 @@ func (p *inputPrint) add(r corpus.Record) {
 	h.Sum(p.sum[:0])
 	p.Records++
 	p.SHA256 = hex.EncodeToString(p.sum[:])
+}
+
+// indexProvenance is what splade index stores as an index file's model
+// description (index.Options.Model), as JSON: the model's identity and
+// a fingerprint of the documents, in the order indexed.
+type indexProvenance struct {
+	Model  modelIdentity `json:"model"`
+	Corpus inputPrint    `json:"corpus"`
+}
+
+// readProvenance returns the provenance an index file records; ok is
+// false for an index whose description is a bare model name (written
+// before indexes recorded their provenance).
+func readProvenance(model string) (p indexProvenance, ok bool) {
+	if json.Unmarshal([]byte(model), &p) != nil || p.Model.Name == "" {
+		return indexProvenance{}, false
+	}
+	return p, true
 }

@@ -1,11 +1,12 @@
-// Command splade encodes text into SPLADE sparse vectors with a BERT or
-// DistilBERT masked-language model, from a local folder or a Hugging Face
-// hub model id, and serves the same encoder over HTTP.
+// Command splade encodes text into SPLADE sparse vectors with a
+// masked-language model (BERT, DistilBERT, RoBERTa and the other families
+// package model reads), from a local folder or a Hugging Face hub model
+// id, and serves the same encoder over HTTP.
 //
 // Usage:
 //
 //	splade encode     --model ID_OR_DIR [flags] [TEXT...]   sparse vectors as JSON lines
-//	splade tokenize   --model ID_OR_DIR [flags] [TEXT...]   WordPiece ids and tokens
+//	splade tokenize   --model ID_OR_DIR [flags] [TEXT...]   token ids and tokens (WordPiece, BPE, Unigram)
 //	splade similarity --model ID_OR_DIR [flags] [TEXT...]   score matrix (dot or cosine)
 //	splade stats      --model ID_OR_DIR [flags] [TEXT...]   sparsity statistics
 //	splade decode     --model ID_OR_DIR [flags] [TEXT...]   heaviest tokens per text
@@ -57,7 +58,9 @@
 // (SIGINT/SIGTERM; every line finished before the signal is written).
 // A second interrupt kills the process at once.
 //
-// Run "splade CMD --help" for the flags of a command.
+// Run "splade CMD --help" for the flags of a command (a mistyped flag gets
+// the nearest one), and "splade --version" for the version, the engine
+// and the CPU features it uses.
 package main
 
 import (

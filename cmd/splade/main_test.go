@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +18,10 @@ import (
 	"time"
 
 	"github.com/splade-go/splade/arch"
+	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/internal/dbformat"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
 	"github.com/splade-go/splade/tokenizer/wordpiece"
 )
 
@@ -427,6 +429,28 @@ func TestHelp(t *testing.T) {
 			t.Errorf("splade %s --help: exit %d\n%s", c.name, code, out)
 		}
 	}
+	// tokenize lists only the flags it uses, and every tokenizer kind.
+	out, _, _ = runCLI(t, nil, "tokenize", "--help")
+	for _, flag := range []string{"--backend", "--pooling", "--activation", "--max-active-dims", "--prune", "--chunk", "--precision"} {
+		if strings.Contains(out, flag) {
+			t.Errorf("tokenize --help lists %s, which tokenize does not use", flag)
+		}
+	}
+	for _, s := range []string{"WordPiece", "byte-level BPE", "Unigram", "--max-length", "--query"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("tokenize --help lacks %s", s)
+		}
+	}
+	// serve lists every endpoint the API serves.
+	out, _, _ = runCLI(t, nil, "serve", "--help")
+	for _, e := range httpapi.Endpoints() {
+		if !regexp.MustCompile(`(?m)^  ` + e.Method + ` +` + regexp.QuoteMeta(e.Path) + ` `).MatchString(out) {
+			t.Errorf("serve --help does not list %s %s", e.Method, e.Path)
+		}
+	}
+	if strings.Contains(out, "--query") || strings.Contains(out, "--document") {
+		t.Errorf("serve --help lists --query or --document, which serve does not use")
+	}
 	out, _, _ = runCLI(t, nil, "encode", "--help")
 	for _, flag := range []string{"-input", "-max-length", "-pooling", "-activation", "-batch-size", "-max-active-dims", "-query", "-document", "-format", "-vector-name", "-progress", "-quiet", "-backend", "-revision", `(default "jsonl")`} {
 		if !strings.Contains(out, flag) {
@@ -463,7 +487,12 @@ func TestErrors(t *testing.T) {
 	}{
 		{"no command", "", nil, 2, "missing command"},
 		{"unknown command", "", []string{"encrypt"}, 2, `unknown command "encrypt"`},
-		{"unknown flag", "", []string{"encode", "--model", tiny, "--frobnicate", "x"}, 2, "flag provided but not defined: -frobnicate"},
+		{"unknown flag", "", []string{"encode", "--model", tiny, "--frobnicate", "x"}, 2, "unknown flag --frobnicate; see"},
+		{"mistyped flag", "", []string{"encode", "--modle", tiny, "x"}, 2, "unknown flag --modle; did you mean --model?"},
+		{"mistyped flag, one dash", "", []string{"search", "-top-j", "3", "--model", tiny, "x"}, 2, "did you mean --top-k?"},
+		{"flag that does not apply", "", []string{"index", "--model", tiny, "--out", "x.idx", "--query", "x"}, 2, "--query does not apply to splade index"},
+		{"model flag of no use to tokenize", "", []string{"tokenize", "--model", tiny, "--pooling", "max", "x"}, 2, "--pooling does not apply to splade tokenize"},
+		{"mistyped command", "", []string{"ecnode"}, 2, `unknown command "ecnode"; did you mean encode?`},
 		{"missing model", "", []string{"encode", "x"}, 2, "missing --model"},
 		{"bad format", "", []string{"encode", "--model", tiny, "--format", "csv", "x"}, 2, `--format "csv"`},
 		{"bad pooling", "", []string{"encode", "--model", tiny, "--pooling", "mean", "x"}, 2, "--pooling"},

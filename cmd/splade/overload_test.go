@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
+
+	"github.com/splade-go/splade/internal/testutil/proc"
 )
 
 // overloadStats is what a run of the load generator saw.
@@ -45,17 +46,8 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // rss returns the resident memory of this process in bytes (0 where
 // /proc is absent).
 func rss() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	m, _ := proc.ReadMemory(0)
+	return m.RSS
 }
 
 // overload runs clients that each send body to base+/encode for d, again

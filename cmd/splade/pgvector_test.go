@@ -21,7 +21,7 @@ import (
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
 	"github.com/splade-go/splade/internal/dbformat"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/model"
 	"github.com/splade-go/splade/pgvec"
 	"github.com/splade-go/splade/sparsevec"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // readmeBlock is a code block of the README: its lines, and the language
@@ -193,6 +193,22 @@ func TestREADMECommands(t *testing.T) {
 	}
 	if o, err := sh(root, strings.Replace(build, "-o "+out, "-o "+filepath.Join(bin, "splade"), 1)); err != nil {
 		t.Fatalf("README build command %q: %v\n%s", build, err, o)
+	}
+
+	// The binary of the build command (no GOEXPERIMENT): --version names
+	// the engine; the go engine says once that it runs slow, the default
+	// engine says nothing.
+	if o, err := sh(root, "splade --version"); err != nil || !strings.HasPrefix(o, "splade ") || !strings.Contains(o, "\nengine: ") {
+		t.Errorf("splade --version: %v\n%s", err, o)
+	}
+	if runtime.GOARCH == "amd64" {
+		o, err := sh(root, "splade encode --model testdata/tiny-bert --backend go x 2>&1 >/dev/null")
+		if err != nil || strings.Count(o, "8x slower") != 1 || strings.Count(o, "\n") != 1 {
+			t.Errorf("the go engine built without GOEXPERIMENT=simd: %v; stderr %q, want one warning line", err, o)
+		}
+	}
+	if o, err := sh(root, "splade encode --model testdata/tiny-bert x 2>&1 >/dev/null"); err != nil || o != "" {
+		t.Errorf("the default engine built without GOEXPERIMENT=simd: %v; stderr %q, want nothing", err, o)
 	}
 
 	ran := 0

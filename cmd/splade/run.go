@@ -34,7 +34,7 @@ func commands() []command {
 			`splade encode --model naver/splade-cocondenser-ensembledistil "The weather is lovely today."`,
 			runEncode},
 		{"tokenize", "--model ID_OR_DIR [flags] [TEXT...]",
-			"Print the WordPiece ids and tokens of texts, [CLS] and [SEP] included. Needs only the tokenizer files.",
+			"Print the token ids and tokens of texts as the model's tokenizer (WordPiece, byte-level BPE or Unigram) makes them, the special tokens included. Needs only the tokenizer files.",
 			`splade tokenize --model bert-base-uncased "The weather is lovely today."`,
 			runTokenize},
 		{"similarity", "--model ID_OR_DIR [flags] [TEXT...]",
@@ -53,7 +53,7 @@ func commands() []command {
 		{"search", "--model ID_OR_DIR --index IDX [--top-k 10] [flags] [QUERY...]", "Search an index: one {\"id\", \"hits\": [{\"id\", \"score\"}]} line per query, best first.", `splade search --model naver/splade-v3 --index docs.idx "what is splade"`, runSearch},
 		{"eval", "--model ID_OR_DIR --dataset DIR [--split test] [--k 10,100] [flags]", "Index a BEIR or TREC collection, search its queries, print nDCG, MRR and Recall.", `splade eval --model naver/splade-cocondenser-ensembledistil --dataset scifact --json`, runEval},
 		{"serve", "--model ID_OR_DIR [--addr HOST:PORT] [flags]",
-			"Serve the encoder over HTTP: POST /encode, /similarity, /decode; GET /healthz.",
+			"Serve the encoder over HTTP: a JSON API of its own and text-embeddings-inference's sparse endpoints (see endpoints below), and a try-it page.",
 			`splade serve --model naver/splade-v3 --addr 127.0.0.1:8080`,
 			runServe},
 		{"bench", "--model ID_OR_DIR [--texts N --length L] [flags] [TEXT...]",
@@ -102,11 +102,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		mainUsage(stdout)
 		return 0
+	case "-version", "--version", "version":
+		printVersion(stdout)
+		return 0
 	}
 	for _, c := range commands() {
 		if c.name == name {
 			return a.finish(c, c.run(ctx, a, args[1:]))
 		}
+	}
+	if near := nearest(name, commandNames()); near != "" {
+		fmt.Fprintf(stderr, "splade: unknown command %q; did you mean %s?; see splade --help\n", name, near)
+		return 2
 	}
 	fmt.Fprintf(stderr, "splade: unknown command %q (want %s); see splade --help\n", name, strings.Join(commandNames(), ", "))
 	return 2
@@ -164,13 +171,11 @@ text). The model is a local folder or a Hugging Face hub id
 (downloaded into the Hugging Face cache; HF_HOME, HF_HUB_CACHE, HF_TOKEN,
 HF_ENDPOINT and HF_HUB_OFFLINE are honoured).
 
-flags of every command (serve takes the model flags only):
+flags of the commands that encode texts (each command's --help lists its own):
 `)
 	var m modelFlags
 	var in inputFlags
-	fs := flagSet("", &m, &in)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, flagSet("", &m, &in))
 	fmt.Fprint(w, `
 example:
   splade encode --model naver/splade-cocondenser-ensembledistil "The weather is lovely today."
@@ -182,9 +187,10 @@ Run "splade COMMAND --help" for all the flags of a command.
 func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: splade %s %s\n\n%s\n\nflags:\n", c.name, c.args, c.summary)
 	if fs != nil {
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+		printFlags(w, fs)
+	}
+	if c.name == "serve" {
+		fmt.Fprint(w, serveEndpoints)
 	}
 	fmt.Fprintf(w, "\nexample:\n  %s\n", c.example)
 }
@@ -200,7 +206,7 @@ func parse(fs *flag.FlagSet, args []string, m *modelFlags, in *inputFlags) ([]st
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, errHelp{fs}
 			}
-			return nil, &usageError{fs, err.Error()}
+			return nil, &usageError{fs, flagError(fs, err)}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -308,8 +314,9 @@ func (m *modelFlags) hubOptions() hub.Options {
 }
 
 // load loads the model with the options of the flags, changed by adjust
-// when given.
-func (m *modelFlags) load(ctx context.Context, adjust ...func(*model.Options)) (*model.Encoder, error) {
+// when given, and writes to warn the one line of warning about a slow
+// build when the go engine starts without its SIMD kernels.
+func (m *modelFlags) load(ctx context.Context, warn io.Writer, adjust ...func(*model.Options)) (*model.Encoder, error) {
 	s := m.settings()
 	opts := model.Options{
 		MaxLength:     m.maxLength,
@@ -332,9 +339,12 @@ func (m *modelFlags) load(ctx context.Context, adjust ...func(*model.Options)) (
 		return nil, errInterrupted
 	}
 	if err != nil {
-		err = m.backendError(err)
+		return nil, m.backendError(err)
 	}
-	return enc, err
+	if model.GoBackendSlow() && strings.HasPrefix(enc.Backend(), "go") {
+		fmt.Fprintf(warn, "splade: warning: %s\n", model.GoBackendSlowWarning)
+	}
+	return enc, nil
 }
 
 // backendError rewrites an error of starting the --backend (or

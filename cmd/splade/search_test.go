@@ -13,8 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/stfixture"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/stfixture"
+
+	"github.com/splade-go/splade/index"
 )
 
 // beirCollection is Cranfield in the BEIR layout, read by the test itself.
@@ -115,10 +117,7 @@ func encodeAsMaps(t *testing.T, model, kind string, ids, texts []string) map[str
 	return vs
 }
 
-type hit struct {
-	ID    string  `json:"id"`
-	Score float32 `json:"score"`
-}
+type hit = index.Hit
 
 // exhaustive scores every document against the query by the definition
 // of the dot product (float64 sum of products, rounded to float32) and
@@ -132,7 +131,7 @@ func exhaustive(q map[uint32]float32, docs map[string]map[uint32]float32, k int)
 			s += float64(w) * float64(d[i])
 		}
 		if float32(s) > 0 {
-			hits = append(hits, hit{id, float32(s)})
+			hits = append(hits, hit{ID: id, Score: float32(s)})
 		}
 	}
 	slices.SortFunc(hits, func(a, b hit) int {
@@ -221,7 +220,7 @@ func readRun(t *testing.T, path string) map[string][]hit {
 		if err1 != nil || err2 != nil || rank != len(run[f[0]])+1 {
 			t.Fatalf("run line %q: bad rank or score", line)
 		}
-		run[f[0]] = append(run[f[0]], hit{f[2], float32(sc)})
+		run[f[0]] = append(run[f[0]], hit{ID: f[2], Score: float32(sc)})
 	}
 	return run
 }
@@ -528,6 +527,46 @@ func TestEvalQrelsErrors(t *testing.T) {
 		_, errs, code := runCLI(t, nil, "eval", "--model", dir, "--corpus", corpusFile, "--queries", queries, "--qrels", qrels, "--json", "--quiet")
 		if code != 1 || !strings.Contains(errs, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %s", c.name, code, errs, c.want)
+		}
+	}
+}
+
+// TestIndexProvenance: an index records the model that built it and its
+// corpus; search and eval refuse it with another model, other settings
+// or (eval) another corpus, saying how to rebuild it.
+func TestIndexProvenance(t *testing.T) {
+	bert := reference.Fixture(t, "tiny-bert")
+	distil := reference.Fixture(t, "tiny-distilbert")
+	tmp := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	corpusA := write("a.jsonl", `{"_id":"d1","title":"Weather","text":"the weather is lovely"}`+"\n"+`{"_id":"d2","title":"","text":"a car"}`+"\n")
+	corpusB := write("b.jsonl", `{"_id":"d1","title":"","text":"hello world"}`+"\n"+`{"_id":"d2","title":"","text":"a bike"}`+"\n")
+	queries := write("queries.jsonl", `{"_id":"q1","text":"weather"}`+"\n")
+	qrels := write("qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+	idx := filepath.Join(tmp, "a.idx")
+	f, _ := os.Open(corpusA)
+	mustRun(t, f, "index", "--model", bert, "--input", "beir", "--out", idx, "--quiet")
+	f.Close()
+	mustRun(t, strings.NewReader("weather\n"), "search", "--model", bert, "--index", idx)
+	mustRun(t, nil, "eval", "--model", bert, "--corpus", corpusA, "--queries", queries, "--qrels", qrels, "--index", idx, "--quiet")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another model", []string{"search", "--model", distil, "--index", idx}, "rebuild"},
+		{"other pooling", []string{"search", "--model", bert, "--pooling", "sum", "--index", idx}, "rebuild"},
+		{"other max length", []string{"search", "--model", bert, "--max-length", "16", "--index", idx}, "rebuild"},
+		{"eval, another model", []string{"eval", "--model", distil, "--corpus", corpusA, "--queries", queries, "--qrels", qrels, "--index", idx}, "rebuild"},
+		{"eval, another corpus", []string{"eval", "--model", bert, "--corpus", corpusB, "--queries", queries, "--qrels", qrels, "--index", idx}, "another corpus"},
+	} {
+		_, errs, code := runCLI(t, strings.NewReader("weather\n"), c.args...)
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and %q", c.name, code, errs, c.want)
 		}
 	}
 }

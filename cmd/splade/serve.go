@@ -16,7 +16,6 @@ import (
 
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/httpapi"
-	"github.com/splade-go/splade/internal/servetok"
 	"github.com/splade-go/splade/metrics"
 	"github.com/splade-go/splade/model"
 )
@@ -45,7 +44,7 @@ func publicName(nameOrDir string) string {
 // Tokenize returns the untruncated tokens of text, [CLS] and [SEP]
 // included.
 func (s served) Tokenize(text string) []httpapi.Token {
-	return servetok.Tokens(s.Tokenizer(), text)
+	return httpapi.Tokens(s.Tokenizer(), text)
 }
 
 // originList is a repeatable string flag.
@@ -60,12 +59,31 @@ func (o *originList) Set(v string) error {
 	return nil
 }
 
+// serveEndpoints is the endpoints part of splade serve --help.
+const serveEndpoints = `
+endpoints:
+  POST /encode        {"texts": [...], "kind": "query"|"document", "max_active_dims": k} -> sparse vectors
+  POST /similarity    {"queries": [...], "documents": [...], "fn": "dot"|"cosine"} -> score matrix
+  POST /decode        {"texts": [...], "top_k": k} -> the heaviest tokens of each vector
+  POST /search        {"queries": [...], "top_k": k} -> hits from the --index file (with --index only)
+  POST /embed_sparse  text-embeddings-inference: {"inputs": "..."|[...], "truncate": bool} -> [[{"index", "value"}]]
+  POST /tokenize      text-embeddings-inference: {"inputs": "..."|[...]} -> [[{"id", "text", "special"}]]
+  GET  /info          text-embeddings-inference: the model, its maximum length and the limits
+  GET  /health        text-embeddings-inference: 200 when the model serves
+  GET  /healthz       {"status", "model", "backend", "dim"}
+  GET  /metrics       Prometheus metrics
+  GET  /              the try-it page (in a browser), else a usage note
+Every error is {"error": "...", "error_type": "..."}; package
+github.com/splade-go/splade/api holds the request and response types and
+a Go client.
+`
+
 // runServe is "splade serve": the HTTP API of package httpapi until
 // SIGINT or SIGTERM, then a graceful shutdown that lets requests in
 // flight finish.
 func runServe(ctx context.Context, a *app, args []string) error {
 	var m modelFlags
-	fs := flagSet("serve", &m, nil)
+	fs := flagSet("serve", &m, nil, "query", "document")
 	def := httpapi.DefaultLimits()
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0: any free port; the address is logged on standard error)")
 	maxBody := fs.Int64("max-body", def.MaxBodyBytes, "largest request body in bytes (larger: 413)")
@@ -105,7 +123,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	// The metrics are made once the model tells its name and engine; the
 	// encoder reports its forward passes to them from then on.
 	var mxp atomic.Pointer[metrics.Metrics]
-	enc, err := m.load(ctx, func(o *model.Options) {
+	enc, err := m.load(ctx, a.stderr, func(o *model.Options) {
 		o.MaxBatchTokens = *maxBatchTokens
 		o.ObserveBatch = func(seqs, tokens int) {
 			if mx := mxp.Load(); mx != nil {
@@ -131,7 +149,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		Timeout:               *timeout,
 	}, mx)
 	if *idxPath != "" {
-		if handler, err = searchHandler(handler, enc, *idxPath); err != nil {
+		if handler, err = m.searchHandler(ctx, handler, enc, *idxPath); err != nil {
 			return err
 		}
 	}
@@ -167,7 +185,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
-		return fmt.Errorf("shutdown: requests still running after %v: %v", grace, err)
+		return fmt.Errorf("shutdown: requests still running after %v: %w", grace, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/api"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 var listenRE = regexp.MustCompile(`listening on http://(\S+)`)
@@ -76,10 +77,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var health struct {
-		Status string
-		Dim    int
-	}
+	var health api.Health
 	json.NewDecoder(resp.Body).Decode(&health)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || health.Status != "ok" || health.Dim != exp.VocabSize {
@@ -97,13 +95,7 @@ func TestServe(t *testing.T) {
 
 	texts, _ := json.Marshal([]string{exp.Cases[0].Text, exp.Cases[1].Text})
 	code, body, _ := post(t, base+"/encode", `{"texts":`+string(texts)+`}`)
-	var enc struct {
-		Dim     int
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	if err := json.Unmarshal([]byte(body), &enc); code != 200 || err != nil || len(enc.Vectors) != 2 {
 		t.Fatalf("/encode: %d %v %s", code, err, body)
 	}
@@ -112,25 +104,17 @@ func TestServe(t *testing.T) {
 	}
 
 	code, body, _ = post(t, base+"/similarity", `{"queries":["the weather"],"documents":["lovely today","the weather"],"fn":"dot"}`)
-	var sim struct{ Scores [][]float64 }
+	var sim api.SimilarityResponse
 	if err := json.Unmarshal([]byte(body), &sim); code != 200 || err != nil || len(sim.Scores) != 1 || len(sim.Scores[0]) != 2 {
 		t.Errorf("/similarity: %d %v %s", code, err, body)
 	}
 	code, body, _ = post(t, base+"/decode", `{"texts":`+string(texts)+`,"top_k":3}`)
-	var dec struct {
-		Results []struct {
-			Tokens []struct {
-				Token  string
-				ID     uint32
-				Weight float64
-			}
-		}
-	}
+	var dec api.DecodeResponse
 	if err := json.Unmarshal([]byte(body), &dec); code != 200 || err != nil || len(dec.Results) != 2 || len(dec.Results[0].Tokens) != 3 {
 		t.Fatalf("/decode: %d %v %s", code, err, body)
 	}
 	for j, tm := range dec.Results[0].Tokens {
-		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !reference.Near(tm.Weight, want[1]) {
+		if want := exp.Cases[0].Top10[j]; tm.ID != uint32(want[0]) || !reference.Near(float64(tm.Weight), want[1]) {
 			t.Errorf("/decode term %d = %+v, want %v", j, tm, want)
 		}
 	}
@@ -217,12 +201,7 @@ func encodeOne(c *http.Client, base, text string, kind string) (idx []uint32, va
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	var enc struct {
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &enc); resp.StatusCode != 200 || err != nil || len(enc.Vectors) != 1 {
 		return nil, nil, fmt.Errorf("/encode: %d %v %s", resp.StatusCode, err, b)

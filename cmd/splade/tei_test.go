@@ -11,15 +11,12 @@ import (
 	"testing"
 
 	"github.com/splade-go/splade"
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/teispec"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/teispec"
 	"github.com/splade-go/splade/native"
-)
 
-type sparseValue struct {
-	Index uint32
-	Value float32
-}
+	"github.com/splade-go/splade/api"
+)
 
 // TestServeTEI checks the TEI endpoints of `splade serve` on tiny-bert:
 // every response conforms to TEI's OpenAPI document, /embed_sparse gives
@@ -34,17 +31,12 @@ func TestServeTEI(t *testing.T) {
 	texts := []string{exp.Cases[0].Text, exp.Cases[1].Text, exp.Cases[2].Text}
 	in, _ := json.Marshal(texts)
 	code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
-	var got [][]sparseValue
+	var got [][]api.SparseValue
 	if err := json.Unmarshal(body, &got); code != 200 || err != nil || len(got) != len(texts) {
 		t.Fatalf("/embed_sparse: %d %v %s", code, err, body)
 	}
 	_, encBody, _ := post(t, base+"/encode", `{"texts":`+string(in)+`}`)
-	var enc struct {
-		Vectors []struct {
-			Indices []uint32
-			Values  []float32
-		}
-	}
+	var enc api.EncodeResponse
 	if err := json.Unmarshal([]byte(encBody), &enc); err != nil || len(enc.Vectors) != len(texts) {
 		t.Fatalf("/encode: %v %s", err, encBody)
 	}
@@ -61,7 +53,7 @@ func TestServeTEI(t *testing.T) {
 	// One string is a batch of one.
 	one, _ := json.Marshal(texts[0])
 	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(one)+`,"truncate":false,"truncation_direction":"Right"}`)
-	var single [][]sparseValue
+	var single [][]api.SparseValue
 	if err := json.Unmarshal(body, &single); code != 200 || err != nil || len(single) != 1 {
 		t.Fatalf("/embed_sparse of one string: %d %v %s", code, err, body)
 	}
@@ -73,11 +65,7 @@ func TestServeTEI(t *testing.T) {
 
 	// /tokenize gives the reference's tokens, with and without [CLS]/[SEP].
 	code, body, _ = spec.Call(t, base, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
-	var toks [][]struct {
-		ID      int32
-		Text    string
-		Special bool
-	}
+	var toks [][]api.Token
 	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != len(texts) {
 		t.Fatalf("/tokenize: %d %v %s", code, err, body)
 	}
@@ -101,13 +89,7 @@ func TestServeTEI(t *testing.T) {
 
 	// /info and /health.
 	code, body, _ = spec.Call(t, base, "GET", "/info", "")
-	var info struct {
-		ModelID            string `json:"model_id"`
-		MaxInputLength     int    `json:"max_input_length"`
-		MaxClientBatchSize int    `json:"max_client_batch_size"`
-		Dim                int
-		ModelType          struct{ Embedding struct{ Pooling string } } `json:"model_type"`
-	}
+	var info api.Info
 	if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.MaxInputLength != 64 ||
 		info.MaxClientBatchSize != 3 || info.Dim != exp.VocabSize || info.ModelType.Embedding.Pooling != "splade" || info.ModelID == "" {
 		t.Errorf("/info: %d %v %s", code, err, body)
@@ -131,7 +113,7 @@ func TestServeTEI(t *testing.T) {
 		}
 	}
 	code, body, _ = spec.Call(t, base, "POST", "/embed_sparse", `{"inputs":`+string(longJSON)+`,"truncate":true}`)
-	var trunc [][]sparseValue
+	var trunc [][]api.SparseValue
 	_, encLong, _ := post(t, base+"/encode", `{"texts":[`+string(longJSON)+`]}`)
 	if err := json.Unmarshal([]byte(encLong), &enc); err != nil {
 		t.Fatal(err)
@@ -250,16 +232,16 @@ func TestServeTEIFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _, _, _ := startServe(t, "--model", dir)
-	embed := func(req string) [][]sparseValue {
+	embed := func(req string) [][]api.SparseValue {
 		t.Helper()
 		code, body, _ := spec.Call(t, base, "POST", "/embed_sparse", req)
-		var out [][]sparseValue
+		var out [][]api.SparseValue
 		if err := json.Unmarshal(body, &out); code != 200 || err != nil {
 			t.Fatalf("/embed_sparse %.80s: %d %v %s", req, code, err, body)
 		}
 		return out
 	}
-	encode := func(req string) [][]sparseValue {
+	encode := func(req string) [][]api.SparseValue {
 		t.Helper()
 		code, body, _ := post(t, base+"/encode", req)
 		var enc struct {
@@ -271,10 +253,10 @@ func TestServeTEIFields(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &enc); code != 200 || err != nil {
 			t.Fatalf("/encode %.80s: %d %v %s", req, code, err, body)
 		}
-		out := make([][]sparseValue, len(enc.Vectors))
+		out := make([][]api.SparseValue, len(enc.Vectors))
 		for i, v := range enc.Vectors {
 			for j := range v.Indices {
-				out[i] = append(out[i], sparseValue{v.Indices[j], v.Values[j]})
+				out[i] = append(out[i], api.SparseValue{Index: v.Indices[j], Value: v.Values[j]})
 			}
 		}
 		return out
@@ -333,11 +315,7 @@ func TestServeTEIFields(t *testing.T) {
 		}
 		b, _, _, _ := startServe(t, "--model", dir, "--precision", tc.precision)
 		code, body, _ := spec.Call(t, b, "GET", "/info", "")
-		var info struct {
-			ModelDtype            string `json:"model_dtype"`
-			MaxBatchTokens        int    `json:"max_batch_tokens"`
-			MaxConcurrentRequests int    `json:"max_concurrent_requests"`
-		}
+		var info api.Info
 		if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.ModelDtype != tc.dtype {
 			t.Errorf("--precision %s: /info model_dtype %q, want %q", tc.precision, info.ModelDtype, tc.dtype)
 		}

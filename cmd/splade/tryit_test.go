@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/tryit"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/tryit"
 )
 
 // TestTryItPage opens the try-it page of `splade serve` in headless
@@ -33,7 +33,20 @@ func TestTryItPage(t *testing.T) {
 				}
 				docs = []string{"numerical integration of the blasius equation", "three-point boundary conditions of a mixing layer", "The weather is lovely today."}
 			}
-			base, _, _, _ := startServe(t, "--model", dir)
+			// Served by the fixture's folder name, as a user in the folder
+			// above it would, so that the page (and the screenshot) shows
+			// "small-bert-30522", not a path of this machine.
+			wd, err := os.Getwd()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chdir(filepath.Dir(dir)); err != nil {
+				t.Fatal(err)
+			}
+			base, _, _, _ := startServe(t, "--model", filepath.Base(dir))
+			if err := os.Chdir(wd); err != nil {
+				t.Fatal(err)
+			}
 			shot := ""
 			if d := os.Getenv("SPLADE_SCREENSHOT_DIR"); d != "" {
 				shot = filepath.Join(d, "try-it-"+name+".png")

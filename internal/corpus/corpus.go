@@ -147,7 +147,7 @@ func parse(f Format, line []byte) (Record, error) {
 		if errors.As(err, &typeErr) && (typeErr.Field == "text" || typeErr.Field == "title") {
 			return Record{}, fmt.Errorf("%q is a JSON %s, want a string", typeErr.Field, typeErr.Value)
 		}
-		return Record{}, fmt.Errorf("not a JSON object %s: %v", shape, err)
+		return Record{}, fmt.Errorf("not a JSON object %s: %w", shape, err)
 	}
 	if obj.Text == nil {
 		return Record{}, errors.New(`no "text" string in the JSON object`)

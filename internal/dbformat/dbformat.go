@@ -162,7 +162,7 @@ func appendID(dst []byte, id json.RawMessage) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, id); err != nil {
-		return dst, fmt.Errorf("dbformat: id %q is not JSON: %v", id, err)
+		return dst, fmt.Errorf("dbformat: id %q is not JSON: %w", id, err)
 	}
 	return append(dst, b.Bytes()...), nil
 }
@@ -294,7 +294,7 @@ func ID(f Format, line []byte) (json.RawMessage, error) {
 		ID json.RawMessage `json:"id"`
 	}
 	if err := json.Unmarshal(line, &obj); err != nil {
-		return nil, fmt.Errorf("not a JSON line: %v", err)
+		return nil, fmt.Errorf("not a JSON line: %w", err)
 	}
 	if obj.ID == nil {
 		return json.RawMessage("null"), nil

@@ -269,7 +269,7 @@ func fromVocabMerges(fsys fs.FS, cfg hf.Config) (*Tokenizer, error) {
 	}
 	var vocab map[string]int32
 	if err := json.Unmarshal(vdata, &vocab); err != nil {
-		return nil, fmt.Errorf("bpe: vocab.json: %v (the file is damaged: download it again)", err)
+		return nil, fmt.Errorf("bpe: vocab.json: %w (the file is damaged: download it again)", err)
 	}
 	mdata, err := safefs.ReadFile(fsys, "merges.txt")
 	if err != nil {

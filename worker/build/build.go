@@ -23,6 +23,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/tokenizer"
 	"github.com/splade-go/splade/wasm"
 )
 
@@ -48,6 +49,7 @@ var workerMJS []byte
 // options are the flags of the build.
 type options struct {
 	model, out  string
+	tokenizer   string // folder whose tokenizer files join an inference-free model's idf.json
 	dtype       string
 	name        string
 	workerName  string
@@ -87,14 +89,36 @@ func (o *options) logf(format string, args ...any) {
 	}
 }
 
-// build writes the worker folder o.out for the model folder o.model.
-func build(ctx context.Context, o options) (*result, error) {
+// build writes the worker folder o.out for the model folder o.model. A
+// build that fails leaves no output behind: a folder it made is removed,
+// and a folder that existed is left empty.
+func build(ctx context.Context, o options) (res *result, err error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
+	_, statErr := os.Stat(o.out)
+	existed := statErr == nil
 	if err := prepareOut(o.model, o.out); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		if !existed {
+			os.RemoveAll(o.out)
+			return
+		}
+		entries, _ := os.ReadDir(o.out)
+		for _, e := range entries {
+			os.RemoveAll(filepath.Join(o.out, e.Name()))
+		}
+	}()
+	return o.write(ctx)
+}
+
+// write writes the worker into o.out, which prepareOut made empty.
+func (o options) write(ctx context.Context) (*result, error) {
 	modelOut := filepath.Join(o.out, modelSubfolder)
 	res := &result{}
 	modelFiles, params, err := copyModel(ctx, o, modelOut)
@@ -102,6 +126,9 @@ func build(ctx context.Context, o options) (*result, error) {
 		return nil, err
 	}
 	res.ParamBytes = params
+	if modelFiles, err = o.addTokenizer(modelOut, modelFiles); err != nil {
+		return nil, err
+	}
 
 	// Load the copy with the worker's own encoder: what fails here would
 	// fail in every isolate.
@@ -165,6 +192,48 @@ func build(ctx context.Context, o options) (*result, error) {
 			mib(res.ParamBytes), isolateMemory>>20)
 	}
 	return res, nil
+}
+
+// addTokenizer completes an inference-free folder (idf.json, no
+// tokenizer) with the tokenizer files of o.tokenizer, or says which files
+// it needs. files are the model files written to modelOut; it returns
+// them with the added ones.
+func (o options) addTokenizer(modelOut string, files []string) ([]string, error) {
+	has := func(name string) bool { return slices.Contains(files, name) }
+	if o.tokenizer == "" {
+		if has("idf.json") && !tokenizer.Complete(has) {
+			return nil, fmt.Errorf("worker/build: %s holds idf.json but no tokenizer: add the tokenizer files of the model whose vocabulary idf.json weighs "+
+				"(tokenizer.json, or vocab.txt for WordPiece, vocab.json with merges.txt for byte-level BPE; with tokenizer_config.json and special_tokens_map.json), "+
+				"or give -tokenizer DIR, a folder that holds them (the document model's)", o.model)
+		}
+		return files, nil
+	}
+	if tokenizer.Complete(has) {
+		return nil, fmt.Errorf("worker/build: -tokenizer %s: %s has a tokenizer of its own; leave -tokenizer out", o.tokenizer, o.model)
+	}
+	src := os.DirFS(o.tokenizer)
+	exists := func(name string) bool {
+		st, err := fs.Stat(src, name)
+		return err == nil && st.Mode().IsRegular()
+	}
+	if !tokenizer.Complete(exists) {
+		return nil, fmt.Errorf("worker/build: -tokenizer %s holds no tokenizer (want tokenizer.json, vocab.txt, vocab.json with merges.txt, or sentencepiece.bpe.model)", o.tokenizer)
+	}
+	for _, name := range tokenizer.FileNames() {
+		if !exists(name) || has(name) {
+			continue
+		}
+		data, err := fs.ReadFile(src, name)
+		if err != nil {
+			return nil, fmt.Errorf("worker/build: -tokenizer: %w", err)
+		}
+		if err := writeFile(modelOut, name, data); err != nil {
+			return nil, err
+		}
+		files = append(files, name)
+	}
+	slices.Sort(files)
+	return files, nil
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
@@ -405,7 +474,7 @@ func compileWorker(ctx context.Context, o options, dst string) error {
 func copyWasmExec(ctx context.Context, dst string) error {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT").Output()
 	if err != nil {
-		return fmt.Errorf("worker/build: go env GOROOT: %v", err)
+		return fmt.Errorf("worker/build: go env GOROOT: %w", err)
 	}
 	goroot := strings.TrimSpace(string(out))
 	var data []byte
@@ -415,7 +484,7 @@ func copyWasmExec(ctx context.Context, dst string) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("worker/build: no wasm_exec.js in the Go toolchain at %s: %v", goroot, err)
+		return fmt.Errorf("worker/build: no wasm_exec.js in the Go toolchain at %s: %w", goroot, err)
 	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return fmt.Errorf("worker/build: %w", err)

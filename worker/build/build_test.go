@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/splade-go/splade/wasm"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,7 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
+
+	"github.com/splade-go/splade/api"
 )
 
 // The tests build the worker, serve it with a local workerd (installed by
@@ -223,16 +227,10 @@ func (s *server) do(t testing.TB, method, path, body string) (int, http.Header, 
 	return resp.StatusCode, resp.Header, b
 }
 
-type vector struct {
-	Indices []uint32  `json:"indices"`
-	Values  []float32 `json:"values"`
-}
-
-type encodeResponse struct {
-	Model   string   `json:"model"`
-	Dim     int      `json:"dim"`
-	Vectors []vector `json:"vectors"`
-}
+type (
+	vector         = api.Vector
+	encodeResponse = api.EncodeResponse
+)
 
 func encodeBody(t testing.TB, texts []string, kind string) string {
 	req := map[string]any{"texts": texts}
@@ -610,10 +608,8 @@ func TestWorkerBadRequests(t *testing.T) {
 		{"unknown path", http.MethodGet, "/nope", "", http.StatusNotFound},
 	} {
 		status, h, body := s.do(t, tc.method, tc.path, tc.body)
-		var e struct {
-			Error string `json:"error"`
-		}
-		if status != tc.status || json.Unmarshal(body, &e) != nil || e.Error == "" {
+		var e api.Error
+		if status != tc.status || json.Unmarshal(body, &e) != nil || e.Message == "" {
 			t.Errorf("%s: %d %.200s; want %d with a JSON error", tc.name, status, body, tc.status)
 		}
 		if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -746,5 +742,85 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(model, "out")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("an output folder was made inside the model: %v", err)
+	}
+}
+
+// TestBuildInferenceFreeTokenizer builds ../shared/inference-free, which
+// holds idf.json alone: without a tokenizer the build says which files to
+// add and leaves no output; with -tokenizer (bert-base-uncased's files)
+// the worker's model folder holds both, and its query vectors are the
+// reference's (idf.json's weights of the reference WordPiece pieces).
+func TestBuildInferenceFreeTokenizer(t *testing.T) {
+	idf := reference.Shared(t, "inference-free")
+	tokDir := reference.Shared(t, "conformance/tokenizer")
+	out := filepath.Join(t.TempDir(), "out")
+	o := options{model: idf, out: out, dtype: "F32", workerName: "splade", compatDate: defaultCompatDate, skipCompile: true}
+	_, err := build(context.Background(), o)
+	if err == nil {
+		t.Fatal("idf.json without a tokenizer: no error")
+	}
+	for _, want := range []string{"idf.json but no tokenizer", "tokenizer.json", "vocab.txt", "-tokenizer DIR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the failed build left %s behind (%v)", out, err)
+	}
+
+	o.tokenizer = tokDir
+	res, err := build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.InferenceFree || res.Dim != 30522 {
+		t.Errorf("built %+v, want an inference-free model of dimension 30522", res)
+	}
+	enc, err := wasm.LoadDir(filepath.Join(out, modelSubfolder))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := reference.IDFQueries(t, filepath.Join(idf, "idf.json"), 20)
+	var texts []string
+	for _, q := range qs {
+		texts = append(texts, q.Text)
+	}
+	vs, err := enc.EncodeQuery(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indices [][]uint32
+	var values [][]float32
+	for _, v := range vs {
+		indices, values = append(indices, v.Indices), append(values, v.Values)
+	}
+	reference.CheckIDF(t, qs, indices, values, enc.Token)
+}
+
+// TestFailedBuildLeavesNothing: a build into the folder of an earlier
+// build that fails (a model folder the worker cannot read) leaves the
+// folder empty, so that the next build into it goes ahead.
+func TestFailedBuildLeavesNothing(t *testing.T) {
+	tiny := reference.Fixture(t, "tiny-bert")
+	out := filepath.Join(t.TempDir(), "out")
+	o := options{model: tiny, out: out, dtype: "F32", workerName: "splade", compatDate: defaultCompatDate, skipCompile: true}
+	if _, err := build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "config.json"), []byte(`{"model_type": "bert"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bo := o
+	bo.model = bad
+	if _, err := build(context.Background(), bo); err == nil {
+		t.Fatal("a broken model folder built")
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil || len(entries) != 0 {
+		t.Errorf("after the failed build, %s holds %d entries (%v), want none", out, len(entries), err)
+	}
+	if _, err := build(context.Background(), o); err != nil {
+		t.Errorf("the build after a failed one: %v", err)
 	}
 }

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
+
+	"github.com/splade-go/splade/internal/testutil/proc"
 )
 
 // The latency measurements log numbers rather than assert them: the
@@ -41,39 +39,11 @@ func latencyCases(t testing.TB) []struct{ name, dir, kind string } {
 // procCPU returns the CPU time (user + system) process pid has used.
 func procCPU(t testing.TB, pid int) time.Duration {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	d, err := proc.CPU(pid)
 	if err != nil {
-		t.Skipf("no /proc: %v", err)
+		t.Skip(err)
 	}
-	// Fields after the parenthesised command name; utime and stime are
-	// fields 14 and 15, in clock ticks of 1/100 s (USER_HZ).
-	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-	f := strings.Fields(rest)
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		t.Fatalf("/proc/%d/stat: %q", pid, data)
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond
-}
-
-// procMemory returns VmRSS and VmHWM of process pid, in kB.
-func procMemory(t testing.TB, pid int) (rss, hwm string) {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "?", "?"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		switch k {
-		case "VmRSS":
-			rss = strings.TrimSpace(v)
-		case "VmHWM":
-			hwm = strings.TrimSpace(v)
-		}
-	}
-	return rss, hwm
+	return d
 }
 
 // TestWorkerLatency logs, for one 16-token query after a warm-up, the wall
@@ -111,11 +81,11 @@ func TestWorkerLatency(t *testing.T) {
 			cpu := procCPU(t, s.pid) - cpu0
 			slices.Sort(times)
 			_, h, _ := s.do(t, http.MethodGet, "/healthz", "")
-			rss, hwm := procMemory(t, s.pid)
-			t.Logf("%s, query %q (16 tokens): first request %v (workerd CPU %v); then over %d requests: p50 %v, p99 %v, workerd CPU %.2f ms/request; VmRSS %s, VmHWM %s, Go memory %s bytes",
+			mem, _ := proc.ReadMemory(s.pid)
+			t.Logf("%s, query %q (16 tokens): first request %v (workerd CPU %v); then over %d requests: p50 %v, p99 %v, workerd CPU %.2f ms/request; RSS %d MB, peak %d MB, Go memory %s bytes",
 				c.name, q, first.Round(time.Microsecond), startCPU, n,
 				times[n/2].Round(time.Microsecond), times[n*99/100].Round(time.Microsecond),
-				float64(cpu)/float64(time.Millisecond)/n, rss, hwm, h.Get("X-Splade-Go-Memory"))
+				float64(cpu)/float64(time.Millisecond)/n, mem.RSS>>20, mem.Peak>>20, h.Get("X-Splade-Go-Memory"))
 		})
 	}
 }

@@ -3,7 +3,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./worker/build -model DIR -out OUT [-dtype F16|BF16|F32] [-name NAME]
+//	go run ./worker/build -model DIR -out OUT [-tokenizer DIR] [-dtype F16|BF16|F32] [-name NAME]
 //
 // DIR is a model folder (config.json, tokenizer files, model.safetensors or
 // pytorch_model.bin; or a sentence-transformers SparseEncoder folder) or an
@@ -26,7 +26,11 @@
 //	node_modules/.bin/workerd serve OUT/workerd.capnp --socket-addr http=127.0.0.1:8787
 //	cd OUT && npx wrangler@4 deploy
 //
-// OUT must not exist, be empty, or hold an earlier build (it is replaced).
+// An inference-free folder that holds idf.json alone takes its tokenizer
+// from -tokenizer DIR (the document model's folder, or any folder with its
+// tokenizer files). OUT must not exist, be empty, or hold an earlier
+// build (it is replaced); a build that fails leaves it empty (or absent,
+// when the build made it).
 package main
 
 import (
@@ -41,6 +45,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.model, "model", "", "model `folder` (required)")
 	flag.StringVar(&o.out, "out", "", "output `folder` (required); replaced when it holds an earlier build")
+	flag.StringVar(&o.tokenizer, "tokenizer", "", "`folder` of the tokenizer files (tokenizer.json, vocab.txt, ...) to add to an inference-free model folder that holds only idf.json")
 	flag.StringVar(&o.dtype, "dtype", "F32", "element type of the stored weights: F32 (exact), F16 (half the size) or BF16")
 	flag.StringVar(&o.name, "name", "", "model name shown in responses (default: the model folder's name)")
 	flag.StringVar(&o.workerName, "worker-name", "splade", "the worker's name in wrangler.toml")

@@ -11,9 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/teispec"
-	"github.com/splade-go/splade/internal/tryit"
+	"github.com/splade-go/splade/internal/testutil/reference"
+	"github.com/splade-go/splade/internal/testutil/teispec"
+	"github.com/splade-go/splade/internal/testutil/tryit"
+
+	"github.com/splade-go/splade/api"
 )
 
 // TestWorkerTEI checks the TEI endpoints of the worker in local workerd,
@@ -32,10 +34,7 @@ func TestWorkerTEI(t *testing.T) {
 	texts := exp.Texts()[:4]
 	in, _ := json.Marshal(texts)
 	code, body, _ := spec.Call(t, s.url, "POST", "/embed_sparse", `{"inputs":`+string(in)+`}`)
-	var got [][]struct {
-		Index uint32
-		Value float32
-	}
+	var got [][]api.SparseValue
 	if err := json.Unmarshal(body, &got); code != 200 || err != nil || len(got) != len(texts) {
 		t.Fatalf("/embed_sparse: %d %v %.300s", code, err, body)
 	}
@@ -56,18 +55,12 @@ func TestWorkerTEI(t *testing.T) {
 	// OpenSearch's pruning, as `splade serve` does it: max_ratio 0.5
 	// keeps the weights at least half the largest.
 	code, body, _ = spec.Call(t, s.url, "POST", "/embed_sparse", `{"inputs":`+string(in)+`,"prune_type":"max_ratio","prune_ratio":0.5}`)
-	var pruned [][]struct {
-		Index uint32
-		Value float32
-	}
+	var pruned [][]api.SparseValue
 	if err := json.Unmarshal(body, &pruned); code != 200 || err != nil || len(pruned) != len(texts) {
 		t.Fatalf("/embed_sparse with prune_type: %d %v %.300s", code, err, body)
 	}
 	for i, vals := range got {
-		top := slices.MaxFunc(vals, func(a, b struct {
-			Index uint32
-			Value float32
-		}) int {
+		top := slices.MaxFunc(vals, func(a, b api.SparseValue) int {
 			return cmp.Compare(a.Value, b.Value)
 		}).Value
 		var want []uint32
@@ -86,10 +79,7 @@ func TestWorkerTEI(t *testing.T) {
 	}
 
 	code, body, _ = spec.Call(t, s.url, "POST", "/tokenize", `{"inputs":`+string(in)+`}`)
-	var toks [][]struct {
-		ID   int32
-		Text string
-	}
+	var toks [][]api.Token
 	if err := json.Unmarshal(body, &toks); code != 200 || err != nil || len(toks) != len(texts) {
 		t.Fatalf("/tokenize: %d %v %s", code, err, body)
 	}
@@ -131,11 +121,7 @@ func TestWorkerTEI(t *testing.T) {
 	}
 
 	code, body, _ = spec.Call(t, s.url, "GET", "/info", "")
-	var info struct {
-		ModelID        string `json:"model_id"`
-		MaxInputLength int    `json:"max_input_length"`
-		Dim            int
-	}
+	var info api.Info
 	if err := json.Unmarshal(body, &info); code != 200 || err != nil || info.MaxInputLength != 64 || info.Dim != exp.VocabSize {
 		t.Errorf("/info: %d %v %s", code, err, body)
 	}

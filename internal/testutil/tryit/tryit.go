@@ -21,12 +21,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
+
+	"github.com/splade-go/splade/api"
 )
 
 // Page is what tryit.mjs read off the page.
 type Page struct {
-	Model           string
+	Model string
+	// OnLoad is the example's result, shown before any click.
+	OnLoad struct {
+		Query        string
+		Bars, Scores int
+		Error        string
+	}
 	FocusedAfterTab string
 	Errors          []string
 	Error           string
@@ -52,7 +60,8 @@ type Bar struct {
 	Color  string
 }
 
-// Open loads the page at base+"/" in headless Chromium, types query and
+// Open loads the page at base+"/" in headless Chromium, reads the result
+// of its example (shown on load), types query and
 // docs with the keyboard, submits with Ctrl+Enter and returns what the
 // page shows; with screenshot set it saves a PNG there. It skips the test
 // when /usr/bin/chromium, node or node_modules/playwright-core is absent.
@@ -70,7 +79,7 @@ func Open(t testing.TB, base, query string, docs []string, screenshot string) *P
 		t.Skip("node_modules/playwright-core absent (run npm ci); skipping the browser test")
 	}
 	docsJSON, _ := json.Marshal(docs)
-	args := []string{filepath.Join(root, "internal", "tryit", "tryit.mjs"), base + "/", query, string(docsJSON)}
+	args := []string{filepath.Join(root, "internal", "testutil", "tryit", "tryit.mjs"), base + "/", query, string(docsJSON)}
 	if screenshot != "" {
 		args = append(args, screenshot)
 	}
@@ -89,6 +98,9 @@ func Open(t testing.TB, base, query string, docs []string, screenshot string) *P
 	}
 	if got.Error != "" || len(got.Errors) > 0 {
 		t.Fatalf("the page shows an error: %q %v", got.Error, got.Errors)
+	}
+	if o := got.OnLoad; o.Error != "" || o.Query == "" || o.Bars == 0 || o.Scores == 0 {
+		t.Errorf("on load, the page shows no result for its example: %+v", o)
 	}
 	return &got
 }
@@ -155,10 +167,7 @@ func Check(t testing.TB, base, query string, docs []string, got *Page) {
 		}
 	}
 	slices.SortStableFunc(own, func(a, b ownTerm) int { return cmp.Compare(b.weight, a.weight) })
-	var info struct {
-		ModelID string `json:"model_id"`
-		Dim     int
-	}
+	var info api.Info
 	resp, err := httpGetJSON(base+"/info", &info)
 	if err != nil {
 		t.Fatalf("/info: %v %s", err, resp)
@@ -242,10 +251,7 @@ func Check(t testing.TB, base, query string, docs []string, got *Page) {
 	}
 
 	// Sparsity: /encode's active dimensions.
-	var enc struct {
-		Dim     int
-		Vectors []struct{ Indices []uint32 }
-	}
+	var enc api.EncodeResponse
 	_, body, _ = post(t, base+"/encode", `{"texts":[`+string(qJSON)+`],"kind":"query"}`)
 	if err := json.Unmarshal([]byte(body), &enc); err != nil || len(enc.Vectors) != 1 {
 		t.Fatalf("/encode: %v %s", err, body)

@@ -1,11 +1,11 @@
-package servetok_test
+package httpapi_test
 
 import (
 	"fmt"
 	"testing"
 
-	"github.com/splade-go/splade/internal/reference"
-	"github.com/splade-go/splade/internal/servetok"
+	"github.com/splade-go/splade/httpapi"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/tokenizer"
 )
 
@@ -21,7 +21,7 @@ func TestTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got string
-		for i, k := range servetok.Tokens(tok, tc.text) {
+		for i, k := range httpapi.Tokens(tok, tc.text) {
 			if i > 0 {
 				got += " "
 			}

@@ -1,8 +1,9 @@
 // Drives the try-it page (package httpapi) in headless Chromium (Debian's
-// chromium package, through playwright-core): types a query and documents
+// chromium package, through playwright-core): reads the example's result
+// the page shows on load, then types a query and documents
 // with the keyboard, submits with Ctrl+Enter, and prints what the page
 // shows as JSON on standard output for the Go tests (through tryit.Open) to
-// compare with the API (package internal/tryit).
+// compare with the API (package internal/testutil/tryit).
 //
 //   node tryit.mjs URL QUERY DOCS_JSON [SCREENSHOT.png]
 import { chromium } from "playwright-core";
@@ -29,6 +30,15 @@ try {
   await page.waitForFunction(() => document.getElementById("model").textContent.includes("dimensions"));
   const model = await page.textContent("#model");
 
+  // The example's result, shown on load without a click.
+  await page.waitForSelector("#out[data-done='1']");
+  const onLoad = await page.evaluate(() => ({
+    query: document.getElementById("query").value,
+    bars: document.querySelectorAll("#top-terms li").length,
+    scores: document.querySelectorAll("#scores tbody tr").length,
+    error: (document.querySelector("#out .error") || {}).textContent || "",
+  }));
+
   // The keyboard only: focus the query box, replace its text, Tab to the
   // documents, replace them, submit with Ctrl+Enter.
   await page.focus("#query");
@@ -43,7 +53,7 @@ try {
     await page.keyboard.type(docs[i]);
   }
   await page.keyboard.press("Control+Enter");
-  await page.waitForSelector("#out[data-done='1']");
+  await page.waitForSelector("#out[data-done='2']");
   const shown = await page.evaluate(() => {
     const err = document.querySelector("#out .error");
     const read = (sel) => [...document.querySelectorAll(sel)].map((li) => ({
@@ -67,7 +77,7 @@ try {
     };
   });
   if (shot) await page.screenshot({ path: shot, fullPage: true });
-  console.log(JSON.stringify({ model, focusedAfterTab: focused, errors, ...shown }));
+  console.log(JSON.stringify({ model, onLoad, focusedAfterTab: focused, errors, ...shown }));
 } finally {
   await ctx.close();
   rmSync(profile, { recursive: true, force: true });

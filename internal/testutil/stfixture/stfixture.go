@@ -23,7 +23,7 @@ import (
 	"testing/fstest"
 
 	"github.com/splade-go/splade/checkpoint"
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 	"github.com/splade-go/splade/layout"
 	"github.com/splade-go/splade/tokenizer"
 )

@@ -19,7 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/splade-go/splade/internal/reference"
+	"github.com/splade-go/splade/internal/testutil/reference"
 )
 
 // Spec is TEI 1.9.3's OpenAPI document (../shared/conformance/tei),
@@ -85,7 +85,7 @@ func (s *Spec) Validate(method, path, reqBody string, status int, hdr http.Heade
 	}
 	route, params, err := s.router.FindRoute(vreq)
 	if err != nil {
-		return fmt.Errorf("%s %s is not in TEI's spec: %v", method, path, err)
+		return fmt.Errorf("%s %s is not in TEI's spec: %w", method, path, err)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
@@ -94,7 +94,7 @@ func (s *Spec) Validate(method, path, reqBody string, status int, hdr http.Heade
 		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	out.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		return fmt.Errorf("%s %s %.60s (request valid per spec: %v): response %d %.200s does not conform to TEI's spec: %v", method, path, reqBody, reqOK, status, body, err)
+		return fmt.Errorf("%s %s %.60s (request valid per spec: %v): response %d %.200s does not conform to TEI's spec: %w", method, path, reqBody, reqOK, status, body, err)
 	}
 	return nil
 }
