@@ -61,7 +61,7 @@ query='{"texts":["experimental investigation of the aerodynamics of a wing in a 
 for prec in fp32 bf16 int8; do
   "$work/splade" serve --model "$m" --addr 127.0.0.1:0 --precision "$prec" 2> "$work/serve.log" &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
   url=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
   for _ in $(seq 5); do curl -s -o /dev/null -d "$query" "$url/encode"; done
   for _ in $(seq 50); do curl -s -o /dev/null -w '%{time_total}\n' -d "$query" "$url/encode"; done | sort -n | sed -n 25p |
