@@ -52,9 +52,9 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
-		{`{"model_type":"t5"}`, `config.json: unsupported model_type "t5" (supported: bert, distilbert, modernbert, new, roberta)`},
+		{`{"model_type":"t5"}`, `config.json: unsupported model_type "t5" (supported: bert, camembert, distilbert, modernbert, new, roberta, xlm-roberta)`},
 		{`{"model_type":"roberta","max_position_embeddings":3}`, "max_position_embeddings 3 leaves 1 positions after the first position id 2"},
-		{`{"hidden_size":4}`, "no model_type (supported: bert, distilbert, modernbert, new, roberta)"},
+		{`{"hidden_size":4}`, "no model_type (supported: bert, camembert, distilbert, modernbert, new, roberta, xlm-roberta)"},
 		{`{"model_type":"bert","hidden_act":"gelu_new"}`, `hidden_act "gelu_new" not supported`},
 		{`{"model_type":"distilbert","activation":"relu"}`, `activation "relu" not supported`},
 		{`{"model_type":"bert","hidden_size":30,"num_attention_heads":4}`, "hidden_size 30 is not divisible by num_attention_heads 4"},

@@ -20,5 +20,5 @@ func ExampleParse() {
 	// Output:
 	// distilbert: 2 layers, hidden 32, 42 tensors
 	// [distilbert.transformer.layer.1.attention.q_lin.weight transformer.layer.1.attention.q_lin.weight]
-	// config.json: unsupported model_type "t5" (supported: bert, distilbert, modernbert, new, roberta)
+	// config.json: unsupported model_type "t5" (supported: bert, camembert, distilbert, modernbert, new, roberta, xlm-roberta)
 }

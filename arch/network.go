@@ -185,7 +185,8 @@ type Head struct {
 	Act           Activation // MLM: the transform's activation
 	DecoderBias   bool       // MLM: a bias per vocabulary entry
 	// SkipIDs are token ids a token head gives no weight (BGE-M3 drops
-	// <s>, </s>, <pad> and <unk>).
+	// <s>, </s>, <pad> and <unk>). A family that can carry a token head
+	// sets them when it parses config.json, whatever the head's Kind.
 	SkipIDs []int
 }
 

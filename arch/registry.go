@@ -22,6 +22,9 @@ type family struct {
 	// part of the family's checkpoints that the encoder does not use
 	// (a pooler, a pre-training head, a buffer).
 	ignored func(name string) bool
+	// tokenHead reports whether parse sets Head.SkipIDs, so that the
+	// family can carry a per-token head (Network.UseTokenHead).
+	tokenHead bool
 }
 
 // families maps model_type to its family. It is filled by the init
@@ -88,6 +91,9 @@ func (n *Network) TensorNames(r Role) []string {
 	f, err := lookup(n.Family)
 	if err != nil {
 		return nil
+	}
+	if r.Part == TokenLinear {
+		return TokenHeadNames(r)
 	}
 	return f.names(n, r)
 }

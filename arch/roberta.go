@@ -8,10 +8,14 @@ func init() {
 	register(&family{
 		types:   []string{"roberta"},
 		parse:   func(config []byte) (*Network, error) { return parseBERT(config, robertaDefaults) },
-		names:   bertNames("roberta.", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias", "lm_head.decoder.bias"),
+		names:   robertaNames,
 		ignored: bertIgnored,
 	})
 }
 
 // robertaDefaults are RobertaConfig's vocab_size and pad_token_id.
 var robertaDefaults = struct{ vocab, pad int }{50265, 1}
+
+// robertaNames are the tensor names of RobertaForMaskedLM and the
+// families that copy it (XLM-RoBERTa, CamemBERT).
+var robertaNames = bertNames("roberta.", "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias", "lm_head.decoder.bias")

@@ -404,7 +404,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"model_type", fstest.MapFS{"config.json": {Data: []byte(`{"model_type":"t5"}`)}, "model.safetensors": {Data: good}},
-			`checkpoint: config.json: unsupported model_type "t5" (supported: bert, distilbert, modernbert, new, roberta)`},
+			`checkpoint: config.json: unsupported model_type "t5" (supported: bert, camembert, distilbert, modernbert, new, roberta, xlm-roberta)`},
 		{"no config", fstest.MapFS{"model.safetensors": {Data: good}}, "no config.json"},
 		{"no weights", fstest.MapFS{"config.json": st["config.json"]},
 			"looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin and pytorch_model.bin.index.json"},

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -30,7 +31,11 @@ const maxListed = 8
 func (g *getter) unused(net *arch.Network) error {
 	var names []string
 	for name, t := range g.ts {
-		if t != nil && !g.used[name] && !net.Ignored(name) {
+		switch {
+		case t == nil || g.used[name]:
+		case net.Ignored(name):
+			slog.Debug("checkpoint: tensor not used by the encoder, ignored", "tensor", name, "model_type", net.Family)
+		default:
 			names = append(names, name)
 		}
 	}

@@ -23,7 +23,11 @@ const (
 
 // Load reads the model folder fsys: config.json plus the weights, from
 // model.safetensors (preferred), a sharded model.safetensors.index.json,
-// pytorch_model.bin, or a sharded pytorch_model.bin.index.json.
+// pytorch_model.bin, or a sharded pytorch_model.bin.index.json. A folder
+// with sparse_linear.pt ([SparseLinearFile]) is BGE-M3's layout: the
+// network gets that per-token head in place of a masked-LM head
+// ([arch.Network.UseTokenHead]), as does one whose weights hold the head
+// already ([SparseLinearWeights]).
 func Load(fsys fs.FS) (*Params, error) {
 	data, err := safefs.ReadFile(fsys, "config.json")
 	if err != nil {
@@ -38,6 +42,9 @@ func Load(fsys fs.FS) (*Params, error) {
 	}
 	ts, err := ReadWeights(fsys)
 	if err != nil {
+		return nil, err
+	}
+	if err := addTokenHead(fsys, net, ts); err != nil {
 		return nil, err
 	}
 	return FromTensors(net, ts)

@@ -1,9 +1,12 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
+
+	"github.com/splade-go/splade/arch"
 )
 
 // SparseLinearFile is the file FlagEmbedding saves BGE-M3's sparse head
@@ -47,4 +50,66 @@ func sparseLinear(ts map[string]*Tensor, hidden int) (map[string]*Tensor, error)
 		return nil, fail("bias has shape %v, not [1]", b.Shape)
 	}
 	return ts, nil
+}
+
+// HasSparseLinear reports whether the model folder at the root of fsys
+// holds BGE-M3's sparse head, sparse_linear.pt.
+func HasSparseLinear(fsys fs.FS) (bool, error) {
+	_, err := fs.Stat(fsys, SparseLinearFile)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("checkpoint: %w", err)
+}
+
+// SparseLinearWeights reads sparse_linear.pt at the root of fsys (see
+// [ReadSparseLinear]) and returns its tensors under the names a
+// checkpoint holds the token head's under (arch.TokenHeadNames):
+// sparse_linear.weight and sparse_linear.bias. A converted BGE-M3 folder
+// stores them so in its weights, in place of the pickle.
+func SparseLinearWeights(fsys fs.FS, hidden int) (map[string]*Tensor, error) {
+	head, err := ReadSparseLinear(fsys, hidden)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*Tensor{
+		arch.TokenHeadNames(arch.W(arch.TokenLinear))[0]: head["weight"],
+		arch.TokenHeadNames(arch.B(arch.TokenLinear))[0]: head["bias"],
+	}, nil
+}
+
+// addTokenHead gives net its per-token head when the folder fsys has one:
+// sparse_linear.pt, whose tensors it adds to ts, or the head's tensors
+// already in ts (a folder converted by SparseLinearWeights).
+func addTokenHead(fsys fs.FS, net *arch.Network, ts map[string]*Tensor) error {
+	ok, err := HasSparseLinear(fsys)
+	if err != nil {
+		return err
+	}
+	weight := arch.TokenHeadNames(arch.W(arch.TokenLinear))[0]
+	if !ok {
+		if _, converted := ts[weight]; converted {
+			if err := net.UseTokenHead(); err != nil {
+				return fmt.Errorf("checkpoint: tensor %s: %w", weight, err)
+			}
+		}
+		return nil
+	}
+	if err := net.UseTokenHead(); err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", SparseLinearFile, err)
+	}
+	head, err := SparseLinearWeights(fsys, net.Hidden)
+	if err != nil {
+		return err
+	}
+	for name, t := range head {
+		if _, dup := ts[name]; dup {
+			return fmt.Errorf("checkpoint: the weights hold %q and the folder %s: two sparse heads", name, SparseLinearFile)
+		}
+		ts[name] = t
+	}
+	return nil
 }

@@ -521,6 +521,14 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
 	}
+	// BGE-M3: FlagEmbedding's sparse head beside a bare encoder.
+	if ok, err := checkpoint.HasSparseLinear(fsys); err != nil {
+		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
+	} else if ok {
+		if err := net.UseTokenHead(); err != nil {
+			return Route{}, fmt.Errorf("layout: model in %s: %s: %w", dir, checkpoint.SparseLinearFile, err)
+		}
+	}
 	var named struct {
 		Name string `json:"_name_or_path"`
 	}

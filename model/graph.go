@@ -111,6 +111,9 @@ func (gc graphConfig) spladeGraph(inputs []*Node) *Node {
 		x = b.norm(x, arch.FinalNorm, 0)
 	}
 
+	if net.Head.Kind == arch.TokenHead {
+		return b.tokenHead(x, ids, mask)
+	}
 	// MLM head transform, then the vocabulary projection chunk by chunk.
 	h := b.norm(act(net.Head.Act, b.dense(x, arch.HeadDense, 0)), arch.HeadNorm, 0)
 	h = Reshape(h, B, T, H)
@@ -342,12 +345,13 @@ func newGraphEngine(backend compute.Backend, params *checkpoint.Params, pooling 
 }
 
 // graphSupports reports an error for the parts of a network that the
-// graph does not build yet.
+// graph does not build.
 func graphSupports(n *arch.Network) error {
-	if n.Head.Kind != arch.MLMHead {
-		return fmt.Errorf("model: the GoMLX graph builds masked-LM heads only; use the native engine for %s's per-token head", n.Family)
+	switch n.Head.Kind {
+	case arch.MLMHead, arch.TokenHead:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("model: the GoMLX graph does not build head kind %d of %s", n.Head.Kind, n.Family)
 }
 
 // bucketLength rounds a batch's token length up so that few distinct

@@ -342,6 +342,12 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
 		m.dec = pack(nil, dec, H, V, 1, H)
+		if p.Tied() {
+			// The packed decoder holds the word embeddings: read them
+			// from it rather than keep the table twice.
+			m.wordEmb = nil
+			p.Get(arch.W(arch.WordEmbeddings)).Data = nil
+		}
 	}
 	if !p.Tied() {
 		p.Get(arch.W(arch.Decoder)).Data = nil
@@ -425,7 +431,7 @@ func (m *Model) forward(ctx context.Context, seqs [][]int32, offs []int, ws *wor
 			t := offs[s] + i
 			pos[t] = int32(i)
 			row := x[t*H : (t+1)*H]
-			copy(row, m.wordEmb[int(id)*H:int(id+1)*H])
+			m.embedding(row, id)
 			if m.posEmb != nil {
 				p := m.posOffset + i
 				addRows(row, m.posEmb[p*H:(p+1)*H])

@@ -30,6 +30,8 @@ var parityCases = []struct {
 	{"tiny-gte-30522", "expected.json"},
 	{"tiny-gte-30522", "expected.log1p_relu.json"},
 	{"tiny-modernbert-50368", "expected.json"},
+	{"tiny-xlmr-16002", "expected.json"},
+	{"tiny-bgem3-16002", "expected.json"},
 }
 
 // TestParity holds the engine, on every micro-kernel this CPU runs, to the

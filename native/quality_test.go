@@ -77,7 +77,7 @@ func TestBF16Quality(t *testing.T) {
 		seqs   [][]int32
 	}
 	var models []model
-	for _, f := range []string{"small-bert-30522", "edge-bert-30522"} {
+	for _, f := range []string{"small-bert-30522", "edge-bert-30522", "tiny-xlmr-16002", "tiny-bgem3-16002"} {
 		dir := reference.Fixture(t, f)
 		exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 		var seqs [][]int32
@@ -182,7 +182,7 @@ func TestInt8Quality(t *testing.T) {
 		seqs   [][]int32
 	}
 	var models []model
-	for _, f := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522"} {
+	for _, f := range []string{"tiny-bert", "tiny-distilbert", "small-bert-30522", "edge-bert-30522", "tiny-xlmr-16002", "tiny-bgem3-16002"} {
 		dir := reference.Fixture(t, f)
 		exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
 		var seqs [][]int32

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/httpapi"
 	"github.com/splade-go/splade/internal/dbformat"
 	"github.com/splade-go/splade/internal/testutil/reference"
@@ -39,7 +40,7 @@ func TestEncodeArgument(t *testing.T) {
 }
 
 func TestEncodeJSONL(t *testing.T) {
-	for _, name := range []string{"tiny-bert", "tiny-distilbert"} {
+	for _, name := range []string{"tiny-bert", "tiny-distilbert", "tiny-xlmr-16002", "tiny-bgem3-16002"} {
 		t.Run(name, func(t *testing.T) {
 			dir := reference.Fixture(t, name)
 			exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
@@ -462,6 +463,21 @@ func TestErrors(t *testing.T) {
 	tiny := reference.Fixture(t, "tiny-bert")
 	missing := filepath.Join(t.TempDir(), "no-such-model")
 	empty := t.TempDir()
+	// A folder of a family we do not support: tiny-bert's files, its
+	// config.json saying model_type t5.
+	unknown := t.TempDir()
+	for _, name := range []string{"model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"} {
+		data, err := os.ReadFile(filepath.Join(tiny, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(unknown, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(unknown, "config.json"), []byte(`{"model_type": "t5", "architectures": ["T5ForConditionalGeneration"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		stdin string
@@ -486,6 +502,7 @@ func TestErrors(t *testing.T) {
 		{"queries alone", "", []string{"similarity", "--model", tiny, "--queries", "q"}, 2, "go together"},
 		{"missing folder", "", []string{"encode", "--model", missing, "x"}, 1, ""},
 		{"empty folder", "", []string{"encode", "--model", empty, "x"}, 1, ""},
+		{"unknown family", "", []string{"encode", "--model", unknown, "x"}, 1, `unsupported model_type "t5" (supported: ` + strings.Join(arch.Families(), ", ") + ")"},
 		{"tokenize empty folder", "", []string{"tokenize", "--model", empty, "x"}, 1, ""},
 		{"malformed JSON line", "{\"text\":\"ok\"}\n{\"text\": \"a\"\n", []string{"encode", "--model", tiny, "--input", "jsonl"}, 1, "line 2"},
 		{"text not a string", "{\"text\": 3}\n", []string{"encode", "--model", tiny, "--input", "jsonl"}, 1, "line 1"},

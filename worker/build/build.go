@@ -442,6 +442,23 @@ func weightsOf(src fs.FS, dir string) (map[string]*checkpoint.Tensor, map[string
 	if err != nil {
 		return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
 	}
+	// BGE-M3's sparse head is a pickle, which the worker does not read:
+	// its tensors join model.safetensors.
+	if ok, err := checkpoint.HasSparseLinear(sub); err != nil {
+		return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
+	} else if ok {
+		head, err := checkpoint.SparseLinearWeights(sub, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("worker/build: %s: %w", dir, err)
+		}
+		for name, t := range head {
+			if _, dup := ts[name]; dup {
+				return nil, nil, fmt.Errorf("worker/build: %s: the weights hold %q and %s: two sparse heads", dir, name, checkpoint.SparseLinearFile)
+			}
+			ts[name] = t
+		}
+		skip[checkpoint.SparseLinearFile] = true
+	}
 	return ts, skip, nil
 }
 

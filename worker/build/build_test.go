@@ -301,6 +301,24 @@ func TestWorkerTinyRoberta(t *testing.T) {
 	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
 }
 
+// TestWorkerTinyXLMR serves an XLM-RoBERTa model (SentencePiece Unigram
+// tokenizer) from its F32 build.
+func TestWorkerTinyXLMR(t *testing.T) {
+	model := reference.Fixture(t, "tiny-xlmr-16002")
+	workerdBinary(t)
+	s := serve(t, buildWorker(t, model, "F32"))
+	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+}
+
+// TestWorkerTinyBGEM3 serves BGE-M3's layout, its sparse_linear.pt
+// folded into model.safetensors by the build.
+func TestWorkerTinyBGEM3(t *testing.T) {
+	model := reference.Fixture(t, "tiny-bgem3-16002")
+	workerdBinary(t)
+	s := serve(t, buildWorker(t, model, "F32"))
+	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+}
+
 // TestBuildCommand builds with the exact command line of the build
 // contract, from the repository root, and checks the served vectors
 // against the reference at the project's tolerance: the default build must
