@@ -12,8 +12,13 @@
 // float32. [WriteSafetensors] writes the other way, for example float16
 // copies that halve the download of an edge deployment.
 //
-// The package is pure Go without cgo or memory mapping, so it also builds
-// for js/wasm. Corrupt or hostile files give one-line errors, never panics,
+// A safetensors file is read at offsets, each tensor straight into its
+// float32 data (an F32 tensor on a little-endian CPU by one copy), in huge
+// pages on Linux (package internal/hugepage): no copy of the whole file is
+// held, which halves the memory and the page faults of loading. The
+// package is pure Go without cgo or memory mapping, so it also builds for
+// js/wasm, where a file system whose files cannot read at offsets is read
+// whole first. Corrupt or hostile files give one-line errors, never panics,
 // hangs or unbounded allocations: config.json sizes are capped and checked
 // against the tensors present before anything is made for them;
 // safetensors headers are bounds-checked, may not name a tensor twice, and

@@ -3,6 +3,10 @@ package checkpoint
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/splade-go/splade/internal/hugepage"
 )
 
 // halfToFloat32 converts an IEEE 754 binary16 value to float32, exactly.
@@ -122,44 +126,87 @@ func safetensorsDtype(name string) (elemType, bool) {
 // decodeFloats converts little-endian elements of type t from src into dst;
 // len(src) must be len(dst)*t.size.
 func decodeFloats(t elemType, src []byte, dst []float32) {
-	switch t.name {
-	case "F32":
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
-	case "F16":
+	if t == dtF32 {
+		copy(floatBytes(dst), src)
+		fromLittleEndian(dst)
+		return
+	}
+	convertFloats(t, src, dst, halfTable(t, len(dst)))
+}
+
+// convertFloats is decodeFloats of a type other than F32, converting F16
+// through table (from halfTable) when it is not nil.
+func convertFloats(t elemType, src []byte, dst []float32, table []float32) {
+	switch t {
+	case dtF32:
+		decodeFloats(t, src, dst)
+	case dtF16:
 		src = src[:2*len(dst)]
-		if len(dst) < f16TableMin {
+		if table == nil {
 			for i := range dst {
 				dst[i] = halfToFloat32(uint16(src[2*i]) | uint16(src[2*i+1])<<8)
 			}
 			break
 		}
-		// Large tensors (embeddings) go through a table of all 65,536
-		// half values: one load per element instead of a branchy
-		// conversion, which matters in WebAssembly, where the edge worker
-		// decodes its F16 weights on every cold start.
-		table := make([]float32, 1<<16)
-		for h := range table {
-			table[h] = halfToFloat32(uint16(h))
-		}
+		table = table[:1<<16]
 		for i := range dst {
 			dst[i] = table[uint16(src[2*i])|uint16(src[2*i+1])<<8]
 		}
-	case "BF16":
+	case dtBF16:
+		src = src[:2*len(dst)]
 		for i := range dst {
-			dst[i] = bfloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
 		}
-	case "F64":
+	case dtF64:
+		src = src[:8*len(dst)]
 		for i := range dst {
 			dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:])))
 		}
 	}
 }
 
-// f16TableMin is the tensor size from which decodeFloats converts F16
-// through a lookup table: building the table costs 65,536 conversions.
+// halfTable returns, for an F16 tensor of n elements from f16TableMin on,
+// a table of the float32 value of every half (a large tensor, such as an
+// embedding table, then costs one load per element instead of a branchy
+// conversion, which matters in WebAssembly, where the edge worker decodes
+// its F16 weights on every cold start); else nil.
+func halfTable(t elemType, n int) []float32 {
+	if t != dtF16 || n < f16TableMin {
+		return nil
+	}
+	table := make([]float32, 1<<16)
+	for h := range table {
+		table[h] = halfToFloat32(uint16(h))
+	}
+	return table
+}
+
+// f16TableMin is the tensor size from which F16 is converted through a
+// table: building the table costs 65,536 conversions.
 const f16TableMin = 1 << 18
+
+// floatBytes is the memory of f as bytes, in the CPU's byte order: reading
+// little-endian F32 into it decodes f with one copy.
+func floatBytes(f []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+}
+
+// fromLittleEndian turns f, whose bytes (floatBytes) hold little-endian
+// float32 values, into float32 values of the CPU; nothing to do on a
+// little-endian CPU.
+func fromLittleEndian(f []float32) {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+		return
+	}
+	for i, v := range f {
+		f[i] = math.Float32frombits(bits.ReverseBytes32(math.Float32bits(v)))
+	}
+}
+
+// makeFloats returns n zero float32 values for a tensor's data, in huge
+// pages where it is large (see package hugepage): loading writes each
+// value once, and on 4 KiB pages the page faults cost more than the copy.
+func makeFloats(n int) []float32 { return hugepage.Make[float32](n) }
 
 // encodeFloats appends src to dst as little-endian elements of type t
 // (F32, F16 or BF16).

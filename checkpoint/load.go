@@ -1,9 +1,11 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -95,15 +97,39 @@ func ReadWeights(fsys fs.FS) (map[string]*Tensor, error) {
 }
 
 func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
-	data, err := safefs.ReadFile(fsys, name)
+	if err := safefs.Check(fsys, name); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	ts, err := readSafetensors(data)
+	defer f.Close()
+	r, size, err := readerAt(f)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+	}
+	ts, err := readSafetensors(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
 	}
 	return ts, nil
+}
+
+// readerAt returns f as an io.ReaderAt and its size: f itself where it is
+// a regular file that reads at offsets (an *os.File, a file of
+// fstest.MapFS or embed.FS), so that each tensor is read straight into
+// its place; else all of f, read into memory.
+func readerAt(f fs.File) (io.ReaderAt, int64, error) {
+	st, err := f.Stat()
+	if ra, ok := f.(io.ReaderAt); ok && err == nil && st.Mode().IsRegular() {
+		return ra, st.Size(), nil
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return bytes.NewReader(data), int64(len(data)), nil
 }
 
 // readSharded reads the shards an index file lists in its weight_map.

@@ -3,9 +3,7 @@
 package checkpoint
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"github.com/splade-go/splade/internal/safefs"
@@ -23,19 +21,9 @@ func readPyTorchFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
-	var (
-		ra   io.ReaderAt
-		size int64
-	)
-	st, err := f.Stat()
-	if rat, ok := f.(io.ReaderAt); ok && err == nil && st.Mode().IsRegular() {
-		ra, size = rat, st.Size()
-	} else {
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
-		}
-		ra, size = bytes.NewReader(data), int64(len(data))
+	ra, size, err := readerAt(f)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
 	}
 	ts, err := readPyTorch(ra, size)
 	if err != nil {

@@ -24,29 +24,40 @@ type safetensorsEntry struct {
 
 // ReadSafetensors decodes a safetensors file held in data. Tensors of type
 // F32, F16, BF16 and F64 become float32 tensors; integer and boolean tensors
-// (buffers such as position_ids) are left out. Each F32 tensor is decoded
-// with one copy and no per-element allocation; the result does not alias
+// (buffers such as position_ids) are left out. The result does not alias
 // data.
 func ReadSafetensors(data []byte) (map[string]*Tensor, error) {
-	ts, err := readSafetensors(data)
+	ts, err := readSafetensors(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: safetensors: %w", err)
 	}
 	return ts, nil
 }
 
-// readSafetensors is ReadSafetensors without the error prefix, so that Load
-// can name the file instead.
-func readSafetensors(data []byte) (map[string]*Tensor, error) {
-	if len(data) < 8 {
-		return nil, fmt.Errorf("file is %d bytes, too short for a header (truncated download?)", len(data))
+// readSafetensors decodes the safetensors file of size bytes that r reads,
+// without an error prefix, so that Load can name the file instead. The
+// header is read and checked whole before any tensor is read; then each
+// tensor is read, in file order, straight into its float32 data (an F32
+// tensor on a little-endian CPU by one copy, into the bytes of its data),
+// so that no copy of the whole file is ever held.
+func readSafetensors(r io.ReaderAt, size int64) (map[string]*Tensor, error) {
+	if size < 8 {
+		return nil, fmt.Errorf("file is %d bytes, too short for a header (truncated download?)", size)
 	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > maxHeader || n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("header length %d exceeds the file (%d bytes): truncated or not a safetensors file", n, len(data))
+	var lenBuf [8]byte
+	if err := readAt(r, lenBuf[:], 0); err != nil {
+		return nil, fmt.Errorf("reading the header length: %w", err)
 	}
-	header := data[8 : 8+n]
-	buf := data[8+n:]
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > maxHeader || n > uint64(size-8) {
+		return nil, fmt.Errorf("header length %d exceeds the file (%d bytes): truncated or not a safetensors file", n, size)
+	}
+	header := make([]byte, n)
+	if err := readAt(r, header, 8); err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	// The data buffer: the bytes after the header, at base.
+	base, dataSize := 8+int64(n), uint64(size-8)-n
 	if dups, err := duplicateKeys(header); err != nil {
 		return nil, fmt.Errorf("corrupt header: %w", err)
 	} else if len(dups) > 0 {
@@ -70,23 +81,78 @@ func readSafetensors(data []byte) (map[string]*Tensor, error) {
 		}
 		entries[name] = e
 	}
-	if err := checkLayout(entries, uint64(len(buf))); err != nil {
+	order, err := checkLayout(entries, dataSize)
+	if err != nil {
 		return nil, err
 	}
-	ts := make(map[string]*Tensor, len(entries))
+	// Check every entry before reading any, so that a bad entry late in
+	// the file costs no reading.
+	shapes := make(map[string][]int, len(entries))
 	for name, e := range entries {
-		t, err := decodeEntry(e, buf)
+		shape, err := checkEntry(e, dataSize)
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
-		if t != nil {
-			ts[name] = t
-		}
+		shapes[name] = shape
 	}
-	if err := dequantizeInt8(entries, buf, ts); err != nil {
+	ts := make(map[string]*Tensor, len(entries))
+	for _, name := range order {
+		e := entries[name]
+		dt, _ := safetensorsDtype(e.Dtype) // checked by checkEntry
+		if !dt.float {
+			continue
+		}
+		t := &Tensor{Shape: shapes[name], Data: makeFloats(int((e.DataOffsets[1] - e.DataOffsets[0]) / uint64(dt.size)))}
+		if err := readFloats(r, base+int64(e.DataOffsets[0]), dt, t.Data); err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		ts[name] = t
+	}
+	if err := dequantizeInt8(entries, r, base, ts); err != nil {
 		return nil, err
 	}
 	return ts, nil
+}
+
+// readAt reads len(p) bytes of r at off; a file that ends before them is
+// an error that says so.
+func readAt(r io.ReaderAt, p []byte, off int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil // io.ReaderAt may report io.EOF with the last bytes
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("%d of %d bytes at offset %d: %w (truncated file?)", n, len(p), off, err)
+}
+
+// readChunk bounds the bytes that readFloats reads at once for a type it
+// converts (all but F32 on a little-endian CPU).
+const readChunk = 1 << 20
+
+// readFloats reads len(dst) elements of type dt at off of r into dst.
+func readFloats(r io.ReaderAt, off int64, dt elemType, dst []float32) error {
+	if dt == dtF32 {
+		b := floatBytes(dst)
+		if err := readAt(r, b, off); err != nil {
+			return err
+		}
+		fromLittleEndian(dst)
+		return nil
+	}
+	table := halfTable(dt, len(dst))
+	buf := make([]byte, min(len(dst)*dt.size, readChunk))
+	per := len(buf) / dt.size
+	for i := 0; i < len(dst); i += per {
+		k := min(per, len(dst)-i)
+		src := buf[:k*dt.size]
+		if err := readAt(r, src, off+int64(i*dt.size)); err != nil {
+			return err
+		}
+		convertFloats(dt, src, dst[i:i+k], table)
+	}
+	return nil
 }
 
 // int8ScaleSuffix names the row scales of an I8 tensor (see
@@ -120,8 +186,9 @@ func quantizeRows(x []float32, R, C int) (q []int8, scale []float32) {
 
 // dequantizeInt8 adds to ts, as float32, each I8 tensor of entries whose
 // row scales (NAME_scale, F32 [R] for a 2-D [R, C]) ts holds, and drops the
-// scales. Other I8 tensors stay left out, as every integer tensor is.
-func dequantizeInt8(entries map[string]safetensorsEntry, buf []byte, ts map[string]*Tensor) error {
+// scales; the data buffer is read from r at base. Other I8 tensors stay left
+// out, as every integer tensor is.
+func dequantizeInt8(entries map[string]safetensorsEntry, r io.ReaderAt, base int64, ts map[string]*Tensor) error {
 	for name, e := range entries {
 		scale, ok := ts[name+int8ScaleSuffix]
 		if e.Dtype != "I8" || !ok {
@@ -131,8 +198,11 @@ func dequantizeInt8(entries map[string]safetensorsEntry, buf []byte, ts map[stri
 			return fmt.Errorf("tensor %q: I8 shape %v with scales %q of shape %v: want [R, C] and [R]", name, e.Shape, name+int8ScaleSuffix, scale.Shape)
 		}
 		R, C := int(e.Shape[0]), int(e.Shape[1])
-		q := buf[e.DataOffsets[0]:e.DataOffsets[1]] // checked by decodeEntry: R*C bytes
-		t := &Tensor{Shape: []int{R, C}, Data: make([]float32, R*C)}
+		q := make([]byte, R*C) // checked by checkEntry: R*C bytes in the file
+		if err := readAt(r, q, base+int64(e.DataOffsets[0])); err != nil {
+			return fmt.Errorf("tensor %q: %w", name, err)
+		}
+		t := &Tensor{Shape: []int{R, C}, Data: makeFloats(R * C)}
 		for r := range R {
 			s := scale.Data[r]
 			for c := range C {
@@ -180,8 +250,9 @@ func duplicateKeys(header []byte) ([]string, error) {
 // checkLayout checks, as the reference loader does, that the tensors'
 // data_offsets tile the data buffer of size n exactly: in offset order each
 // begins where the one before ends, the first at 0 and the last at n. Two
-// tensors reading the same bytes, or bytes no tensor owns, are refused.
-func checkLayout(entries map[string]safetensorsEntry, n uint64) error {
+// tensors reading the same bytes, or bytes no tensor owns, are refused. It
+// returns the names in offset order, the order of the file.
+func checkLayout(entries map[string]safetensorsEntry, n uint64) ([]string, error) {
 	type span struct {
 		name       string
 		begin, end uint64
@@ -203,29 +274,33 @@ func checkLayout(entries map[string]safetensorsEntry, n uint64) error {
 	prev := "the start of the data"
 	for _, s := range spans {
 		if s.begin > s.end {
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] end before they begin", s.name, s.begin, s.end)
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] end before they begin", s.name, s.begin, s.end)
 		}
 		if s.end > n {
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the data (%d bytes): truncated file?", s.name, s.begin, s.end, n)
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the data (%d bytes): truncated file?", s.name, s.begin, s.end, n)
 		}
 		if s.begin != at {
 			how := "overlap"
 			if s.begin > at {
 				how = "leave a gap after"
 			}
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] %s %s (which ends at %d): offsets must be contiguous and non-overlapping", s.name, s.begin, s.end, how, prev, at)
+			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] %s %s (which ends at %d): offsets must be contiguous and non-overlapping", s.name, s.begin, s.end, how, prev, at)
 		}
 		at, prev = s.end, fmt.Sprintf("tensor %q", s.name)
 	}
 	if at != n {
-		return fmt.Errorf("the tensors end at byte %d of a %d-byte data buffer: truncated file, or bytes no tensor owns", at, n)
+		return nil, fmt.Errorf("the tensors end at byte %d of a %d-byte data buffer: truncated file, or bytes no tensor owns", at, n)
 	}
-	return nil
+	order := make([]string, len(spans))
+	for i, s := range spans {
+		order[i] = s.name
+	}
+	return order, nil
 }
 
-// decodeEntry checks one header entry against the data buffer and decodes
-// it; it returns nil for a tensor that is not floating point.
-func decodeEntry(e safetensorsEntry, buf []byte) (*Tensor, error) {
+// checkEntry checks one header entry against the data buffer of size n
+// and returns its shape.
+func checkEntry(e safetensorsEntry, n uint64) ([]int, error) {
 	dt, ok := safetensorsDtype(e.Dtype)
 	if !ok {
 		return nil, fmt.Errorf("unsupported dtype %q (want F32, F16, BF16 or F64)", e.Dtype)
@@ -234,8 +309,8 @@ func decodeEntry(e safetensorsEntry, buf []byte) (*Tensor, error) {
 		return nil, fmt.Errorf("data_offsets has %d numbers, want 2", len(e.DataOffsets))
 	}
 	begin, end := e.DataOffsets[0], e.DataOffsets[1]
-	if begin > end || end > uint64(len(buf)) {
-		return nil, fmt.Errorf("data_offsets [%d, %d] outside the data (%d bytes): truncated file?", begin, end, len(buf))
+	if begin > end || end > n {
+		return nil, fmt.Errorf("data_offsets [%d, %d] outside the data (%d bytes): truncated file?", begin, end, n)
 	}
 	shape := make([]int, len(e.Shape))
 	numel := uint64(1)
@@ -244,23 +319,18 @@ func decodeEntry(e safetensorsEntry, buf []byte) (*Tensor, error) {
 			return nil, fmt.Errorf("negative dimension in shape %v", e.Shape)
 		}
 		shape[i] = int(d)
-		if numel != 0 && uint64(d) > uint64(len(buf)) {
-			return nil, fmt.Errorf("shape %v larger than the data (%d bytes)", e.Shape, len(buf))
+		if numel != 0 && uint64(d) > n {
+			return nil, fmt.Errorf("shape %v larger than the data (%d bytes)", e.Shape, n)
 		}
 		numel *= uint64(d)
-		if numel > uint64(len(buf)) {
-			return nil, fmt.Errorf("shape %v larger than the data (%d bytes)", e.Shape, len(buf))
+		if numel > n {
+			return nil, fmt.Errorf("shape %v larger than the data (%d bytes)", e.Shape, n)
 		}
 	}
 	if want := numel * uint64(dt.size); end-begin != want {
 		return nil, fmt.Errorf("data_offsets [%d, %d] hold %d bytes, but shape %v of %s needs %d", begin, end, end-begin, e.Shape, dt.name, want)
 	}
-	if !dt.float {
-		return nil, nil
-	}
-	t := &Tensor{Shape: shape, Data: make([]float32, numel)}
-	decodeFloats(dt, buf[begin:end], t.Data)
-	return t, nil
+	return shape, nil
 }
 
 // WriteSafetensors writes ts as a safetensors file with elements of type

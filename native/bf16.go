@@ -1,6 +1,10 @@
 package native
 
-import "math"
+import (
+	"math"
+
+	"github.com/splade-go/splade/internal/hugepage"
+)
 
 // The bf16 matrix products: B's weights rounded to bfloat16 once, at
 // load; A's activations rounded per product; sums accumulated in float32
@@ -44,7 +48,7 @@ type packedBF16 struct {
 // pack) in bf16.
 func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
 	kp := (K + bf16Step - 1) / bf16Step * bf16Step
-	b := packedBF16{k: K, kp: kp, n: N, data: make([]uint16, panels(N)*kp*panelWidth)}
+	b := packedBF16{k: K, kp: kp, n: N, data: hugepage.Make[uint16](panels(N) * kp * panelWidth)}
 	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
 		pd := b.panel(p)
 		for j := range min(panelWidth, N-p*panelWidth) {

@@ -1,5 +1,7 @@
 package native
 
+import "github.com/splade-go/splade/internal/hugepage"
+
 // The matrix products of the forward pass are C = A·B with A [M, K] row
 // major (tokens by features) and B packed into panels of panelWidth
 // columns: panel p holds columns p*panelWidth … p*panelWidth+panelWidth-1
@@ -26,7 +28,7 @@ func panels(n int) int { return (n + panelWidth - 1) / panelWidth }
 func pack(dst []float32, src []float32, K, N, sk, sn int) packed {
 	size := panels(N) * K * panelWidth
 	if cap(dst) < size {
-		dst = make([]float32, size)
+		dst = hugepage.Make[float32](size) // the weights' panels: see New
 	}
 	dst = dst[:size]
 	for p := range panels(N) {

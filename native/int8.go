@@ -1,6 +1,10 @@
 package native
 
-import "math"
+import (
+	"math"
+
+	"github.com/splade-go/splade/internal/hugepage"
+)
 
 // The int8 matrix products (dynamic quantization, as ONNX Runtime's
 // U8S8 and PyTorch's quantize_dynamic do):
@@ -45,7 +49,7 @@ type packedInt8 struct {
 func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 	kp := (K + int8Step - 1) / int8Step * int8Step
 	np := panels(N) * panelWidth
-	b := packedInt8{k: K, kp: kp, n: N, data: make([]int8, panels(N)*kp*panelWidth),
+	b := packedInt8{k: K, kp: kp, n: N, data: hugepage.Make[int8](panels(N) * kp * panelWidth),
 		colSum: make([]int32, np), scale: make([]float32, np), bias: make([]float32, np)}
 	copy(b.bias, bias)
 	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
@@ -85,22 +89,18 @@ func (b packedInt8) panel(p int) []int8 {
 	return b.data[p*b.kp*panelWidth : (p+1)*b.kp*panelWidth]
 }
 
+// abs32 is |f|, without a branch: the sign of a random weight is a coin
+// toss that a branch predictor loses half the time.
 func abs32(f float32) float32 {
-	if f < 0 {
-		return -f
-	}
-	return f
+	return math.Float32frombits(math.Float32bits(f) &^ (1 << 31))
 }
 
 // roundClamp rounds x to the nearest integer (halves away from zero)
-// and clamps it to [lo, hi].
+// and clamps it to [lo, hi]. It adds ±0.5 with x's sign, set by bits
+// rather than by a branch (see abs32).
 func roundClamp(x float32, lo, hi int32) int32 {
-	if x >= 0 {
-		x += 0.5
-	} else {
-		x -= 0.5
-	}
-	return min(max(int32(x), lo), hi)
+	half := math.Float32frombits(math.Float32bits(x)&(1<<31) | math.Float32bits(0.5))
+	return min(max(int32(x+half), lo), hi)
 }
 
 // quantRows is A's rows quantized for an int8 product: u [M, kp] and

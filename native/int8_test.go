@@ -172,3 +172,36 @@ func TestQuantizeRow(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundClamp holds the branch-free roundClamp to the branchy
+// rounding it replaced (x ± 0.5 by the sign of x, in float32, truncated)
+// and to math.Round away from the float32 ties near ±0.5.
+func TestRoundClamp(t *testing.T) {
+	plain := func(x float32, lo, hi int32) int32 {
+		if x >= 0 {
+			x += 0.5
+		} else {
+			x -= 0.5
+		}
+		return min(max(int32(x), lo), hi)
+	}
+	xs := []float32{0, float32(math.Copysign(0, -1)), 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997,
+		126.5, -126.5, 127.4, -127.6, 200, -200, 1e30, -1e30, float32(math.Inf(1)), float32(math.Inf(-1))}
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 10000 {
+		xs = append(xs, (r.Float32()-0.5)*300)
+	}
+	for _, x := range xs {
+		for _, lim := range [][2]int32{{-127, 127}, {0, 255}} {
+			got, want := roundClamp(x, lim[0], lim[1]), plain(x, lim[0], lim[1])
+			if got != want {
+				t.Fatalf("roundClamp(%v, %d, %d) = %d, want %d", x, lim[0], lim[1], got, want)
+			}
+			if a := math.Abs(float64(x)); a < 1e6 && math.Abs(a-math.Floor(a)-0.5) > 1e-3 {
+				if r := int32(max(float64(lim[0]), min(float64(lim[1]), math.Round(float64(x))))); got != r {
+					t.Fatalf("roundClamp(%v, %d, %d) = %d, math.Round gives %d", x, lim[0], lim[1], got, r)
+				}
+			}
+		}
+	}
+}

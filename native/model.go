@@ -216,15 +216,24 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	}
 	// lin packs the nn.Linear weights of parts (stacked along out, each
 	// [out, in]) and their biases (when bias) into one layer, and drops
-	// their data.
+	// their data. One part is packed from its tensor; several are stacked
+	// in stack first, which every layer reuses.
+	var stack []float32
 	lin := func(layer, in, out int, bias bool, parts ...arch.Part) linear {
 		if err != nil {
 			return linear{}
 		}
-		w := make([]float32, 0, len(parts)*out*in)
-		var b []float32
+		var w, b []float32
+		if len(parts) == 1 {
+			w = get(arch.Role{Part: parts[0], Layer: layer}, out*in)
+		} else {
+			stack = grow(stack, len(parts)*out*in)
+			for i, part := range parts {
+				copy(stack[i*out*in:], get(arch.Role{Part: part, Layer: layer}, out*in))
+			}
+			w = stack
+		}
 		for _, part := range parts {
-			w = append(w, get(arch.Role{Part: part, Layer: layer}, out*in)...)
 			if bias {
 				b = append(b, get(arch.Role{Part: part, Layer: layer, Bias: true}, out)...)
 			}
@@ -232,19 +241,22 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		if err != nil {
 			return linear{}
 		}
+		var l linear
+		switch {
+		case m.bf16 != nil:
+			l = linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
+		case m.int8 != nil:
+			l = linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
+		default:
+			l = linear{w: pack(nil, w, in, len(parts)*out, 1, in), b: b}
+		}
 		for _, part := range parts {
 			p.Get(arch.Role{Part: part, Layer: layer}).Data = nil
 			if bias {
 				p.Get(arch.Role{Part: part, Layer: layer, Bias: true}).Data = nil
 			}
 		}
-		if m.bf16 != nil {
-			return linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
-		}
-		if m.int8 != nil {
-			return linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
-		}
-		return linear{w: pack(nil, w, in, len(parts)*out, 1, in), b: b}
+		return l
 	}
 	zeros := make([]float32, H) // the bias of a LayerNorm without one
 	nrm := func(layer int, part arch.Part) norm {
