@@ -52,34 +52,51 @@ func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 	b := packedInt8{k: K, kp: kp, n: N, data: hugepage.Make[int8](panels(N) * kp * panelWidth),
 		colSum: make([]int32, np), scale: make([]float32, np), bias: make([]float32, np)}
 	copy(b.bias, bias)
-	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
+	c := newCrew(&threads{})
+	cols := make([][]float32, c.size) // each goroutine's column, where B's columns are strided
+	c.parallel(panels(N), func(w, p int) { // at load: on every core
 		for n := p * panelWidth; n < min((p+1)*panelWidth, N); n++ {
-			b.packColumn(src, n, sk, sn)
+			var col []float32
+			if sk == 1 {
+				col = src[n*sn : n*sn+K]
+			} else {
+				cols[w] = grow(cols[w], K)
+				col = cols[w]
+				for k := range col {
+					col[k] = src[k*sk+n*sn]
+				}
+			}
+			b.packColumn(col, n)
 		}
 	})
 	return b
 }
 
-// packColumn quantizes column n of B (see packInt8) into b.
-func (b *packedInt8) packColumn(src []float32, n, sk, sn int) {
-	K := b.k
+// packColumn quantizes col, column n of B (see packInt8), into b.
+func (b *packedInt8) packColumn(col []float32, n int) {
 	var amax float32
-	for k := range K {
-		amax = max(amax, abs32(src[k*sk+n*sn]))
+	for _, v := range col {
+		if a := abs32(v); a > amax {
+			amax = a
+		}
 	}
 	if amax == 0 {
 		return // a zero column: q, its sum and its scale stay 0
 	}
-	ws := amax / 127
-	b.scale[n] = ws
+	b.scale[n] = amax / 127
 	inv := 127 / amax
-	pd := b.panel(n / panelWidth)
-	j := n % panelWidth
+	// The column's int8Step weights from k (a multiple of int8Step) lie
+	// at pd[k*panelWidth:].
+	pd := b.panel(n / panelWidth)[n%panelWidth*int8Step:]
 	var sum int32
-	for k := range K {
-		q := roundClamp(src[k*sk+n*sn]*inv, -127, 127)
-		pd[k/int8Step*int8Step*panelWidth+j*int8Step+k%int8Step] = int8(q)
-		sum += q
+	for k := 0; k < len(col); k += int8Step {
+		step := col[k:min(k+int8Step, len(col))]
+		dst := pd[k*panelWidth : k*panelWidth+len(step)]
+		for i, v := range step {
+			q := roundClamp(v*inv, -127, 127)
+			dst[i] = int8(q)
+			sum += q
+		}
 	}
 	b.colSum[n] = sum
 }

@@ -205,3 +205,13 @@ func TestRoundClamp(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPackInt8 reports the time to quantize and pack one BERT-base
+// feed-forward weight (768 x 3072) at load.
+func BenchmarkPackInt8(b *testing.B) {
+	const K, N = 768, 3072
+	w := randSlice(rand.New(rand.NewPCG(1, 2)), N*K)
+	for b.Loop() {
+		packInt8(w, K, N, 1, K, nil)
+	}
+}

@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/splade-go/splade"
@@ -128,6 +129,10 @@ func Kernels(p splade.Precision) []string {
 	return names
 }
 
+// reclaimBytes is how many bytes of dropped tensors New lets pile up
+// before it collects them, so that packing reuses their memory.
+const reclaimBytes = 32 << 20
+
 // New packs the weights of p for the native engine, building the network
 // that p.Net describes. It consumes p: each tensor's data is dropped once
 // packed, so that loading holds little more than one copy of the weights.
@@ -219,9 +224,25 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 	// their data. One part is packed from its tensor; several are stacked
 	// in stack first, which every layer reuses.
 	var stack []float32
+	// Packing writes each weight again, into fresh memory, while the
+	// tensor it came from, dropped, waits for a collection that the
+	// heap's growth would not start before the whole model is packed.
+	// Collecting each time reclaimBytes are dropped lets the packed
+	// weights reuse the tensors' memory: fresh memory costs a page fault
+	// and the kernel's zeroing of each page, which on a virtual machine
+	// cost more than the packing (see docs/performance.md).
+	var dropped int
+	drop := func(t *checkpoint.Tensor) {
+		dropped += 4 * len(t.Data)
+		t.Data = nil
+	}
 	lin := func(layer, in, out int, bias bool, parts ...arch.Part) linear {
 		if err != nil {
 			return linear{}
+		}
+		if dropped >= reclaimBytes {
+			runtime.GC()
+			dropped = 0
 		}
 		var w, b []float32
 		if len(parts) == 1 {
@@ -251,9 +272,9 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 			l = linear{w: pack(nil, w, in, len(parts)*out, 1, in), b: b}
 		}
 		for _, part := range parts {
-			p.Get(arch.Role{Part: part, Layer: layer}).Data = nil
+			drop(p.Get(arch.Role{Part: part, Layer: layer}))
 			if bias {
-				p.Get(arch.Role{Part: part, Layer: layer, Bias: true}).Data = nil
+				drop(p.Get(arch.Role{Part: part, Layer: layer, Bias: true}))
 			}
 		}
 		return l
