@@ -9,6 +9,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/arch"
 	"github.com/splade-go/splade/checkpoint"
+	"github.com/splade-go/splade/internal/hugepage"
 	"github.com/splade-go/splade/sparsevec"
 )
 
@@ -75,10 +76,12 @@ type workspace struct {
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
-// contents are not cleared.
-func grow[T any](s []T, n int) []T {
+// contents are not cleared. A large one is made in huge pages (package
+// hugepage): a batch's activations are hundreds of megabytes, written
+// first by the products, which on 4 KiB pages fault every 4 KiB.
+func grow[T hugepage.Number](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]T, n)
+		return hugepage.Make[T](n)
 	}
 	return s[:n]
 }
