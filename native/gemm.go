@@ -38,9 +38,22 @@ func pack(dst []float32, src []float32, K, N, sk, sn int) packed {
 		if w < panelWidth {
 			clear(pd)
 		}
-		if sk == 1 { // read each column of B (a weight row) in order
-			for j := range w {
-				col := src[(n0+j)*sn : (n0+j)*sn+K]
+		if sk == 1 { // each column of B (a weight row, a key) is contiguous
+			j := 0
+			// Four columns at a time: each row of the panel gets four
+			// neighbouring values at once rather than one.
+			for ; j+4 <= w; j += 4 {
+				c0 := src[(n0+j)*sn:][:K]
+				c1 := src[(n0+j+1)*sn:][:K]
+				c2 := src[(n0+j+2)*sn:][:K]
+				c3 := src[(n0+j+3)*sn:][:K]
+				for k := range K {
+					row := pd[k*panelWidth+j:][:4]
+					row[0], row[1], row[2], row[3] = c0[k], c1[k], c2[k], c3[k]
+				}
+			}
+			for ; j < w; j++ {
+				col := src[(n0+j)*sn:][:K]
 				for k, v := range col {
 					pd[k*panelWidth+j] = v
 				}

@@ -230,3 +230,40 @@ func TestRowsBlocked(t *testing.T) {
 		}
 	}
 }
+
+// TestPack checks that pack puts element (k, n) of B, src[k*sk + n*sn],
+// at row k, column n%panelWidth of panel n/panelWidth, zero past N, for
+// B read by columns (weights, keys), by rows (values) and strided.
+func TestPack(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range []struct{ K, N int }{{1, 1}, {3, 5}, {64, 37}, {17, 64}, {64, 200}} {
+		K, N := sh.K, sh.N
+		for _, st := range []struct{ sk, sn int }{{1, K}, {1, K + 3}, {N, 1}, {N + 2, 1}, {2 * N, 2}} {
+			src := randSlice(r, (K-1)*st.sk+(N-1)*st.sn+1)
+			dst := randSlice(r, panels(N)*K*panelWidth) // stale values must go
+			b := pack(dst, src, K, N, st.sk, st.sn)
+			for n := range panels(N) * panelWidth {
+				for k := range K {
+					var want float32
+					if n < N {
+						want = src[k*st.sk+n*st.sn]
+					}
+					if got := b.panel(n / panelWidth)[k*panelWidth+n%panelWidth]; got != want {
+						t.Fatalf("K %d N %d strides %d, %d: element (%d, %d) = %v, want %v", K, N, st.sk, st.sn, k, n, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPackKeys packs one head's keys, Kᵀ [64, 256] out of a
+// BERT-base qkv row block, as attention does for every head and text.
+func BenchmarkPackKeys(b *testing.B) {
+	const dh, L, ld = 64, 256, 3 * 768
+	src := randSlice(rand.New(rand.NewPCG(1, 2)), L*ld)
+	var kt packed
+	for b.Loop() {
+		kt = pack(kt.data, src, dh, L, 1, ld)
+	}
+}
