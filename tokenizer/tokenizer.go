@@ -5,7 +5,8 @@
 // wordpiece, for BERT and DistilBERT models), GPT-2's byte-level BPE
 // (package bpe, for RoBERTa-family models) or SentencePiece's Unigram
 // (package unigram, for XLM-RoBERTa models), each exact to HuggingFace's
-// tokenizers library.
+// tokenizers library. [ModelOf] names the kind of a loaded tokenizer
+// ([Model]), which package arch checks against the network's family.
 package tokenizer
 
 import (
