@@ -83,6 +83,11 @@ for prec in fp32 bf16; do
 	step "splade bench, $backend, $prec"
 	LD_LIBRARY_PATH="$golibs" timeout 80 "$kit/splade" bench --model "$m" --backend "$backend" --precision "$prec" --max-length 256 --batch-size 32 \
 		--queries 50 --rounds 3 "${texts[@]}"
+	if [ "$prec" = fp32 ]; then
+		step "splade bench, $backend,tf32=true (TF32 tensor-core math), fp32"
+		LD_LIBRARY_PATH="$golibs" timeout 80 "$kit/splade" bench --model "$m" --backend "$backend,tf32=true" --max-length 256 --batch-size 32 \
+			--queries 50 --rounds 3 "${texts[@]}"
+	fi
 	step "sentence-transformers, cuda, $prec"
 	timeout 80 python3 bench/gpu/st_bench.py "$m" "$kit/texts.txt" "$prec" 32 256 3
 	if [ "$prec" = fp32 ]; then
