@@ -54,9 +54,28 @@ func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
 		for j := range min(panelWidth, N-p*panelWidth) {
 			n := p*panelWidth + j
 			half, c := j/16, j%16
-			for k := range K {
-				s, kk := k/bf16Step, k%bf16Step
-				pd[((s*2+half)*16+kk/2)*32+c*2+kk%2] = bf16(src[k*sk+n*sn])
+			if sk != 1 {
+				for k := range K {
+					s, kk := k/bf16Step, k%bf16Step
+					pd[((s*2+half)*16+kk/2)*32+c*2+kk%2] = bf16(src[k*sk+n*sn])
+				}
+				continue
+			}
+			// A contiguous column (a weight row), a step of bf16Step
+			// values at a time: each pair (k even, k odd) is two
+			// neighbours, the pairs one 32-value row apart.
+			col := src[n*sn:][:K]
+			for s := 0; s*bf16Step < K; s++ {
+				step := col[s*bf16Step : min((s+1)*bf16Step, K)]
+				blk := pd[(s*2+half)*16*32+c*2:]
+				i := 0
+				for ; i+1 < len(step); i += 2 {
+					pair := blk[i/2*32:][:2]
+					pair[0], pair[1] = bf16(step[i]), bf16(step[i+1])
+				}
+				if i < len(step) {
+					blk[i/2*32] = bf16(step[i])
+				}
 			}
 		}
 	})

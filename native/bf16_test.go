@@ -79,3 +79,41 @@ func BenchmarkGEMMBF16(b *testing.B) {
 		})
 	}
 }
+
+// TestPackBF16 checks that packBF16 puts bf16(B[k, n]), B[k, n] =
+// src[k*sk + n*sn], where the VNNI layout says: in panel n/panelWidth,
+// step k/bf16Step, half j/16 of the columns (j = n%panelWidth), pair
+// (k%bf16Step)/2, column j%16, k%2 within the pair; zero past K and N.
+func TestPackBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, sh := range []struct{ K, N int }{{1, 1}, {3, 5}, {33, 37}, {64, 64}, {77, 40}} {
+		K, N := sh.K, sh.N
+		for _, st := range []struct{ sk, sn int }{{1, K}, {1, K + 3}, {N, 1}, {2 * N, 2}} {
+			src := randSlice(r, (K-1)*st.sk+(N-1)*st.sn+1)
+			b := packBF16(src, K, N, st.sk, st.sn)
+			for n := range panels(N) * panelWidth {
+				j := n % panelWidth
+				for k := range b.kp {
+					var want uint16
+					if n < N && k < K {
+						want = bf16(src[k*st.sk+n*st.sn])
+					}
+					s, kk := k/bf16Step, k%bf16Step
+					if got := b.panel(n / panelWidth)[((s*2+j/16)*16+kk/2)*32+j%16*2+kk%2]; got != want {
+						t.Fatalf("K %d N %d strides %d, %d: element (%d, %d) = %#04x, want %#04x", K, N, st.sk, st.sn, k, n, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPackBF16 packs one BERT-base feed-forward weight (768 x 3072)
+// at load.
+func BenchmarkPackBF16(b *testing.B) {
+	const K, N = 768, 3072
+	w := randSlice(rand.New(rand.NewPCG(1, 2)), N*K)
+	for b.Loop() {
+		packBF16(w, K, N, 1, K)
+	}
+}
