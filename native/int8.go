@@ -53,7 +53,7 @@ func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 		colSum: make([]int32, np), scale: make([]float32, np), bias: make([]float32, np)}
 	copy(b.bias, bias)
 	c := newCrew(&threads{})
-	cols := make([][]float32, c.size) // each goroutine's column, where B's columns are strided
+	cols := make([][]float32, c.size)      // each goroutine's column, where B's columns are strided
 	c.parallel(panels(N), func(w, p int) { // at load: on every core
 		for n := p * panelWidth; n < min((p+1)*panelWidth, N); n++ {
 			var col []float32
@@ -74,12 +74,8 @@ func packInt8(src []float32, K, N, sk, sn int, bias []float32) packedInt8 {
 
 // packColumn quantizes col, column n of B (see packInt8), into b.
 func (b *packedInt8) packColumn(col []float32, n int) {
-	var amax float32
-	for _, v := range col {
-		if a := abs32(v); a > amax {
-			amax = a
-		}
-	}
+	lo, hi := valueRange(col)
+	amax := max(-lo, hi)
 	if amax == 0 {
 		return // a zero column: q, its sum and its scale stay 0
 	}
@@ -106,15 +102,10 @@ func (b packedInt8) panel(p int) []int8 {
 	return b.data[p*b.kp*panelWidth : (p+1)*b.kp*panelWidth]
 }
 
-// abs32 is |f|, without a branch: the sign of a random weight is a coin
-// toss that a branch predictor loses half the time.
-func abs32(f float32) float32 {
-	return math.Float32frombits(math.Float32bits(f) &^ (1 << 31))
-}
-
 // roundClamp rounds x to the nearest integer (halves away from zero)
 // and clamps it to [lo, hi]. It adds ±0.5 with x's sign, set by bits
-// rather than by a branch (see abs32).
+// rather than by a branch: the sign of a random weight is a coin toss
+// that a branch predictor loses half the time.
 func roundClamp(x float32, lo, hi int32) int32 {
 	half := math.Float32frombits(math.Float32bits(x)&(1<<31) | math.Float32bits(0.5))
 	return min(max(int32(x+half), lo), hi)
@@ -143,14 +134,19 @@ func quantizeRows(q *quantRows, M int, a []float32, lda, K, kp int) {
 // B is zero there) and returns their scale and zero point (see above):
 // the plain-Go reference of quantizeRow.
 func quantizeRowGo(u []uint8, a []float32) (scale float32, zp int32) {
-	var lo, hi float32
-	for _, v := range a {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	scale, inv, zp := quantParams(lo, hi)
+	scale, inv, zp := quantParams(valueRangeGo(a))
 	quantizeValuesGo(u[:len(a)], a, inv, float32(zp))
 	clear(u[len(a):])
 	return scale, zp
+}
+
+// valueRangeGo returns the least and the greatest of 0 and the values of
+// a: the plain-Go reference of valueRange.
+func valueRangeGo(a []float32) (lo, hi float32) {
+	for _, v := range a {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
 }
 
 // quantParams returns the scale, its inverse and the zero point of

@@ -71,6 +71,24 @@ func rangeAVX512(a *float32, n int, lo, hi *[16]float32)
 //go:noescape
 func quantizeAVX512(a *float32, n int, u *uint8, inv, zp float32)
 
+// valueRange is valueRangeGo, the whole 16-value vectors on AVX-512
+// where the CPU has it (TestValueRange).
+func valueRange(a []float32) (lo, hi float32) {
+	n := len(a) / 16 * 16
+	if !hasAVX512 || n == 0 {
+		return valueRangeGo(a)
+	}
+	var los, his [16]float32
+	rangeAVX512(&a[0], n, &los, &his)
+	for i := range los {
+		lo, hi = min(lo, los[i]), max(hi, his[i])
+	}
+	for _, v := range a[n:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
+}
+
 // quantizeRow is quantizeRowGo, the whole 16-value vectors on AVX-512
 // where the CPU has it (the same arithmetic: TestQuantizeRow).
 func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) {
@@ -78,16 +96,7 @@ func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) {
 	if !hasAVX512 || n == 0 {
 		return quantizeRowGo(u, a)
 	}
-	var los, his [16]float32
-	rangeAVX512(&a[0], n, &los, &his)
-	var lo, hi float32
-	for i := range los {
-		lo, hi = min(lo, los[i]), max(hi, his[i])
-	}
-	for _, v := range a[n:] {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	scale, inv, zp := quantParams(lo, hi)
+	scale, inv, zp := quantParams(valueRange(a))
 	_ = u[len(a)-1]
 	quantizeAVX512(&a[0], n, &u[0], inv, float32(zp))
 	quantizeValuesGo(u[n:len(a)], a[n:], inv, float32(zp))

@@ -45,3 +45,6 @@ func int8Kernels() []namedInt8Kernel {
 
 // quantizeRow is quantizeRowGo on arm64.
 func quantizeRow(u []uint8, a []float32) (scale float32, zp int32) { return quantizeRowGo(u, a) }
+
+// valueRange is valueRangeGo here.
+func valueRange(a []float32) (lo, hi float32) { return valueRangeGo(a) }

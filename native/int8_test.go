@@ -215,3 +215,22 @@ func BenchmarkPackInt8(b *testing.B) {
 		packInt8(w, K, N, 1, K, nil)
 	}
 }
+
+// TestValueRange holds valueRange (AVX-512 where the CPU has it) to the
+// plain-Go valueRangeGo.
+func TestValueRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 768, 3072, 1001} {
+		for _, shift := range []float32{0, 5, -5} {
+			a := randSlice(r, n)
+			for i := range a {
+				a[i] += shift
+			}
+			lo, hi := valueRange(a)
+			wlo, whi := valueRangeGo(a)
+			if lo != wlo || hi != whi {
+				t.Fatalf("n=%d shift %v: valueRange = %v, %v; want %v, %v", n, shift, lo, hi, wlo, whi)
+			}
+		}
+	}
+}
