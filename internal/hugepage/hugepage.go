@@ -20,13 +20,14 @@ package hugepage
 
 import "unsafe"
 
-// minBytes is the size from which Make asks for huge pages: smaller
-// slices seldom hold a whole aligned 2 MiB page.
+// minBytes is the size from which Make asks for huge pages: the advice
+// covers the 2 MiB pages around the slice, which for a smaller one would
+// be mostly other memory.
 const minBytes = 1 << 20
 
-// Number is the element types of weight slices.
+// Number is the element types of weight and activation slices.
 type Number interface {
-	~float32 | ~uint16 | ~int8 | ~uint8 | ~int32
+	~float32 | ~float64 | ~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~uint32 | ~int64 | ~uint64 | ~int | ~uint
 }
 
 // Make returns make([]T, n), asking the kernel to back it with huge pages
