@@ -24,6 +24,19 @@ const headGroup = 16
 func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	S, V, H := len(offs)-1, m.vocab, m.hidden
 	sum := m.pooling == splade.PoolingSum
+	if w := m.kernel.whole; w != nil && !sum && m.bf16 == nil && m.int8 == nil {
+		// One call per sequence over all of the vocabulary's panels.
+		ws.acc = grow(ws.acc, panels(V)*panelWidth)
+		for s := range S {
+			for i := range ws.acc {
+				ws.acc[i] = float32(math.Inf(-1))
+			}
+			w.maxPool(offs[s+1]-offs[s], h[offs[s]*H:], H, m.dec, ws.acc)
+			copy(pooled[s*V:(s+1)*V], ws.acc)
+		}
+		activatePooled(m, S, pooled, ws)
+		return
+	}
 	// R rows per block: a kernel's tile, or smallRows on its small-M
 	// version where that pads fewer rows (a short query).
 	padded := func(R int) (n int) {
@@ -160,9 +173,15 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 			}
 		}
 	})
-	if sum {
-		return
+	if !sum {
+		activatePooled(m, S, pooled, ws)
 	}
+}
+
+// activatePooled adds the decoder's bias to the S max-pooled rows of
+// logits in pooled and activates them.
+func activatePooled(m *Model, S int, pooled []float32, ws *workspace) {
+	V, decB, loglog := m.vocab, m.decB, m.activation == splade.ActivationLog1pReLU
 	ws.crew.parallel(S, func(_, s int) {
 		row := pooled[s*V : (s+1)*V]
 		for j, z := range row {

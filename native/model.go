@@ -71,6 +71,7 @@ type workspace struct {
 	tilesBF16                        []bf16Scratch
 	tilesInt8                        []int8Scratch
 	xq                               quantRows // int8: the rows of a short query, or the head's, quantized once
+	acc                              []float32 // the pooled head's maxima of one sequence (wholeKernel.maxPool)
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
@@ -582,6 +583,8 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 			gemmBF16Panels(*m.bf16, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
 		} else if small {
 			gemmSmall(m.kernel.small, N, ws.xs, l.w, p0, p1, dst, out, &tiles[w])
+		} else if m.kernel.whole != nil {
+			m.kernel.whole.gemm(hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out)
 		} else {
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}
