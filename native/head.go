@@ -37,6 +37,22 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 		activatePooled(m, S, pooled, ws)
 		return
 	}
+	if m.int8 != nil && m.int8.whole != nil && !sum {
+		// The same in int8, each sequence's rows quantized first.
+		kp := m.decInt8.kp
+		ws.acc = grow(ws.acc, panels(V)*panelWidth)
+		for s := range S {
+			n := offs[s+1] - offs[s]
+			quantizeRows(&ws.xq, n, h[offs[s]*H:], H, H, kp)
+			for i := range ws.acc {
+				ws.acc[i] = float32(math.Inf(-1))
+			}
+			m.int8.whole.maxPool(n, &ws.xq, &m.decInt8, ws.acc)
+			copy(pooled[s*V:(s+1)*V], ws.acc)
+		}
+		activatePooled(m, S, pooled, ws)
+		return
+	}
 	// R rows per block: a kernel's tile, or smallRows on its small-M
 	// version where that pads fewer rows (a short query).
 	padded := func(R int) (n int) {

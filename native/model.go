@@ -574,6 +574,10 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 				quantizeRows(&st.q, hi-lo, x[lo*in:], in, in, l.wq.kp)
 				q, r0 = &st.q, 0
 			}
+			if m.int8.whole != nil {
+				m.int8.whole.gemm(hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out)
+				return
+			}
 			gemmInt8Panels(m.int8.fn, hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out, st)
 			return
 		}

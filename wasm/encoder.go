@@ -185,7 +185,7 @@ func (e *Encoder) Backend() string { return "wasm-go" }
 // Kernel names package native's kernel that the masked-LM model runs on:
 // "simd128" (WebAssembly SIMD, where the JavaScript host provides package
 // native/simd128's kernels, as the worker does) or "go" (the portable
-// pure-Go kernel, float32 or int8); empty for an inference-free folder
+// pure-Go kernel), float32 or int8; empty for an inference-free folder
 // without a model.
 func (e *Encoder) Kernel() string { return e.kernel }
 

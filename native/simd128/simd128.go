@@ -1,7 +1,8 @@
 // Package simd128 holds package native's WebAssembly SIMD kernels: a
 // small module, written by hand in kernel.wat and compiled to
-// kernel.wasm, that computes fp32 matrix products over a Go js/wasm
-// program's own linear memory.
+// kernel.wasm, that computes fp32 and int8 matrix products (whole
+// products, and the max-pooled MLM head) over a Go js/wasm program's own
+// linear memory.
 //
 // Go does not emit WebAssembly SIMD instructions, so a GOARCH=wasm build
 // of package native runs its portable scalar kernel unless the

@@ -294,8 +294,7 @@ func TestWorkerTinyBert(t *testing.T) {
 }
 
 // checkKernel checks the kernel the worker's model runs on (/healthz's
-// X-Splade-Kernel): a float32 model on WebAssembly SIMD, which worker.mjs
-// provides, an int8 one on the portable kernel.
+// X-Splade-Kernel): WebAssembly SIMD, which worker.mjs provides.
 func checkKernel(t *testing.T, s *server, want string) {
 	t.Helper()
 	_, h, _ := s.do(t, http.MethodGet, "/healthz", "")
@@ -369,7 +368,7 @@ func TestWorkerEdgeBert(t *testing.T) {
 	})
 	t.Run("I8", func(t *testing.T) {
 		s := serve(t, buildWorker(t, model, "I8"))
-		checkKernel(t, s, "go")
+		checkKernel(t, s, "simd128")
 		checkQuality(t, s, exp)
 	})
 }
