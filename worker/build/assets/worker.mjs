@@ -37,10 +37,15 @@ function start() {
   });
   // The SIMD kernels work on the Go program's own memory; package native
   // finds them as globalThis.spladeSIMD128 as it loads the model (without
-  // them it runs its portable scalar kernel).
-  globalThis.spladeSIMD128 = new WebAssembly.Instance(simd128, {
-    env: { mem: instance.exports.mem },
-  }).exports;
+  // them it runs its portable scalar kernel, with the same results).
+  try {
+    globalThis.spladeSIMD128 = new WebAssembly.Instance(simd128, {
+      env: { mem: instance.exports.mem },
+    }).exports;
+  } catch (e) {
+    delete globalThis.spladeSIMD128;
+    console.warn(`worker: no SIMD kernels, the portable ones run: ${e}`);
+  }
   // run executes main synchronously until it blocks waiting for requests
   // (the returned promise settles only if the program exits).
   g.run(instance);
