@@ -239,7 +239,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 			}
 		}
 		if m.bf16 != nil {
-			return linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
+			return linear{wb: packBF16(w, in, len(parts)*out, 1, in, m.bf16.layout), b: b}
 		}
 		if m.int8 != nil {
 			return linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
@@ -337,7 +337,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		return nil, err
 	}
 	if m.bf16 != nil {
-		m.decBF16 = packBF16(dec, H, V, 1, H)
+		m.decBF16 = packBF16(dec, H, V, 1, H, m.bf16.layout)
 	} else if m.int8 != nil {
 		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
