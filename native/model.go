@@ -106,8 +106,9 @@ type linear struct {
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
 // fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
-// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
-// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
+// "go" for fp32; "amx", "avx512bf16" (amd64) or "neon" (arm64 with BF16),
+// then "go" for bf16; "avx512vnni", "avxvnni" (amd64) or "neon" (arm64
+// with SDOT), then "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionInt8 {
