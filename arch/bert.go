@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // BERT (model_type bert): BertForMaskedLM. Post-LayerNorm blocks with
@@ -17,6 +19,12 @@ func init() {
 		parse:   func(config []byte) (*Network, error) { return parseBERT(config, bertDefaults) },
 		names:   bertNames("bert.", "cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder.weight", "cls.predictions.bias", "cls.predictions.decoder.bias"),
 		ignored: bertIgnored,
+		// BERT's own WordPiece; XLM-R's SentencePiece Unigram on a BERT
+		// network (Microsoft's Multilingual-MiniLM, sentence-transformers'
+		// paraphrase-multilingual-MiniLM-L12-v2, multilingual-e5-small);
+		// HerBERT's character-level BPE (which package bpe does not read:
+		// it fails there, with its own message).
+		tokenizers: []tokenizer.Model{tokenizer.WordPiece, tokenizer.Unigram, tokenizer.BPE},
 	})
 }
 

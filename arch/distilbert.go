@@ -3,6 +3,8 @@ package arch
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // DistilBERT (model_type distilbert): DistilBertForMaskedLM. BERT's block
@@ -15,6 +17,9 @@ func init() {
 		parse:   parseDistilBERT,
 		names:   distilBERTNames,
 		ignored: bertIgnored,
+		// Every published DistilBERT (English, multilingual, the SPLADE
+		// and OpenSearch distillations) ships BERT's WordPiece.
+		tokenizers: []tokenizer.Model{tokenizer.WordPiece},
 	})
 }
 

@@ -16,7 +16,10 @@
 // that registers itself: it parses its config.json into a Network
 // ([Parse]) and maps each Role to the tensor names HuggingFace checkpoints
 // use for it ([Network.TensorNames]), with and without the base-model
-// prefix. Nothing outside this package looks at model_type.
+// prefix. It also names the kinds of tokenizer its published checkpoints
+// ship ([Network.Tokenizers]); tokenizer files of another kind belong to
+// another model ([Network.CheckTokenizer]). Nothing outside this package
+// looks at model_type.
 //
 // The package holds descriptions only: package checkpoint reads the
 // tensors, package native runs the network.

@@ -3,6 +3,8 @@ package arch
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // GTE "new" (model_type new): Alibaba's NewForMaskedLM (GTE v1.5,
@@ -17,6 +19,9 @@ func init() {
 		parse:   parseGTE,
 		names:   gteNames,
 		ignored: bertIgnored,
+		// BERT's WordPiece (gte-en-v1.5, OpenSearch's doc-v3-gte); XLM-R's
+		// SentencePiece Unigram (gte-multilingual-base).
+		tokenizers: []tokenizer.Model{tokenizer.WordPiece, tokenizer.Unigram},
 	})
 }
 

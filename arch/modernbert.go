@@ -3,6 +3,8 @@ package arch
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // ModernBERT (model_type modernbert): ModernBertForMaskedLM. Pre-LayerNorm
@@ -20,6 +22,11 @@ func init() {
 		types: []string{"modernbert"},
 		parse: parseModernBERT,
 		names: modernBERTNames,
+		// ModernBERT's own byte-level BPE (OLMo's; the Ettin models).
+		// The Japanese ModernBERTs (SB Intuitions', LLM-jp's) ship
+		// SentencePiece tokenizers: Unigram is allowed so that those
+		// are not refused.
+		tokenizers: []tokenizer.Model{tokenizer.BPE, tokenizer.Unigram},
 	})
 }
 

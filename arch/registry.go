@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/splade-go/splade/tokenizer"
 )
 
 // family is one registered model family: the file that describes it
@@ -25,6 +27,16 @@ type family struct {
 	// tokenHead reports whether parse sets Head.SkipIDs, so that the
 	// family can carry a per-token head (Network.UseTokenHead).
 	tokenHead bool
+	// tokenizers are the kinds of tokenizer the family's published
+	// checkpoints ship, its own first. The architecture does not fix
+	// the tokenizer (a BERT network may carry XLM-R's SentencePiece
+	// vocabulary), so the list holds every kind a real checkpoint of
+	// the family is known to ship, and Network.CheckTokenizer refuses
+	// the others: such files belong to another model, and encoding
+	// with them would give plausible-looking but wrong vectors, which a
+	// warning would let through. A checkpoint found with a new kind is
+	// one more entry here.
+	tokenizers []tokenizer.Model
 }
 
 // families maps model_type to its family. It is filled by the init
@@ -33,6 +45,9 @@ var families = map[string]*family{}
 
 // register adds f under each of its model types.
 func register(f *family) {
+	if len(f.tokenizers) == 0 {
+		panic("arch: model_type " + strings.Join(f.types, ", ") + " registered without tokenizers")
+	}
 	for _, t := range f.types {
 		if _, dup := families[t]; dup {
 			panic("arch: model_type " + t + " registered twice")

@@ -1,5 +1,7 @@
 package arch
 
+import "github.com/splade-go/splade/tokenizer"
+
 // RoBERTa (model_type roberta): RobertaForMaskedLM. BERT's encoder under
 // "roberta.", positions numbered from pad_token_id+1, and the head
 // lm_head.dense -> GELU -> lm_head.layer_norm -> decoder (tied unless
@@ -10,6 +12,10 @@ func init() {
 		parse:   func(config []byte) (*Network, error) { return parseBERT(config, robertaDefaults) },
 		names:   robertaNames,
 		ignored: bertIgnored,
+		// RoBERTa's own byte-level BPE; WordPiece (KLUE's RoBERTa, CLUE's
+		// Chinese RoBERTa, CamemBERT 2.0); SentencePiece Unigram (rinna's
+		// japanese-roberta-base, with T5's tokenizer class).
+		tokenizers: []tokenizer.Model{tokenizer.BPE, tokenizer.WordPiece, tokenizer.Unigram},
 	})
 }
 

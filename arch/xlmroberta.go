@@ -1,5 +1,7 @@
 package arch
 
+import "github.com/splade-go/splade/tokenizer"
+
 // XLM-RoBERTa (model_type xlm-roberta) and CamemBERT (camembert):
 // XLMRobertaForMaskedLM and CamembertForMaskedLM are RobertaForMaskedLM
 // under other names (transformers copies the modules), so the family
@@ -19,6 +21,9 @@ func init() {
 		names:     robertaNames,
 		ignored:   bertIgnored,
 		tokenHead: true,
+		// XLM-R's SentencePiece Unigram (and CamemBERT's, converted the
+		// same way); BGE-M3 ships XLM-R's.
+		tokenizers: []tokenizer.Model{tokenizer.Unigram},
 	})
 }
 

@@ -537,6 +537,11 @@ func (r *reader) mlm(dir, poolDir string) (Route, error) {
 	if err != nil {
 		return Route{}, err
 	}
+	// Tokenizer files of a kind no checkpoint of the family ships belong
+	// to another model (an *arch.TokenizerError).
+	if err := net.CheckTokenizer(tokenizer.ModelOf(tok)); err != nil {
+		return Route{}, fmt.Errorf("layout: model in %s: %w", dir, err)
+	}
 	// A token id past the embedding table would index out of it in every
 	// encoder.
 	if tok.VocabSize() > net.Vocab {

@@ -91,9 +91,29 @@ func newBackend(spec string, prec splade.Precision) (b compute.Backend, resolved
 			err = fmt.Errorf("%w\n(XLA needs a PJRT plugin: put pjrt_c_api_cpu_plugin.so or xla_cuda_plugin.so (from the jax-cuda13-plugin wheel) in a directory named by PJRT_PLUGIN_LIBRARY_PATH, or give its absolute path: GOMLX_BACKEND=xla:/abs/path/plugin.so)", err)
 		}
 	}()
+	if name == "xla" {
+		spec = exactXLA(spec)
+	}
 	b, err = compute.NewWithConfig(spec)
 	if err != nil {
 		return nil, "", fmt.Errorf("model: backend %q: %w", spec, err)
 	}
 	return b, spec, nil
+}
+
+// exactXLA returns an XLA backend spec that computes fp32 matrix products
+// in fp32. XLA's GPU plugins otherwise use NVIDIA's TF32 tensor-core math
+// for them (10-bit mantissas: about 1e-3 relative error in a SPLADE
+// vector, measured on an H200 in docs/gpu.md), so that the vectors would
+// not be those of every other engine. A spec that names tf32 itself
+// ("xla:cuda,tf32=true") keeps its choice: TF32 is faster where exact
+// numbers matter less.
+func exactXLA(spec string) string {
+	_, opts, _ := strings.Cut(spec, ",")
+	for _, o := range strings.Split(opts, ",") {
+		if k, _, _ := strings.Cut(o, "="); strings.TrimSpace(k) == "tf32" || strings.TrimSpace(k) == "notf32" {
+			return spec
+		}
+	}
+	return spec + ",tf32=false"
 }

@@ -5,7 +5,8 @@
 // wordpiece, for BERT and DistilBERT models), GPT-2's byte-level BPE
 // (package bpe, for RoBERTa-family models) or SentencePiece's Unigram
 // (package unigram, for XLM-RoBERTa models), each exact to HuggingFace's
-// tokenizers library.
+// tokenizers library. [ModelOf] names the kind of a loaded tokenizer
+// ([Model]), which package arch checks against the network's family.
 package tokenizer
 
 import (
@@ -51,6 +52,48 @@ var (
 	_ Tokenizer = (*unigram.Tokenizer)(nil)
 )
 
+// Model is the kind of tokenizer, named as tokenizer.json's model.type
+// names it: the algorithm that splits words into pieces. Each has its
+// package.
+type Model string
+
+const (
+	// WordPiece is BERT's WordPiece (package wordpiece).
+	WordPiece Model = "WordPiece"
+	// BPE is GPT-2's byte-level BPE (package bpe), as RoBERTa and
+	// ModernBERT use it.
+	BPE Model = "BPE"
+	// Unigram is SentencePiece's Unigram (package unigram), as
+	// XLM-RoBERTa uses it.
+	Unigram Model = "Unigram"
+)
+
+// String returns the name of m for messages: "WordPiece", "byte-level
+// BPE" or "SentencePiece Unigram".
+func (m Model) String() string {
+	switch m {
+	case BPE:
+		return "byte-level BPE"
+	case Unigram:
+		return "SentencePiece Unigram"
+	}
+	return string(m)
+}
+
+// ModelOf returns the kind of t, or "" for a Tokenizer of none of this
+// module's packages.
+func ModelOf(t Tokenizer) Model {
+	switch t.(type) {
+	case *wordpiece.Tokenizer:
+		return WordPiece
+	case *bpe.Tokenizer:
+		return BPE
+	case *unigram.Tokenizer:
+		return Unigram
+	}
+	return ""
+}
+
 // FileNames returns the names of the tokenizer files a model folder may
 // hold, which Load reads: a folder needs tokenizer.json, vocab.txt
 // (WordPiece), vocab.json with merges.txt (byte-level BPE), or
@@ -89,12 +132,12 @@ func Load(fsys fs.FS) (Tokenizer, error) {
 		if err := json.Unmarshal(data, &head); err != nil {
 			return nil, fmt.Errorf("tokenizer: tokenizer.json: %w (the file is damaged: download it again)", err)
 		}
-		switch typ := head.Model.Type; {
-		case typ == "WordPiece", typ == "" && head.Model.Merges == nil && head.Model.ContinuingSubwordPrefix != nil:
+		switch typ := Model(head.Model.Type); {
+		case typ == WordPiece, typ == "" && head.Model.Merges == nil && head.Model.ContinuingSubwordPrefix != nil:
 			return loaded(wordpiece.Load(fsys))
-		case typ == "BPE", typ == "" && head.Model.Merges != nil:
+		case typ == BPE, typ == "" && head.Model.Merges != nil:
 			return loaded(bpe.Load(fsys))
-		case typ == "Unigram":
+		case typ == Unigram:
 			return loaded(unigram.Load(fsys))
 		default:
 			return nil, fmt.Errorf("tokenizer: tokenizer.json: model type %q is not supported (want WordPiece, as BERT models have, BPE, as RoBERTa models have, or Unigram, as XLM-RoBERTa models have)", typ)

@@ -28,20 +28,22 @@ func files(t *testing.T, fixture string, names ...string) fstest.MapFS {
 	return m
 }
 
-// TestLoad checks that Load picks WordPiece or BPE by the folder's files,
-// and that the tokenizer it returns encodes the reference's first case.
+// TestLoad checks that Load picks WordPiece, BPE or Unigram by the
+// folder's files, that ModelOf names what it picked, and that the
+// tokenizer it returns encodes the reference's first case.
 func TestLoad(t *testing.T) {
 	for _, tc := range []struct {
 		name, fixture string
 		files         []string
-		want          string // the type Load must return
+		want          string          // the type Load must return
+		model         tokenizer.Model // what ModelOf says of it
 	}{
-		{"WordPiece tokenizer.json", "tiny-bert", []string{"tokenizer.json", "tokenizer_config.json"}, "*wordpiece.Tokenizer"},
-		{"vocab.txt", "tiny-bert", []string{"vocab.txt", "tokenizer_config.json"}, "*wordpiece.Tokenizer"},
-		{"BPE tokenizer.json", "tiny-roberta-50262", []string{"tokenizer.json", "tokenizer_config.json"}, "*bpe.Tokenizer"},
-		{"vocab.json+merges.txt", "tiny-roberta-50262", []string{"vocab.json", "merges.txt", "tokenizer_config.json"}, "*bpe.Tokenizer"},
-		{"Unigram tokenizer.json", "tiny-xlmr-16002", []string{"tokenizer.json", "tokenizer_config.json"}, "*unigram.Tokenizer"},
-		{"sentencepiece.bpe.model", "tiny-xlmr-16002", []string{"sentencepiece.bpe.model", "tokenizer_config.json"}, "*unigram.Tokenizer"},
+		{"WordPiece tokenizer.json", "tiny-bert", []string{"tokenizer.json", "tokenizer_config.json"}, "*wordpiece.Tokenizer", tokenizer.WordPiece},
+		{"vocab.txt", "tiny-bert", []string{"vocab.txt", "tokenizer_config.json"}, "*wordpiece.Tokenizer", tokenizer.WordPiece},
+		{"BPE tokenizer.json", "tiny-roberta-50262", []string{"tokenizer.json", "tokenizer_config.json"}, "*bpe.Tokenizer", tokenizer.BPE},
+		{"vocab.json+merges.txt", "tiny-roberta-50262", []string{"vocab.json", "merges.txt", "tokenizer_config.json"}, "*bpe.Tokenizer", tokenizer.BPE},
+		{"Unigram tokenizer.json", "tiny-xlmr-16002", []string{"tokenizer.json", "tokenizer_config.json"}, "*unigram.Tokenizer", tokenizer.Unigram},
+		{"sentencepiece.bpe.model", "tiny-xlmr-16002", []string{"sentencepiece.bpe.model", "tokenizer_config.json"}, "*unigram.Tokenizer", tokenizer.Unigram},
 	} {
 		tok, err := tokenizer.Load(files(t, tc.fixture, tc.files...))
 		if err != nil {
@@ -50,6 +52,9 @@ func TestLoad(t *testing.T) {
 		}
 		if got := fmt.Sprintf("%T", tok); got != tc.want {
 			t.Errorf("%s: got a %s, want a %s", tc.name, got, tc.want)
+		}
+		if got := tokenizer.ModelOf(tok); got != tc.model {
+			t.Errorf("%s: ModelOf = %q, want %q", tc.name, got, tc.model)
 		}
 		exp := reference.LoadExpected(t, filepath.Join(reference.Fixture(t, tc.fixture), "expected.json"))
 		if got, want := tok.EncodeIDs(exp.Cases[0].Text, 0), exp.Cases[0].InputIDs; !slices.Equal(got, want) {

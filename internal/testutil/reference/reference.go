@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,6 +55,51 @@ func Fixture(t testing.TB, name string) string {
 		return p
 	}
 	return Shared(t, filepath.Join("fixtures", name))
+}
+
+// MixedFixture returns a new model folder that holds the network of the
+// fixture model (config.json and its weights) with the tokenizer files of
+// the fixture tokenizerOf (every file of that folder but config.json,
+// weights and expected outputs): a folder put together from two
+// checkpoints, which the encoder must refuse or read as the two make
+// sense together.
+func MixedFixture(t testing.TB, model, tokenizerOf string) string {
+	t.Helper()
+	dst := t.TempDir()
+	network := func(name string) bool {
+		switch filepath.Ext(name) {
+		case ".safetensors", ".bin", ".pt":
+			return true
+		}
+		return name == "config.json"
+	}
+	for _, src := range []struct {
+		dir  string
+		want func(string) bool
+	}{
+		{Fixture(t, model), network},
+		{Fixture(t, tokenizerOf), func(name string) bool {
+			return !network(name) && !strings.HasPrefix(name, "expected")
+		}},
+	} {
+		entries, err := os.ReadDir(src.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !e.Type().IsRegular() || !src.want(e.Name()) {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(src.dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dst
 }
 
 // Case is one text of an expected.json file.
