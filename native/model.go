@@ -107,8 +107,9 @@ type linear struct {
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
 // fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
-// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
-// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
+// "go" for fp32; "amx", "avx512bf16" (amd64) or "neon" (arm64 with BF16),
+// then "go" for bf16; "avx512vnni", "avxvnni" (amd64) or "neon" (arm64
+// with SDOT), then "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionInt8 {
@@ -240,7 +241,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 			}
 		}
 		if m.bf16 != nil {
-			return linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
+			return linear{wb: packBF16(w, in, len(parts)*out, 1, in, m.bf16.layout), b: b}
 		}
 		if m.int8 != nil {
 			return linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
@@ -338,7 +339,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		return nil, err
 	}
 	if m.bf16 != nil {
-		m.decBF16 = packBF16(dec, H, V, 1, H)
+		m.decBF16 = packBF16(dec, H, V, 1, H, m.bf16.layout)
 	} else if m.int8 != nil {
 		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
