@@ -1,41 +1,32 @@
-// wasm_exec_node.js [GOROOT] [wasm binary] [arguments]: runs a js/wasm Go
-// program under node (as the Go toolchain's lib/wasm/wasm_exec_node.js
-// does) with kernel.wasm's exports as globalThis.spladeSIMD128. Started
-// by go_js_wasm_exec in this folder.
+// wasm_exec_node.js GOROOT BINARY [ARGUMENTS]: runs a js/wasm Go program
+// under node with the Go toolchain's own runner
+// (GOROOT/lib/wasm/wasm_exec_node.js), after kernel.wasm is instantiated
+// over the program's memory and set as globalThis.spladeSIMD128, as the
+// worker's worker.mjs does. Started by go_js_wasm_exec in this folder.
 "use strict";
 
-const [goroot, binary, ...args] = process.argv.slice(2);
-if (binary === undefined) {
-  console.error("usage: go_js_wasm_exec [wasm binary] [arguments]");
+const fs = require("fs");
+const path = require("path");
+
+const [goroot, ...rest] = process.argv.slice(2);
+if (goroot === undefined || rest.length === 0) {
+  console.error("usage: wasm_exec_node.js GOROOT BINARY [ARGUMENTS]");
   process.exit(1);
 }
+const kernel = new WebAssembly.Module(fs.readFileSync(path.join(__dirname, "kernel.wasm")));
 
-globalThis.require = require;
-globalThis.fs = require("fs");
-globalThis.path = require("path");
-globalThis.TextEncoder = require("util").TextEncoder;
-globalThis.TextDecoder = require("util").TextDecoder;
-globalThis.performance ??= require("perf_hooks").performance;
-globalThis.crypto ??= require("crypto");
+// The runner instantiates the Go program with WebAssembly.instantiate;
+// the first instance that exports a memory is the program.
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async function (...args) {
+  const result = await instantiate.apply(this, args);
+  const mem = result.instance?.exports.mem;
+  if (mem instanceof WebAssembly.Memory && globalThis.spladeSIMD128 === undefined) {
+    globalThis.spladeSIMD128 = new WebAssembly.Instance(kernel, { env: { mem } }).exports;
+  }
+  return result;
+};
 
-require(path.join(goroot, "lib", "wasm", "wasm_exec.js"));
-
-const go = new Go();
-go.argv = [binary, ...args];
-go.env = Object.assign({ TMPDIR: require("os").tmpdir() }, process.env);
-go.exit = process.exit;
-WebAssembly.instantiate(fs.readFileSync(binary), go.importObject).then(({ instance }) => {
-  const kernel = new WebAssembly.Module(fs.readFileSync(path.join(__dirname, "kernel.wasm")));
-  globalThis.spladeSIMD128 = new WebAssembly.Instance(kernel, { env: { mem: instance.exports.mem } }).exports;
-  process.on("exit", (code) => { // node exits if no event handler is pending
-    if (code === 0 && !go.exited) {
-      // a deadlock: make Go print the error and stack traces
-      go._pendingEvent = { id: 0 };
-      go._resume();
-    }
-  });
-  return go.run(instance);
-}).catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+const runner = path.join(goroot, "lib", "wasm", "wasm_exec_node.js");
+process.argv = [process.argv[0], runner, ...rest];
+require(runner);
