@@ -67,7 +67,7 @@ func newBackend(spec string, prec splade.Precision) (b compute.Backend, resolved
 		if kernel == "" {
 			kernel = ks[0]
 			if prec == splade.PrecisionBF16 && kernel == "go" {
-				return nil, "", fmt.Errorf("model: precision bf16: this CPU has no AMX-BF16, and the plain-Go bf16 kernel is far slower than fp32 (use fp32, or --backend native:go to run it anyway)")
+				return nil, "", fmt.Errorf("model: precision bf16: this CPU has no bf16 instructions (AMX-BF16, AVX512-BF16, arm64 BF16), and the plain-Go bf16 kernel is far slower than fp32 (use fp32, or --backend native:go to run it anyway)")
 			}
 		}
 		if !slices.Contains(ks, kernel) {

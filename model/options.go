@@ -34,8 +34,8 @@ type Options struct {
 	// activation_function, else relu.
 	Activation splade.Activation
 	// Precision is splade.PrecisionFP32 (empty: the default, exact),
-	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16 or
-	// AMX; see the README for its accuracy) or splade.PrecisionInt8 (the
+	// splade.PrecisionBF16 (the native engine on a CPU with AVX512-BF16,
+	// AMX or arm64's BF16; see the README for its accuracy) or splade.PrecisionInt8 (the
 	// native engine, fastest with AVX512-VNNI or AVX-VNNI; see
 	// docs/kernels.md for its accuracy).
 	Precision splade.Precision

@@ -13,9 +13,8 @@ import (
 //
 //   - A in bf16, row major [blockRows, kp] (kp: K rounded up to bf16Step,
 //     zero past K), and
-//   - a panel of B in the VNNI layout of AMX and VDPBF16PS: for each step of
-//     bf16Step rows of K, two halves of 16 columns, each 16 pairs of rows
-//     by 16 columns by the pair (k even, k odd): 1 KB per half.
+//   - a panel of B [kp, panelWidth] in the layout its kernel reads
+//     (bf16Layout), packed once at load.
 //
 // A product of at most blockRows rows (a short query) takes the kernel's
 // rows version where it has one: A converted once for all panels, no
@@ -38,6 +37,30 @@ func bf16(f float32) uint16 {
 // bf16ToF32 widens a bfloat16.
 func bf16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 
+// bf16Layout is the order of a panel's values, the one its kernel reads.
+type bf16Layout int
+
+const (
+	// layoutVNNI is the layout of AMX, VDPBF16PS and blockGo: for each
+	// step of bf16Step rows of K, two halves of 16 columns, each 16 pairs
+	// of rows by 16 columns by the pair (k even, k odd): 1 KB per half.
+	layoutVNNI bf16Layout = iota
+	// layoutMMLA is the layout of arm64's BFMMLA, which multiplies a 2 x 4
+	// matrix of A by the transpose of a 2 x 4 one of B: for each group of
+	// 8 columns, for each 4 rows of K, the 4 pairs of columns (j even, j
+	// odd) by the 4 rows: 64 bytes, one 16-byte register per pair.
+	layoutMMLA
+)
+
+// index is where element (k, j) of a panel [kp, panelWidth] lies.
+func (l bf16Layout) index(kp, k, j int) int {
+	if l == layoutMMLA {
+		return (j/8*kp/4+k/4)*32 + j%8/2*8 + j%2*4 + k%4
+	}
+	s, kk := k/bf16Step, k%bf16Step
+	return ((s*2+j/16)*16+kk/2)*32 + j%16*2 + kk%2
+}
+
 // packedBF16 is B [K, N] in bf16 panels (see above).
 type packedBF16 struct {
 	k, kp, n int
@@ -45,8 +68,8 @@ type packedBF16 struct {
 }
 
 // packBF16 packs B [K, N] whose element (k, n) is src[k*sk + n*sn] (see
-// pack) in bf16.
-func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
+// pack) in bf16, in layout l.
+func packBF16(src []float32, K, N, sk, sn int, l bf16Layout) packedBF16 {
 	kp := (K + bf16Step - 1) / bf16Step * bf16Step
 	b := packedBF16{k: K, kp: kp, n: N, data: hugepage.Make[uint16](panels(N) * kp * panelWidth)}
 	newCrew(&threads{}).parallel(panels(N), func(_, p int) { // at load: on every core
@@ -54,16 +77,15 @@ func packBF16(src []float32, K, N, sk, sn int) packedBF16 {
 		for j := range min(panelWidth, N-p*panelWidth) {
 			n := p*panelWidth + j
 			half, c := j/16, j%16
-			if sk != 1 {
+			if sk != 1 || l != layoutVNNI {
 				for k := range K {
-					s, kk := k/bf16Step, k%bf16Step
-					pd[((s*2+half)*16+kk/2)*32+c*2+kk%2] = bf16(src[k*sk+n*sn])
+					pd[l.index(kp, k, j)] = bf16(src[k*sk+n*sn])
 				}
 				continue
 			}
-			// A contiguous column (a weight row), a step of bf16Step
-			// values at a time: each pair (k even, k odd) is two
-			// neighbours, the pairs one 32-value row apart.
+			// A contiguous column (a weight row) in the VNNI layout, a
+			// step of bf16Step values at a time: each pair (k even, k
+			// odd) is two neighbours, the pairs one 32-value row apart.
 			col := src[n*sn:][:K]
 			for s := 0; s*bf16Step < K; s++ {
 				step := col[s*bf16Step : min((s+1)*bf16Step, K)]
@@ -103,11 +125,11 @@ func blockGo(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 				continue
 			}
 			x := bf16ToF32(av)
-			s, kk := k/bf16Step, k%bf16Step
-			rr, e := kk/2, kk%2
-			for j := range panelWidth {
-				half, cc := j/16, j%16
-				acc[j] += x * bf16ToF32(panel[((s*2+half)*16+rr)*32+cc*2+e])
+			for h := 0; h < panelWidth; h += 16 { // a half: 16 columns, every other value
+				half := panel[layoutVNNI.index(kp, k, h):]
+				for j := range 16 {
+					acc[h+j] += x * bf16ToF32(half[2*j])
+				}
 			}
 		}
 		copy(c[r*ldc:r*ldc+panelWidth], acc[:])
@@ -204,14 +226,16 @@ func gemmBF16Rows(kern namedBlockKernel, M int, ab []uint16, b packedBF16, p0, p
 }
 
 // namedBlockKernel is a bf16 block kernel with the name Kernel reports,
-// optionally a version that computes n consecutive full panels at once
-// (panels and c advance by one panel and panelWidth columns each), and
-// optionally one that does so for 1 to blockRows rows of A and C.
+// the layout of the panels it reads, optionally a version that computes n
+// consecutive full panels at once (panels and c advance by one panel and
+// panelWidth columns each), and optionally one that does so for 1 to
+// blockRows rows of A and C.
 type namedBlockKernel struct {
-	name  string
-	fn    blockKernel
-	multi func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
-	rows  func(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
+	name   string
+	layout bf16Layout
+	fn     blockKernel
+	multi  func(kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
+	rows   func(rows, kp int, a []uint16, panels []uint16, c []float32, ldc, n int)
 }
 
 // clearBlock zeroes a block of c: the product over an empty K.

@@ -123,12 +123,12 @@ func blockAVX512BF16(kp int, a []uint16, panel []uint16, c []float32, ldc int) {
 func bf16Kernels() []namedBlockKernel {
 	var ks []namedBlockKernel
 	if amxUsable() {
-		ks = append(ks, namedBlockKernel{"amx", blockAMX, blocksAMX, rowsAMX})
+		ks = append(ks, namedBlockKernel{"amx", layoutVNNI, blockAMX, blocksAMX, rowsAMX})
 	}
 	if cpu.X86.HasAVX512BF16 {
-		ks = append(ks, namedBlockKernel{"avx512bf16", blockAVX512BF16, nil, rowsAVX512BF16})
+		ks = append(ks, namedBlockKernel{"avx512bf16", layoutVNNI, blockAVX512BF16, nil, rowsAVX512BF16})
 	}
-	return append(ks, namedBlockKernel{"go", blockGo, nil, nil})
+	return append(ks, namedBlockKernel{"go", layoutVNNI, blockGo, nil, nil})
 }
 
 //go:noescape

@@ -22,7 +22,7 @@
 // the kernel, and the cores split the output columns.
 //
 // Three precisions (Options.Precision): fp32; bf16 (AMX, or VDPBF16PS
-// on AVX512-BF16); and int8, dynamic quantization of every linear layer
+// on AVX512-BF16, or BFMMLA on arm64 with BF16); and int8, dynamic quantization of every linear layer
 // and the head (weights per output column at load, activations per token
 // at run time, int32 sums; VPDPBUSD on AVX512-VNNI or AVX-VNNI). See
 // int8.go for the arithmetic and docs/kernels.md for quality and speed.

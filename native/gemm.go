@@ -215,11 +215,25 @@ func gemmRef(M, N, K int, a []float32, lda int, b func(k, n int) float32, c []fl
 }
 
 // namedKernel is a micro-kernel with the name Kernel reports, and
-// optionally its small-M version (see gemmSmall).
+// optionally its small-M version (see gemmSmall) and whole-product
+// versions (see wholeKernel).
 type namedKernel struct {
 	name  string
 	fn    tileKernel
 	small smallKernel
+	whole *wholeKernel
+}
+
+// wholeKernel computes a whole product, or a whole max-pooled head, in
+// one call: a kernel outside Go (WebAssembly SIMD, which the JavaScript
+// host runs; gemm_wasm.go), where every call costs microseconds. The
+// slices stay on the heap: the kernel reads and writes them by address.
+type wholeKernel struct {
+	// gemm is gemmPanels: C = A·B in the columns of panels p0 to p1 of B.
+	gemm func(M int, a []float32, lda int, b packed, p0, p1 int, c []float32, ldc int)
+	// maxPool sets acc[n] to the maximum of acc[n] and (A·B)[r, n] over
+	// the M rows of A, for every n < panels(b.n)*panelWidth.
+	maxPool func(M int, a []float32, lda int, b packed, acc []float32)
 }
 
 // clearTile zeroes a tile of c: the product over an empty K.

@@ -80,10 +80,10 @@ func tileAVX2Go(k int, a []float32, lda int, panel []float32, c []float32, ldc i
 func fp32Kernels() []namedKernel {
 	var ks []namedKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, namedKernel{"avx512", tileAVX512Go, smallAVX512})
+		ks = append(ks, namedKernel{"avx512", tileAVX512Go, smallAVX512, nil})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, namedKernel{"avx2", tileAVX2Go, nil})
+		ks = append(ks, namedKernel{"avx2", tileAVX2Go, nil, nil})
 	}
-	return append(ks, namedKernel{"go", tileBlocked, smallBlocked})
+	return append(ks, namedKernel{"go", tileBlocked, smallBlocked, nil})
 }

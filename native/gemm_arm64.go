@@ -53,7 +53,7 @@ func smallNEON(k int, a []float32, panel []float32, c []float32, ldc int) {
 func fp32Kernels() []namedKernel {
 	var ks []namedKernel
 	if hasNEON {
-		ks = append(ks, namedKernel{"neon", tileNEON, smallNEON})
+		ks = append(ks, namedKernel{"neon", tileNEON, smallNEON, nil})
 	}
-	return append(ks, namedKernel{"go", tileBlocked, smallBlocked})
+	return append(ks, namedKernel{"go", tileBlocked, smallBlocked, nil})
 }

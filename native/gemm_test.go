@@ -8,7 +8,7 @@ import (
 
 // plainKernel is the plain-Go tile and small-M kernels, the reference of
 // the portable ones: held to gemmRef like every kernel.
-var plainKernel = namedKernel{"plain", tileGo, smallGo}
+var plainKernel = namedKernel{"plain", tileGo, smallGo, nil}
 
 func randSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
@@ -228,6 +228,151 @@ func TestRowsBlocked(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWholeKernels holds every whole-product kernel this host runs (the
+// WebAssembly SIMD one, under native/simd128/go_js_wasm_exec) to the
+// definition of the matrix product, and its max-pooled head to the
+// maximum of that product's rows: edge rows, edge panels, panel ranges.
+func TestWholeKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	tested := 0
+	for _, nk := range fp32Kernels() {
+		if nk.whole == nil {
+			continue
+		}
+		tested++
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 32, 8}, {3, 33, 5}, {18, 100, 128}, {18, 70, 0}, {5, 200, 64}, {0, 40, 16}} {
+			M, N, K := sh[0], sh[1], sh[2]
+			lda := K + 3
+			a := randSlice(r, M*lda+1)
+			w := randSlice(r, N*K+1) // [N, K]: an nn.Linear weight
+			b := pack(nil, w, K, N, 1, K)
+			want := make([]float32, M*N)
+			gemmRef(M, N, K, a, lda, func(k, n int) float32 { return w[n*K+k] }, want, N)
+			near := func(got, exp float32) bool {
+				return math.Abs(float64(got-exp)) <= 1e-4*(1+math.Abs(float64(exp)))
+			}
+			for _, pr := range [][2]int{{0, panels(N)}, {panels(N) / 2, panels(N)}, {0, (panels(N) + 1) / 2}} {
+				p0, p1 := pr[0], pr[1]
+				ldc := N + 2
+				c := make([]float32, M*ldc)
+				for i := range c {
+					c[i] = float32(math.NaN()) // every element of the panels is written, no other
+				}
+				nk.whole.gemm(M, a, lda, b, p0, p1, c, ldc)
+				for m := range M {
+					for n := range ldc {
+						got := c[m*ldc+n]
+						if n < p0*panelWidth || n >= min(N, p1*panelWidth) {
+							if !math.IsNaN(float64(got)) {
+								t.Fatalf("%s gemm M=%d N=%d K=%d panels %d-%d: C[%d,%d] = %v written", nk.name, M, N, K, p0, p1, m, n, got)
+							}
+							continue
+						}
+						if exp := want[m*N+n]; !near(got, exp) {
+							t.Fatalf("%s gemm M=%d N=%d K=%d panels %d-%d: C[%d,%d] = %v, want %v", nk.name, M, N, K, p0, p1, m, n, got, exp)
+						}
+					}
+				}
+			}
+			acc := randSlice(r, panels(N)*panelWidth) // maxima so far
+			exp := append([]float32(nil), acc...)
+			for n := range N {
+				for m := range M {
+					exp[n] = max(exp[n], want[m*N+n])
+				}
+			}
+			for n := N; n < len(exp); n++ { // the zero columns past N
+				if M > 0 {
+					exp[n] = max(exp[n], 0)
+				}
+			}
+			nk.whole.maxPool(M, a, lda, b, acc)
+			for n := range acc {
+				if !near(acc[n], exp[n]) {
+					t.Fatalf("%s maxPool M=%d N=%d K=%d: column %d = %v, want %v", nk.name, M, N, K, n, acc[n], exp[n])
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Skip("no whole-product kernel here: the WebAssembly SIMD one runs under native/simd128/go_js_wasm_exec")
+	}
+}
+
+// TestWholeInt8Kernels holds every whole-product int8 kernel this host
+// runs (as TestWholeKernels) to the plain-Go int8 kernel: the product
+// with bias through gemmInt8Panels, and its maximum over the rows.
+func TestWholeInt8Kernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	near := func(got, exp float32) bool {
+		return math.Abs(float64(got-exp)) <= 1e-5*(1+math.Abs(float64(exp)))
+	}
+	tested := 0
+	for _, nk := range int8Kernels() {
+		if nk.whole == nil {
+			continue
+		}
+		tested++
+		for _, sh := range [][3]int{{1, 1, 1}, {4, 32, 8}, {3, 33, 5}, {18, 100, 128}, {18, 70, 0}, {5, 200, 64}, {13, 40, 512}} {
+			M, N, K := sh[0], sh[1], sh[2]
+			lda := K + 3
+			a := randSlice(r, M*lda+1)
+			w := randSlice(r, N*K+1)
+			b := packInt8(w, K, N, 1, K, randSlice(r, N))
+			var q quantRows
+			quantizeRows(&q, M, a, lda, K, b.kp)
+			ldc := N + 2
+			want := make([]float32, M*ldc)
+			gemmInt8Panels(int8TileGo, M, &q, 0, &b, 0, panels(N), want, ldc, &int8Scratch{})
+			for _, pr := range [][2]int{{0, panels(N)}, {panels(N) / 2, panels(N)}, {0, (panels(N) + 1) / 2}} {
+				p0, p1 := pr[0], pr[1]
+				for _, r0 := range []int{0, M / 2} { // rows r0 to M-1 of q
+					c := make([]float32, M*ldc)
+					for i := range c {
+						c[i] = float32(math.NaN()) // every element of the panels is written, no other
+					}
+					nk.whole.gemm(M-r0, &q, r0, &b, p0, p1, c, ldc)
+					for m := range M - r0 {
+						for n := range ldc {
+							got := c[m*ldc+n]
+							if n < p0*panelWidth || n >= min(N, p1*panelWidth) {
+								if !math.IsNaN(float64(got)) {
+									t.Fatalf("%s gemm M=%d N=%d K=%d rows %d- panels %d-%d: C[%d,%d] = %v written", nk.name, M, N, K, r0, p0, p1, m, n, got)
+								}
+								continue
+							}
+							if exp := want[(r0+m)*ldc+n]; !near(got, exp) {
+								t.Fatalf("%s gemm M=%d N=%d K=%d rows %d- panels %d-%d: C[%d,%d] = %v, want %v", nk.name, M, N, K, r0, p0, p1, m, n, got, exp)
+							}
+						}
+					}
+				}
+			}
+			acc := randSlice(r, panels(N)*panelWidth) // maxima so far
+			exp := append([]float32(nil), acc...)
+			for n := range N {
+				for m := range M {
+					exp[n] = max(exp[n], want[m*ldc+n])
+				}
+			}
+			for n := N; n < len(exp); n++ { // the zero columns past N, zero bias
+				if M > 0 {
+					exp[n] = max(exp[n], 0)
+				}
+			}
+			nk.whole.maxPool(M, &q, &b, acc)
+			for n := range acc {
+				if !near(acc[n], exp[n]) {
+					t.Fatalf("%s maxPool M=%d N=%d K=%d: column %d = %v, want %v", nk.name, M, N, K, n, acc[n], exp[n])
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Skip("no whole-product int8 kernel here: the WebAssembly SIMD one runs under native/simd128/go_js_wasm_exec")
 	}
 }
 

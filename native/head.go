@@ -21,9 +21,26 @@ const headGroup = 16
 // tiles with copies of its last row, which leave the maximum as it is, so
 // that every tile belongs to one sequence and reduces with maxRows. Sum
 // pooling sums the activated logits row by row, padding rows skipped.
+// On a whole-head kernel (WebAssembly SIMD) max pooling takes each
+// sequence in one call instead (poolWhole).
 func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 	S, V, H := len(offs)-1, m.vocab, m.hidden
 	sum := m.pooling == splade.PoolingSum
+	if w := m.kernel.whole; w != nil && !sum && m.bf16 == nil && m.int8 == nil {
+		poolWhole(m, S, pooled, ws, func(s int, acc []float32) {
+			w.maxPool(offs[s+1]-offs[s], h[offs[s]*H:], H, m.dec, acc)
+		})
+		return
+	}
+	if m.int8 != nil && m.int8.whole != nil && !sum {
+		kp := m.decInt8.kp
+		poolWhole(m, S, pooled, ws, func(s int, acc []float32) { // the sequence's rows quantized first
+			n := offs[s+1] - offs[s]
+			quantizeRows(&ws.xq, n, h[offs[s]*H:], H, H, kp)
+			m.int8.whole.maxPool(n, &ws.xq, &m.decInt8, acc)
+		})
+		return
+	}
 	// R rows per block: a kernel's tile, or smallRows on its small-M
 	// version where that pads fewer rows (a short query).
 	padded := func(R int) (n int) {
@@ -160,9 +177,31 @@ func pool(m *Model, h []float32, offs []int, pooled []float32, ws *workspace) {
 			}
 		}
 	})
-	if sum {
-		return
+	if !sum {
+		activatePooled(m, S, pooled, ws)
 	}
+}
+
+// poolWhole is pool (max pooling) on a whole-head kernel (wholeKernel,
+// wholeInt8Kernel): maxPool(s, acc) takes the maxima of sequence s over
+// all of the vocabulary's panels into acc in one call.
+func poolWhole(m *Model, S int, pooled []float32, ws *workspace, maxPool func(s int, acc []float32)) {
+	V := m.vocab
+	ws.acc = grow(ws.acc, panels(V)*panelWidth)
+	for s := range S {
+		for i := range ws.acc {
+			ws.acc[i] = float32(math.Inf(-1))
+		}
+		maxPool(s, ws.acc)
+		copy(pooled[s*V:(s+1)*V], ws.acc)
+	}
+	activatePooled(m, S, pooled, ws)
+}
+
+// activatePooled adds the decoder's bias to the S max-pooled rows of
+// logits in pooled and activates them.
+func activatePooled(m *Model, S int, pooled []float32, ws *workspace) {
+	V, decB, loglog := m.vocab, m.decB, m.activation == splade.ActivationLog1pReLU
 	ws.crew.parallel(S, func(_, s int) {
 		row := pooled[s*V : (s+1)*V]
 		for j, z := range row {

@@ -269,8 +269,22 @@ func gemmInt8Panels(kern int8Kernel, M int, q *quantRows, r0 int, b *packedInt8,
 	}
 }
 
-// namedInt8Kernel is an int8 kernel with the name Kernel reports.
+// namedInt8Kernel is an int8 kernel with the name Kernel reports, and
+// optionally its whole-product versions (see wholeInt8Kernel).
 type namedInt8Kernel struct {
-	name string
-	fn   int8Kernel
+	name  string
+	fn    int8Kernel
+	whole *wholeInt8Kernel
+}
+
+// wholeInt8Kernel is wholeKernel for int8: a whole product, or a whole
+// max-pooled head, in one call (WebAssembly SIMD; gemm_wasm.go).
+type wholeInt8Kernel struct {
+	// gemm is gemmInt8Panels: rows r0 to r0+M-1 of C = A·B + bias in
+	// the columns of panels p0 to p1 of B, from A's rows quantized in q.
+	gemm func(M int, q *quantRows, r0 int, b *packedInt8, p0, p1 int, c []float32, ldc int)
+	// maxPool sets acc[n] to the maximum of acc[n] and C[r, n] over the
+	// rows 0 to M-1 of C = A·B + bias, A's rows quantized in q, for every
+	// n < panels(b.n)*panelWidth.
+	maxPool func(M int, q *quantRows, b *packedInt8, acc []float32)
 }

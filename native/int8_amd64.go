@@ -57,12 +57,12 @@ func int8TileAVXVNNIGo(a *quantRows, r0 int, b *packedInt8, p int, c []float32, 
 func int8Kernels() []namedInt8Kernel {
 	var ks []namedInt8Kernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI {
-		ks = append(ks, namedInt8Kernel{"avx512vnni", int8TileAVX512Go})
+		ks = append(ks, namedInt8Kernel{"avx512vnni", int8TileAVX512Go, nil})
 	}
 	if cpu.X86.HasAVXVNNI && cpu.X86.HasAVX2 {
-		ks = append(ks, namedInt8Kernel{"avxvnni", int8TileAVXVNNIGo})
+		ks = append(ks, namedInt8Kernel{"avxvnni", int8TileAVXVNNIGo, nil})
 	}
-	return append(ks, namedInt8Kernel{"go", int8TileGo})
+	return append(ks, namedInt8Kernel{"go", int8TileGo, nil})
 }
 
 //go:noescape

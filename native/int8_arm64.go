@@ -38,9 +38,9 @@ func int8TileNEON(a *quantRows, r0 int, b *packedInt8, p int, c []float32, ldc i
 func int8Kernels() []namedInt8Kernel {
 	var ks []namedInt8Kernel
 	if hasNEON && cpu.ARM64.HasASIMDDP {
-		ks = append(ks, namedInt8Kernel{"neon", int8TileNEON})
+		ks = append(ks, namedInt8Kernel{"neon", int8TileNEON, nil})
 	}
-	return append(ks, namedInt8Kernel{"go", int8TileGo})
+	return append(ks, namedInt8Kernel{"go", int8TileGo, nil})
 }
 
 // quantizeRow is quantizeRowGo on arm64.

@@ -1,11 +1,11 @@
-//go:build !amd64 && !arm64
+//go:build !amd64 && !arm64 && !(js && wasm)
 
 package native
 
 // int8Kernels lists the int8 kernels this CPU runs: only the plain-Go one
 // off amd64.
 func int8Kernels() []namedInt8Kernel {
-	return []namedInt8Kernel{{"go", int8TileGo}}
+	return []namedInt8Kernel{{"go", int8TileGo, nil}}
 }
 
 // quantizeRow is quantizeRowGo off amd64.

@@ -72,7 +72,7 @@ func TestInt8Kernels(t *testing.T) {
 		}
 	}
 	if len(ks) == 1 {
-		t.Log("no AVX512-VNNI or AVX-VNNI on this CPU: only the plain-Go int8 kernel was tested")
+		t.Log("no int8 kernel for this CPU (AVX512-VNNI, AVX-VNNI, arm64 SDOT, WebAssembly SIMD): only the plain-Go int8 kernel was tested")
 	}
 }
 

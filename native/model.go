@@ -73,6 +73,7 @@ type workspace struct {
 	tilesBF16                        []bf16Scratch
 	tilesInt8                        []int8Scratch
 	xq                               quantRows // int8: the rows of a short query, or the head's, quantized once
+	acc                              []float32 // the pooled head's maxima of one sequence (wholeKernel.maxPool)
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
@@ -110,8 +111,9 @@ type linear struct {
 
 // Kernels lists the micro-kernels this CPU runs at precision p (empty:
 // fp32), fastest first: "avx512", "avx2" (amd64) or "neon" (arm64), then
-// "go" for fp32; "amx", "avx512bf16", "go" for bf16; "avx512vnni",
-// "avxvnni", "go" for int8. The last, portable Go, runs everywhere.
+// "go" for fp32; "amx", "avx512bf16" (amd64) or "neon" (arm64 with BF16),
+// then "go" for bf16; "avx512vnni", "avxvnni" (amd64) or "neon" (arm64
+// with SDOT), then "go" for int8. The last, portable Go, runs everywhere.
 func Kernels(p splade.Precision) []string {
 	var names []string
 	if p == splade.PrecisionInt8 {
@@ -268,7 +270,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		var l linear
 		switch {
 		case m.bf16 != nil:
-			l = linear{wb: packBF16(w, in, len(parts)*out, 1, in), b: b}
+			l = linear{wb: packBF16(w, in, len(parts)*out, 1, in, m.bf16.layout), b: b}
 		case m.int8 != nil:
 			l = linear{wq: packInt8(w, in, len(parts)*out, 1, in, b), b: b}
 		default:
@@ -373,7 +375,7 @@ func New(p *checkpoint.Params, opts Options) (*Model, error) {
 		return nil, err
 	}
 	if m.bf16 != nil {
-		m.decBF16 = packBF16(dec, H, V, 1, H)
+		m.decBF16 = packBF16(dec, H, V, 1, H, m.bf16.layout)
 	} else if m.int8 != nil {
 		m.decInt8 = packInt8(dec, H, V, 1, H, nil)
 	} else {
@@ -609,6 +611,10 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 				quantizeRows(&st.q, hi-lo, x[lo*in:], in, in, l.wq.kp)
 				q, r0 = &st.q, 0
 			}
+			if m.int8.whole != nil {
+				m.int8.whole.gemm(hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out)
+				return
+			}
 			gemmInt8Panels(m.int8.fn, hi-lo, q, r0, &l.wq, p0, p1, dst[lo*out:hi*out], out, st)
 			return
 		}
@@ -618,6 +624,8 @@ func (m *Model) apply(ws *workspace, l *linear, x []float32, N int, dst []float3
 			gemmBF16Panels(*m.bf16, hi-lo, x[lo*in:hi*in], in, l.wb, p0, p1, dst[lo*out:hi*out], out, &tilesBF16[w])
 		} else if small {
 			gemmSmall(m.kernel.small, N, ws.xs, l.w, p0, p1, dst, out, &tiles[w])
+		} else if m.kernel.whole != nil {
+			m.kernel.whole.gemm(hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out)
 		} else {
 			gemmPanels(m.kernel.fn, hi-lo, x[lo*in:hi*in], in, l.w, p0, p1, dst[lo*out:hi*out], out, &tiles[w])
 		}

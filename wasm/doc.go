@@ -6,7 +6,9 @@
 // log(1 + log(1 + relu(z))), "log1p_relu"), pool = max or sum — through
 // package native's portable pure-Go kernel: no GoMLX, no cgo, no mmap, no
 // assembly and no net/http, so that a GOOS=js or GOOS=wasip1 binary stays
-// small and starts fast. There is one hand-written forward pass in the
+// small and starts fast. Where the JavaScript host provides package
+// native/simd128's WebAssembly SIMD kernels (the worker does), the fp32
+// matrix products and the pooled head run on those instead. There is one hand-written forward pass in the
 // project (package native); this package adds what an edge worker needs
 // around it: loading a model folder from an fs.FS, one text at a time.
 //

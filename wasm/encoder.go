@@ -58,6 +58,7 @@ type Encoder struct {
 	dim    int
 	tok    tokenizer.Tokenizer // the tokenizer that Token reads
 	routes *route.Set
+	kernel string // see Kernel
 }
 
 // Load reads an encoder from the model folder at the root of fsys, through
@@ -180,6 +181,13 @@ func (e *Encoder) Model() string { return e.name }
 // pass (float32, or int8 with LoadOptions.Precision), as a WebAssembly
 // build runs it.
 func (e *Encoder) Backend() string { return "wasm-go" }
+
+// Kernel names package native's kernel that the masked-LM model runs on:
+// "simd128" (WebAssembly SIMD, where the JavaScript host provides package
+// native/simd128's kernels, as the worker does) or "go" (the portable
+// pure-Go kernel), float32 or int8; empty for an inference-free folder
+// without a model.
+func (e *Encoder) Kernel() string { return e.kernel }
 
 // Tokenizer returns the tokenizer of the document side (of the queries for
 // an inference-free folder).

@@ -67,6 +67,7 @@ type server struct {
 	loads    int          // times this instance parsed the model (set once, before serving)
 	requests atomic.Int64 // requests this instance has served
 	api      http.Handler // nil when the model failed to load
+	kernel   string       // the model's kernel (wasm.Encoder.Kernel)
 	loadErr  error
 }
 
@@ -104,7 +105,7 @@ func (s *server) load(jsctx js.Value) error {
 	if err != nil {
 		return fmt.Errorf("worker: loading the model: %w", err)
 	}
-	s.api = httpapi.NewHandler(served{enc}, httpapi.DefaultLimits(), nil)
+	s.api, s.kernel = httpapi.NewHandler(served{enc}, httpapi.DefaultLimits(), nil), enc.Kernel()
 	// The file copies are garbage now; collect them before the first
 	// request so that the isolate's memory stays near the parsed model.
 	runtime.GC()
@@ -123,6 +124,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		h.Set("X-Splade-Go-Memory", strconv.FormatUint(ms.Sys, 10))
+		// "simd128" where worker.mjs provided the SIMD kernels
+		h.Set("X-Splade-Kernel", s.kernel)
 	}
 	if s.api == nil {
 		httpapi.Error(w, http.StatusInternalServerError, s.loadErr.Error())

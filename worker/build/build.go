@@ -23,6 +23,7 @@ import (
 	"github.com/splade-go/splade"
 	"github.com/splade-go/splade/checkpoint"
 	"github.com/splade-go/splade/layout"
+	"github.com/splade-go/splade/native/simd128"
 	"github.com/splade-go/splade/tokenizer"
 	"github.com/splade-go/splade/tokenizer/unigram"
 	"github.com/splade-go/splade/wasm"
@@ -154,12 +155,15 @@ func (o options) write(ctx context.Context) (*result, error) {
 	if err := os.WriteFile(filepath.Join(o.out, "worker.mjs"), workerMJS, 0o644); err != nil {
 		return nil, fmt.Errorf("worker/build: %w", err)
 	}
+	if err := os.WriteFile(filepath.Join(o.out, "simd128.wasm"), simd128.Module(), 0o644); err != nil {
+		return nil, fmt.Errorf("worker/build: %w", err)
+	}
 	if err := writeModelMJS(o, modelFiles, res.Model); err != nil {
 		return nil, err
 	}
 
 	modules := []outFile{{Name: "worker.mjs", Type: "esModule"}, {Name: "wasm_exec.js", Type: "esModule"},
-		{Name: "model.mjs", Type: "esModule"}, {Name: "app.wasm", Type: "wasm"}}
+		{Name: "model.mjs", Type: "esModule"}, {Name: "app.wasm", Type: "wasm"}, {Name: "simd128.wasm", Type: "wasm"}}
 	for _, f := range modelFiles {
 		modules = append(modules, outFile{Name: modelSubfolder + "/" + f, Type: "data"})
 	}
@@ -588,7 +592,7 @@ fallthrough = false
 
 [[rules]]
 type = "CompiledWasm"
-globs = ["app.wasm"]
+globs = ["app.wasm", "simd128.wasm"]
 fallthrough = false
 
 [[rules]]

@@ -289,7 +289,18 @@ func TestWorkerTinyBert(t *testing.T) {
 	model := reference.Fixture(t, "tiny-bert")
 	workerdBinary(t)
 	s := serve(t, buildWorker(t, model, "F32"))
+	checkKernel(t, s, "simd128")
 	checkExpected(t, s, reference.LoadExpected(t, filepath.Join(model, "expected.json")), tolAbs, tolRel)
+}
+
+// checkKernel checks the kernel the worker's model runs on (/healthz's
+// X-Splade-Kernel): WebAssembly SIMD, which worker.mjs provides.
+func checkKernel(t *testing.T, s *server, want string) {
+	t.Helper()
+	_, h, _ := s.do(t, http.MethodGet, "/healthz", "")
+	if got := h.Get("X-Splade-Kernel"); got != want {
+		t.Errorf("X-Splade-Kernel = %q, want %q", got, want)
+	}
 }
 
 // TestWorkerTinyRoberta serves a RoBERTa model (byte-level BPE tokenizer,
@@ -346,13 +357,19 @@ func TestWorkerEdgeBert(t *testing.T) {
 	workerdBinary(t)
 	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	t.Run("F32", func(t *testing.T) {
-		checkExpected(t, serve(t, buildWorker(t, model, "F32")), exp, tolAbs, tolRel)
+		s := serve(t, buildWorker(t, model, "F32"))
+		checkKernel(t, s, "simd128")
+		checkExpected(t, s, exp, tolAbs, tolRel)
 	})
 	t.Run("F16", func(t *testing.T) {
-		checkExpected(t, serve(t, buildWorker(t, model, "F16")), exp, tolAbsF16, tolRelF16)
+		s := serve(t, buildWorker(t, model, "F16"))
+		checkKernel(t, s, "simd128")
+		checkExpected(t, s, exp, tolAbsF16, tolRelF16)
 	})
 	t.Run("I8", func(t *testing.T) {
-		checkQuality(t, serve(t, buildWorker(t, model, "I8")), exp)
+		s := serve(t, buildWorker(t, model, "I8"))
+		checkKernel(t, s, "simd128")
+		checkQuality(t, s, exp)
 	})
 }
 
@@ -702,7 +719,7 @@ func TestBuildLayout(t *testing.T) {
 	for _, f := range res.Files {
 		names = append(names, f.Name)
 	}
-	want := []string{"worker.mjs", "wasm_exec.js", "model.mjs", "app.wasm", "model/config.json", "model/model.safetensors",
+	want := []string{"worker.mjs", "wasm_exec.js", "model.mjs", "app.wasm", "simd128.wasm", "model/config.json", "model/model.safetensors",
 		"model/special_tokens_map.json", "model/tokenizer.json", "model/tokenizer_config.json"} // no vocab.txt: tokenizer.json replaces it
 	if !slices.Equal(names, want) {
 		t.Errorf("modules %v, want %v", names, want)
@@ -731,7 +748,10 @@ func TestBuildLayout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range want[4:] {
+		for _, m := range want[3:] {
+			if name == "model.mjs" && !strings.HasPrefix(m, "model/") { // the model folder only
+				continue
+			}
 			if !strings.Contains(string(data), fmt.Sprintf(quote, m)) {
 				t.Errorf("%s does not name %s", name, m)
 			}

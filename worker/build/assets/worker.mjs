@@ -11,6 +11,7 @@
 
 import "./wasm_exec.js"; // the Go toolchain's js/wasm support; defines globalThis.Go
 import app from "./app.wasm"; // a WebAssembly.Module, compiled when the worker is deployed
+import simd128 from "./simd128.wasm"; // package native's WebAssembly SIMD kernels (native/simd128)
 import { files, config } from "./model.mjs"; // the model folder as data modules
 
 let instances = 0; // Go instances started in this isolate
@@ -34,6 +35,17 @@ function start() {
       },
     },
   });
+  // The SIMD kernels work on the Go program's own memory; package native
+  // finds them as globalThis.spladeSIMD128 as it loads the model (without
+  // them it runs its portable scalar kernel, with the same results).
+  try {
+    globalThis.spladeSIMD128 = new WebAssembly.Instance(simd128, {
+      env: { mem: instance.exports.mem },
+    }).exports;
+  } catch (e) {
+    delete globalThis.spladeSIMD128;
+    console.warn(`worker: no SIMD kernels, the portable ones run: ${e}`);
+  }
   // run executes main synchronously until it blocks waiting for requests
   // (the returned promise settles only if the program exits).
   g.run(instance);
