@@ -97,6 +97,12 @@ func ReadWeights(fsys fs.FS) (map[string]*Tensor, error) {
 }
 
 func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
+	return readFile(fsys, name, readSafetensors)
+}
+
+// readFile checks and opens the checkpoint file name and decodes it with
+// read, which reads it at offsets (see readerAt); errors name the file.
+func readFile(fsys fs.FS, name string, read func(io.ReaderAt, int64) (map[string]*Tensor, error)) (map[string]*Tensor, error) {
 	if err := safefs.Check(fsys, name); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -109,7 +115,7 @@ func readSafetensorsFile(fsys fs.FS, name string) (map[string]*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
 	}
-	ts, err := readSafetensors(r, size)
+	ts, err := read(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
 	}
