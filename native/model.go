@@ -54,8 +54,8 @@ type Model struct {
 	decB                      []float32
 	token                     *tokenHead // the per-token head; nil for an MLM head
 
-	workspaces sync.Pool // of *workspace: buffers reused across Encode calls
-	threads    threads   // the bound on helper goroutines all Encode calls share
+	workspaces workspaces // buffers reused across Encode calls
+	threads    threads    // the bound on helper goroutines all Encode calls share
 }
 
 // workspace holds the buffers of one Encode call. Reusing them spares the
@@ -74,6 +74,40 @@ type workspace struct {
 	tilesInt8                        []int8Scratch
 	xq                               quantRows // int8: the rows of a short query, or the head's, quantized once
 	acc                              []float32 // the pooled head's maxima of one sequence (wholeKernel.maxPool)
+}
+
+// workspaces holds the workspaces of finished Encode calls for the next
+// ones, the most recent first: as many as calls ever ran at once, kept
+// for the Model's life (as PyTorch's caching allocator keeps its blocks).
+// A sync.Pool would let the garbage collector free them, but it gives a
+// workspace back only to the processor that returned it: the next batch,
+// run on the other core, missed it about half the time and wrote its
+// hundreds of megabytes of activations into fresh pages, which the
+// kernel zeroes first (docs/performance.md).
+type workspaces struct {
+	mu   sync.Mutex
+	idle []*workspace
+}
+
+// get takes the most recently returned workspace; nil when none is idle.
+func (w *workspaces) get() *workspace {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(w.idle)
+	if n == 0 {
+		return nil
+	}
+	ws := w.idle[n-1]
+	w.idle[n-1] = nil
+	w.idle = w.idle[:n-1]
+	return ws
+}
+
+// put returns ws for the next call.
+func (w *workspaces) put(ws *workspace) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.idle = append(w.idle, ws)
 }
 
 // grow returns s resliced to n elements, reallocated when too small; the
@@ -432,12 +466,12 @@ func (m *Model) Encode(ctx context.Context, seqs [][]int32) ([]sparsevec.Vector,
 		offs[s+1] = offs[s] + len(ids)
 	}
 	c := newCrew(&m.threads)
-	ws, _ := m.workspaces.Get().(*workspace)
+	ws := m.workspaces.get()
 	if ws == nil || len(ws.attn) < c.size { // GOMAXPROCS may have grown
 		ws = &workspace{attn: make([]attnScratch, c.size), tiles: make([]scratchTile, c.size), tilesBF16: make([]bf16Scratch, c.size), tilesInt8: make([]int8Scratch, c.size)}
 	}
 	ws.crew = c
-	defer m.workspaces.Put(ws)
+	defer m.workspaces.put(ws)
 	h, err := m.forward(ctx, seqs, offs, ws)
 	if err != nil {
 		return nil, err

@@ -143,7 +143,8 @@ func BenchmarkQuery(b *testing.B) {
 }
 
 // TestConcurrentEncode: Encode calls from many goroutines at once (each
-// with its own workspace from the pool) give the vectors of serial calls.
+// with its own workspace) give the vectors of serial calls, and leave at
+// most one idle workspace per call that ran at once.
 func TestConcurrentEncode(t *testing.T) {
 	dir := reference.Fixture(t, "tiny-bert")
 	exp := reference.LoadExpected(t, filepath.Join(dir, "expected.json"))
@@ -185,6 +186,42 @@ func TestConcurrentEncode(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+	if n := len(m.workspaces.idle); n < 1 || n > 8 {
+		t.Errorf("%d idle workspaces after 8 goroutines, want 1 to 8", n)
+	}
+}
+
+// TestWorkspaceReused: consecutive Encode calls run in one workspace, the
+// buffers of the first, whichever goroutine (and so processor) makes them.
+func TestWorkspaceReused(t *testing.T) {
+	p, err := checkpoint.LoadDir(reference.Fixture(t, "tiny-bert"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := [][]int32{{101, 200, 201, 202, 102}, {101, 203, 102}}
+	var first *float32
+	for i := range 20 {
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := m.Encode(context.Background(), seqs); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		if n := len(m.workspaces.idle); n != 1 {
+			t.Fatalf("call %d: %d idle workspaces, want 1", i, n)
+		}
+		x := &m.workspaces.idle[0].x[0]
+		if first == nil {
+			first = x
+		} else if x != first {
+			t.Fatalf("call %d ran in new activation buffers", i)
+		}
 	}
 }
 
