@@ -129,7 +129,8 @@ addnext:
 	RET
 
 // func toBF16AVX512(dst *uint16, src *float32, n int)
-// dst[i] = bf16(src[i]), rounded to nearest even (VCVTNEPS2BF16, as bytes).
+// dst[i] = bf16(src[i]), rounded to nearest even (VCVTNEPS2BF16, as bytes);
+// a subnormal src[i] gives a zero of its sign.
 TEXT ·toBF16AVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI

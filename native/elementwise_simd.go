@@ -73,7 +73,10 @@ func addRows(dst, src []float32) {
 	}
 }
 
-// toBF16 rounds src to bfloat16 into dst (the same rounding as bf16).
+// toBF16 rounds src to bfloat16 into dst: the same rounding as bf16, but
+// for values below 2^-126 in magnitude (subnormal), which AVX512-BF16's
+// VCVTNEPS2BF16 turns into a zero of their sign (activations that small
+// are zeros to the products that read them).
 func toBF16(dst []uint16, src []float32) {
 	dst = dst[:len(src)]
 	n := len(src) / 16 * 16
