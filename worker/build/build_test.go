@@ -657,7 +657,6 @@ func TestWorkerBadRequests(t *testing.T) {
 	model := reference.Fixture(t, "tiny-bert")
 	workerdBinary(t)
 	s := serve(t, buildWorker(t, model, "F32"))
-	big := `{"texts":["` + strings.Repeat("a", 1<<20) + `"]}`
 	for _, tc := range []struct {
 		name, method, path, body string
 		status                   int
@@ -665,7 +664,6 @@ func TestWorkerBadRequests(t *testing.T) {
 		{"malformed JSON", http.MethodPost, "/encode", `{"texts": [`, http.StatusBadRequest},
 		{"not an object", http.MethodPost, "/encode", `"hello"`, http.StatusBadRequest},
 		{"no texts", http.MethodPost, "/encode", `{"texts": []}`, http.StatusBadRequest},
-		{"oversized body", http.MethodPost, "/encode", big, http.StatusRequestEntityTooLarge},
 		{"wrong method", http.MethodGet, "/encode", "", http.StatusMethodNotAllowed},
 		{"wrong method on healthz", http.MethodPut, "/healthz", "{}", http.StatusMethodNotAllowed},
 		{"unknown path", http.MethodGet, "/nope", "", http.StatusNotFound},
@@ -682,12 +680,22 @@ func TestWorkerBadRequests(t *testing.T) {
 			t.Errorf("%s: no Allow header", tc.name)
 		}
 	}
+	// An oversized body is refused before it is read: only its headers
+	// are sent (see statusBeforeBody).
+	status, h, body := statusBeforeBody(t, s.url, "/encode", 1<<20+16)
+	var e api.Error
+	if status != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.Message == "" {
+		t.Errorf("oversized body: %d %.200s; want 413 with a JSON error", status, body)
+	}
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("oversized body: Content-Type %q", ct)
+	}
 	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	r := s.encode(t, exp.Texts()[:1], "")
 	if _, bad := diff(r.Vectors[0], exp.Cases[0].Indices, exp.Cases[0].Values, tolAbs, tolRel); bad != "" {
 		t.Errorf("after the errors: %s", bad)
 	}
-	_, h, _ := s.do(t, http.MethodGet, "/healthz", "")
+	_, h, _ = s.do(t, http.MethodGet, "/healthz", "")
 	if inst, loads, _ := isolateHeaders(t, h); inst != 1 || loads != 1 {
 		t.Errorf("after the errors: instance %d, loads %d; want 1, 1", inst, loads)
 	}
