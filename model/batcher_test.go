@@ -271,8 +271,26 @@ func TestBatcherErrors(t *testing.T) {
 	<-g.started
 	go func() { _, err := e.batch.encode(ctx, n, seqsFrom(5)); errs <- err }()
 	waitPending(t, e.batch, 1)
-	go func() { g.release <- struct{}{} }()
-	e.batch.stop()
+	// Stop while the pass of 4 is still running, then let it finish:
+	// released first, the loop could start the queued 5 as a pass of its
+	// own, which no release would end, before stop marked the batcher
+	// stopped (a deadlock seen under -race).
+	stopped := make(chan struct{})
+	go func() { e.batch.stop(); close(stopped) }()
+	for i := 0; ; i++ {
+		e.batch.mu.Lock()
+		done := e.batch.stopped
+		e.batch.mu.Unlock()
+		if done {
+			break
+		}
+		if i == 2000 {
+			t.Fatal("stop never marked the batcher stopped")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	g.release <- struct{}{}
+	<-stopped
 	for range 2 {
 		if err := <-errs; err == nil {
 			t.Error("a call succeeded across Close with a failing engine")
