@@ -139,16 +139,23 @@ func countSeqs(in [][][]int32) int {
 // waitPending waits until the queue holds n sequences.
 func waitPending(t *testing.T, b *batcher, n int) {
 	t.Helper()
+	waitBatcher(t, b, func() bool { return len(b.pending) == n }, fmt.Sprintf("the queue never held %d sequences", n))
+}
+
+// waitBatcher waits up to 2 s until cond, called with b.mu held, holds;
+// else the test fails with failure.
+func waitBatcher(t *testing.T, b *batcher, cond func() bool, failure string) {
+	t.Helper()
 	for range 2000 {
 		b.mu.Lock()
-		k := len(b.pending)
+		ok := cond()
 		b.mu.Unlock()
-		if k == n {
+		if ok {
 			return
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatalf("the queue never held %d sequences", n)
+	t.Fatal(failure)
 }
 
 // TestBatcherLimits: a pass takes at most BatchSize sequences and
@@ -277,18 +284,7 @@ func TestBatcherErrors(t *testing.T) {
 	// stopped (a deadlock seen under -race).
 	stopped := make(chan struct{})
 	go func() { e.batch.stop(); close(stopped) }()
-	for i := 0; ; i++ {
-		e.batch.mu.Lock()
-		done := e.batch.stopped
-		e.batch.mu.Unlock()
-		if done {
-			break
-		}
-		if i == 2000 {
-			t.Fatal("stop never marked the batcher stopped")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitBatcher(t, e.batch, func() bool { return e.batch.stopped }, "stop never marked the batcher stopped")
 	g.release <- struct{}{}
 	<-stopped
 	for range 2 {
