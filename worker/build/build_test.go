@@ -11,7 +11,9 @@ import (
 	"github.com/splade-go/splade/wasm"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -225,6 +227,41 @@ func (s *server) do(t testing.TB, method, path, body string) (int, http.Header, 
 		t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
 	return resp.StatusCode, resp.Header, b
+}
+
+// headersOnly sends the headers of a POST to path announcing a JSON body
+// of n bytes, sends none of the body, and returns the answer's status,
+// headers and body: a server that holds its body limit answers without
+// reading the body. (Sending a refused body races the answer: workerd
+// closes the connection after a 413, and a client still writing gets a
+// broken pipe.)
+func (s *server) headersOnly(t testing.TB, path string, n int) (int, http.Header, []byte) {
+	t.Helper()
+	u, err := url.Parse(s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, u.Host, n); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("POST %s with %d bytes announced: no answer before the body: %v", path, n, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: reading the answer: %v", path, err)
+	}
+	return resp.StatusCode, resp.Header, body
 }
 
 type (
@@ -659,16 +696,25 @@ func TestWorkerBadRequests(t *testing.T) {
 	s := serve(t, buildWorker(t, model, "F32"))
 	for _, tc := range []struct {
 		name, method, path, body string
+		announced                int // > 0: only the headers, announcing a body this long (server.headersOnly)
 		status                   int
 	}{
-		{"malformed JSON", http.MethodPost, "/encode", `{"texts": [`, http.StatusBadRequest},
-		{"not an object", http.MethodPost, "/encode", `"hello"`, http.StatusBadRequest},
-		{"no texts", http.MethodPost, "/encode", `{"texts": []}`, http.StatusBadRequest},
-		{"wrong method", http.MethodGet, "/encode", "", http.StatusMethodNotAllowed},
-		{"wrong method on healthz", http.MethodPut, "/healthz", "{}", http.StatusMethodNotAllowed},
-		{"unknown path", http.MethodGet, "/nope", "", http.StatusNotFound},
+		{"malformed JSON", http.MethodPost, "/encode", `{"texts": [`, 0, http.StatusBadRequest},
+		{"not an object", http.MethodPost, "/encode", `"hello"`, 0, http.StatusBadRequest},
+		{"no texts", http.MethodPost, "/encode", `{"texts": []}`, 0, http.StatusBadRequest},
+		{"oversized body", http.MethodPost, "/encode", "", 1<<20 + 16, http.StatusRequestEntityTooLarge},
+		{"wrong method", http.MethodGet, "/encode", "", 0, http.StatusMethodNotAllowed},
+		{"wrong method on healthz", http.MethodPut, "/healthz", "{}", 0, http.StatusMethodNotAllowed},
+		{"unknown path", http.MethodGet, "/nope", "", 0, http.StatusNotFound},
 	} {
-		status, h, body := s.do(t, tc.method, tc.path, tc.body)
+		var status int
+		var h http.Header
+		var body []byte
+		if tc.announced > 0 {
+			status, h, body = s.headersOnly(t, tc.path, tc.announced)
+		} else {
+			status, h, body = s.do(t, tc.method, tc.path, tc.body)
+		}
 		var e api.Error
 		if status != tc.status || json.Unmarshal(body, &e) != nil || e.Message == "" {
 			t.Errorf("%s: %d %.200s; want %d with a JSON error", tc.name, status, body, tc.status)
@@ -680,22 +726,12 @@ func TestWorkerBadRequests(t *testing.T) {
 			t.Errorf("%s: no Allow header", tc.name)
 		}
 	}
-	// An oversized body is refused before it is read: only its headers
-	// are sent (see statusBeforeBody).
-	status, h, body := statusBeforeBody(t, s.url, "/encode", 1<<20+16)
-	var e api.Error
-	if status != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.Message == "" {
-		t.Errorf("oversized body: %d %.200s; want 413 with a JSON error", status, body)
-	}
-	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("oversized body: Content-Type %q", ct)
-	}
 	exp := reference.LoadExpected(t, filepath.Join(model, "expected.json"))
 	r := s.encode(t, exp.Texts()[:1], "")
 	if _, bad := diff(r.Vectors[0], exp.Cases[0].Indices, exp.Cases[0].Values, tolAbs, tolRel); bad != "" {
 		t.Errorf("after the errors: %s", bad)
 	}
-	_, h, _ = s.do(t, http.MethodGet, "/healthz", "")
+	_, h, _ := s.do(t, http.MethodGet, "/healthz", "")
 	if inst, loads, _ := isolateHeaders(t, h); inst != 1 || loads != 1 {
 		t.Errorf("after the errors: instance %d, loads %d; want 1, 1", inst, loads)
 	}
