@@ -1,22 +1,28 @@
 #include "textflag.h"
 
+// ZERO_Z0_Z13 clears Z0-Z13, which hold the sources (and for fmaZ and
+// dpbusdZ the accumulators): zeros, so that no subnormal or NaN can slow
+// an instruction down.
+#define ZERO_Z0_Z13 \
+	VXORPS Z0, Z0, Z0 \
+	VXORPS Z1, Z1, Z1 \
+	VXORPS Z2, Z2, Z2 \
+	VXORPS Z3, Z3, Z3 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5 \
+	VXORPS Z6, Z6, Z6 \
+	VXORPS Z7, Z7, Z7 \
+	VXORPS Z8, Z8, Z8 \
+	VXORPS Z9, Z9, Z9 \
+	VXORPS Z10, Z10, Z10 \
+	VXORPS Z11, Z11, Z11 \
+	VXORPS Z12, Z12, Z12 \
+	VXORPS Z13, Z13, Z13
+
 // func fmaZ(n int)
 TEXT ·fmaZ(SB), NOSPLIT, $0-8
 	MOVQ   n+0(FP), CX
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
+	ZERO_Z0_Z13
 
 fma:
 	VFMADD231PS Z12, Z13, Z0
@@ -41,16 +47,7 @@ fma:
 // bytes (Go's assembler lacks it), each line's instruction in its comment.
 TEXT ·dpbf16Z(SB), NOSPLIT, $0-8
 	MOVQ   n+0(FP), CX
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
+	ZERO_Z0_Z13
 	VXORPS Z16, Z16, Z16
 	VXORPS Z17, Z17, Z17
 	VXORPS Z18, Z18, Z18
@@ -93,20 +90,7 @@ dp:
 // func dpbusdZ(n int)
 TEXT ·dpbusdZ(SB), NOSPLIT, $0-8
 	MOVQ   n+0(FP), CX
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	ZERO_Z0_Z13
 
 dpbusd:
 	VPDPBUSD Z12, Z13, Z0
